@@ -1,0 +1,3 @@
+from claude_tray.cli.main import main
+
+raise SystemExit(main())

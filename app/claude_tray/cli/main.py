@@ -1,0 +1,78 @@
+"""Entry point: parse arguments, run one command, turn failures into one line and an exit code.
+
+Exit codes: 0 ok, 2 bad usage or invalid config, 1 anything else (details with `--debug`).
+Each command module has `register(subparsers, common)`; adding a command is adding a module to
+`COMMAND_MODULES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from claude_tray import APP_NAME, __version__
+from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
+
+COMMAND_MODULES = (
+    "claude_tray.cli.usage_commands",
+    "claude_tray.cli.doctor",
+    "claude_tray.cli.config_commands",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CommandError(f"{message} (see `{self.prog} --help`)", EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    common.add_argument("--debug", action="store_true", help="log details to stderr")
+    parser = _Parser(prog=APP_NAME, description="Claude Code usage in your tray and terminal.",
+                     parents=[common])
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format=f"{APP_NAME}: %(levelname)s: %(message)s")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            args = parser.parse_args(["run", *argv]) if _has_command(parser, "run") else args
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return int(handler(args) or 0)
+    except CommandError as error:
+        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        return error.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as error:  # the last line of defence: one clear line, details with --debug
+        if debug:
+            logging.exception("unexpected error")
+        print(f"{APP_NAME}: unexpected error: {type(error).__name__}: {error} "
+              "(run with --debug for details)", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _has_command(parser: argparse.ArgumentParser, name: str) -> bool:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return name in action.choices
+    return False

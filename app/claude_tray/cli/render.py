@@ -1,0 +1,97 @@
+"""Printing: aligned tables that fit the terminal, colour only where wanted, money and JSON."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+import orjson
+
+UNPRICED_MARK = "?"
+"""Shown after a cost that leaves out tokens of models with no known price."""
+
+
+def use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+_COLORS = {"ok": "32", "caution": "33", "warning": "33;1", "pause": "31", "critical": "31;1",
+           "alert": "33;1", "over": "31;1", "dim": "2", "bold": "1"}
+
+
+def paint(text: str, style: str, enabled: bool) -> str:
+    code = _COLORS.get(style)
+    return f"\x1b[{code}m{text}\x1b[0m" if enabled and code else text
+
+
+def money(amount: float | None, unpriced: bool = False) -> str:
+    if amount is None:
+        return UNPRICED_MARK
+    text = f"${amount:,.2f}"
+    return text + UNPRICED_MARK if unpriced else text
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}%"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    right: bool = False
+    shrink: bool = False
+    """May be cut (with …) to fit a narrow terminal; columns that may not are dropped last."""
+    optional: bool = False
+    """Dropped entirely when the terminal is too narrow for it."""
+
+
+def table(columns: Sequence[Column], rows: Sequence[Sequence[str]],
+          styles: Sequence[str | None] | None = None, width: int | None = None,
+          color: bool = False) -> str:
+    """Rows as aligned text, fitted to `width` (the terminal's by default)."""
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    keep = list(range(len(columns)))
+    widths = [max([len(c.title)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+
+    def total() -> int:
+        return sum(widths[i] for i in keep) + 2 * (len(keep) - 1)
+
+    for i in reversed(range(len(columns))):  # drop optional columns, last first
+        if total() <= width:
+            break
+        if columns[i].optional:
+            keep.remove(i)
+    for i in keep:  # then cut the shrinkable ones
+        excess = total() - width
+        if excess <= 0:
+            break
+        if columns[i].shrink:
+            widths[i] = max(len(columns[i].title), 8, widths[i] - excess)
+
+    def cell(i: int, text: str) -> str:
+        if len(text) > widths[i]:
+            text = text[: widths[i] - 1] + "…"
+        return text.rjust(widths[i]) if columns[i].right else text.ljust(widths[i])
+
+    lines = ["  ".join(cell(i, columns[i].title) for i in keep).rstrip()]
+    lines[0] = paint(lines[0], "bold", color)
+    for n, row in enumerate(rows):
+        line = "  ".join(cell(i, row[i]) for i in keep).rstrip()
+        style = styles[n] if styles else None
+        lines.append(paint(line, style, color) if style else line)
+    return "\n".join(lines)
+
+
+def print_json(data: Any, stream: TextIO | None = None) -> None:
+    out = stream or sys.stdout
+    out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")

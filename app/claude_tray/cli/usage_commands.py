@@ -1,0 +1,302 @@
+"""`today`, `daily`, `sessions`, `status`: the numbers, as tables or as JSON (an exact contract)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from claude_tray.cli.errors import EXIT_USAGE, CommandError
+from claude_tray.cli.render import Column, count, money, paint, percent, print_json, table, use_color
+from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
+from claude_tray.core.periods import day_period
+from claude_tray.core.snapshot import SessionState, Spend
+from claude_tray.core.tokens import Tokens
+from claude_tray.engine.snapshot import Clock, session_states
+from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
+from claude_tray.engine.workspace import Workspace
+from claude_tray.storage.state import read_all_facts
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    today = commands.add_parser("today", parents=[common], help="today's cost and tokens, per model")
+    add_timezone_option(today)
+    today.set_defaults(handler=run_today)
+
+    daily = commands.add_parser("daily", parents=[common], help="cost and tokens per day")
+    daily.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
+    daily.add_argument("--until", type=_date, metavar="YYYY-MM-DD")
+    daily.add_argument("--breakdown", action="store_true", help="a row per model under each day")
+    add_timezone_option(daily)
+    daily.set_defaults(handler=run_daily)
+
+    sessions = commands.add_parser("sessions", parents=[common],
+                                   help="sessions with their context and cost, newest first")
+    sessions.add_argument("--active", action="store_true", help="only the active sessions")
+    add_timezone_option(sessions)
+    sessions.set_defaults(handler=run_sessions)
+
+    status = commands.add_parser("status", parents=[common], help="what the tray would show")
+    add_timezone_option(status)
+    status.set_defaults(handler=run_status)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+# -- JSON shapes ------------------------------------------------------------------------------
+
+
+def token_fields(tokens: Tokens) -> dict[str, int]:
+    """ccusage's token field names (`cacheCreationTokens` = 5m + 1h writes)."""
+    return {
+        "inputTokens": tokens.input,
+        "outputTokens": tokens.output,
+        "cacheCreationTokens": tokens.cache_write,
+        "cacheReadTokens": tokens.cache_read,
+        "totalTokens": tokens.total,
+    }
+
+
+def model_breakdowns(total: Total) -> list[dict[str, Any]]:
+    rows = [{"modelName": model, **token_fields(t.tokens), "cost": t.model_cost()}
+            for model, t in total.models.items()]
+    return sorted(rows, key=lambda r: (-(r["cost"] or 0.0), r["modelName"]))
+
+
+def unpriced_models(total: Total) -> list[str]:
+    return sorted(m for m, t in total.models.items() if not t.priced)
+
+
+def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "sessionId": state.session_id,
+        "project": state.project,
+        "model": state.model,
+        "contextTokens": state.context_tokens,
+        "contextWindow": state.context_window,
+        "contextPercent": None if state.context_percent is None
+        else round(state.context_percent, 2),
+        "contextSource": state.context_source.value,
+        "level": state.level.label,
+        "lastActivity": datetime.fromtimestamp(state.last_activity, tz).isoformat(),
+        "cost": state.cost if not state.unpriced_tokens or state.cost else None,
+        "costSinceReset": state.cost_since_reset,
+        "paused": state.paused,
+        "active": state.active,
+    }
+
+
+def spend_json(spend: Spend) -> dict[str, Any]:
+    return {
+        "start": spend.period.first.isoformat(),
+        "end": spend.period.last.isoformat(),
+        "cost": spend.cost,
+        "unpricedTokens": spend.unpriced_tokens,
+        "budget": spend.budget,
+        "budgetLevel": spend.level.label,
+    }
+
+
+# -- today ------------------------------------------------------------------------------------
+
+
+def run_today(args: argparse.Namespace) -> int:
+    with open_workspace() as workspace:
+        clock = clock_for(args, workspace)
+        period = day_period(clock.now, clock.tz)
+        sums = priced_sums(workspace.ledger, workspace.prices, [("today", period.start, period.end)])
+        total = totals_by_label(sums).get("today", Total())
+        snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
+    budgets = {spend.name: spend_json(spend)
+               for spend in (snapshot.today, snapshot.week, snapshot.month)}
+    if args.json:
+        print_json({
+            "date": period.first.isoformat(),
+            **token_fields(total.tokens),
+            "totalCost": total.cost,
+            "unpricedTokens": total.unpriced_tokens,
+            "unpricedModels": unpriced_models(total),
+            "modelBreakdowns": model_breakdowns(total),
+            "budgets": budgets,
+        })
+        return 0
+    color = use_color(sys.stdout)
+    rows = [_token_row(b["modelName"], b, b["cost"], False) for b in model_breakdowns(total)]
+    rows.append(_token_row("Total", token_fields(total.tokens), total.cost,
+                           total.unpriced_tokens > 0))
+    print(f"Today, {period.first.isoformat()}")
+    print(table(_TOKEN_COLUMNS, rows, [None] * (len(rows) - 1) + ["bold"], color=color))
+    for spend in (snapshot.today, snapshot.week, snapshot.month):
+        if spend.budget is not None:
+            line = (f"{spend.name.capitalize()} budget: {money(spend.cost)} of "
+                    f"{money(spend.budget)} ({spend.level.label})")
+            print(paint(line, spend.level.label, color))
+    _print_unpriced(total)
+    return 0
+
+
+_TOKEN_COLUMNS = (
+    Column("Model", shrink=True),
+    Column("Input", right=True, optional=True),
+    Column("Output", right=True, optional=True),
+    Column("Cache write", right=True, optional=True),
+    Column("Cache read", right=True, optional=True),
+    Column("Total tokens", right=True),
+    Column("Cost", right=True),
+)
+
+
+def _token_row(name: str, fields: dict[str, Any], cost: float | None, unpriced: bool) -> list[str]:
+    return [name, count(fields["inputTokens"]), count(fields["outputTokens"]),
+            count(fields["cacheCreationTokens"]), count(fields["cacheReadTokens"]),
+            count(fields["totalTokens"]), money(cost, unpriced)]
+
+
+def _print_unpriced(total: Total) -> None:
+    missing = unpriced_models(total)
+    if missing:
+        print(f"? = leaves out {count(total.unpriced_tokens)} tokens of models with no known price "
+              f"({', '.join(missing)}); add them under [pricing.models] in the config")
+
+
+# -- daily ------------------------------------------------------------------------------------
+
+
+def daily_report(workspace: Workspace, tz: tzinfo, since: date | None, until: date | None
+                 ) -> list[tuple[str, Total]]:
+    """Days with any usage between `since` and `until` (inclusive), oldest first."""
+    span = history_dates(workspace.ledger, tz)
+    if span is None:
+        return []
+    first = max(since, span[0]) if since else span[0]
+    last = min(until, span[1]) if until else span[1]
+    if first > last:
+        return []
+    sums = priced_sums(workspace.ledger, workspace.prices, day_ranges(first, last, tz))
+    totals = totals_by_label(sums)
+    return sorted(totals.items())
+
+
+def run_daily(args: argparse.Namespace) -> int:
+    if args.since and args.until and args.since > args.until:
+        raise CommandError("--since is after --until", EXIT_USAGE)
+    with open_workspace() as workspace:
+        clock = clock_for(args, workspace)
+        days = daily_report(workspace, clock.tz, args.since, args.until)
+    grand = Total()
+    for _, total in days:
+        for model, part in total.models.items():
+            grand.models.setdefault(model, Total())
+            _merge(grand.models[model], part)
+        _merge(grand, total)
+    if args.json:
+        print_json({
+            "daily": [{
+                "date": day,
+                **token_fields(total.tokens),
+                "totalCost": total.cost,
+                "modelsUsed": sorted(total.models),
+                "modelBreakdowns": model_breakdowns(total),
+                **({"unpricedTokens": total.unpriced_tokens} if total.unpriced_tokens else {}),
+            } for day, total in days],
+            "totals": {**token_fields(grand.tokens), "totalCost": grand.cost},
+        })
+        return 0
+    rows: list[list[str]] = []
+    styles: list[str | None] = []
+    for day, total in days:
+        rows.append(_token_row(day, token_fields(total.tokens), total.cost,
+                               total.unpriced_tokens > 0))
+        styles.append(None)
+        if args.breakdown:
+            for b in model_breakdowns(total):
+                rows.append(_token_row("  " + b["modelName"], b, b["cost"], False))
+                styles.append("dim")
+    rows.append(_token_row("Total", token_fields(grand.tokens), grand.cost,
+                           grand.unpriced_tokens > 0))
+    styles.append("bold")
+    columns = (Column("Date", shrink=True), *_TOKEN_COLUMNS[1:])
+    if not days:
+        print("No usage in this range.")
+        return 0
+    print(table(columns, rows, styles, color=use_color(sys.stdout)))
+    _print_unpriced(grand)
+    return 0
+
+
+def _merge(into: Total, part: Total) -> None:
+    into.tokens = into.tokens + part.tokens
+    into.cost += part.cost
+    into.unpriced_tokens += part.unpriced_tokens
+
+
+# -- sessions and status ----------------------------------------------------------------------
+
+
+def run_sessions(args: argparse.Namespace) -> int:
+    with open_workspace() as workspace:
+        clock = clock_for(args, workspace)
+        facts = read_all_facts(workspace.paths)
+        if args.active:
+            states: Sequence[SessionState] = workspace.snapshot(clock, facts).sessions
+            states = sorted(states, key=lambda s: -s.last_activity)
+        else:
+            rows = workspace.ledger.sessions()
+            states = session_states(workspace.ledger, workspace.config, workspace.prices, clock,
+                                    rows, facts)
+    if args.json:
+        print_json({"sessions": [session_json(s, clock.tz) for s in states]})
+        return 0
+    _print_sessions(states, clock)
+    return 0
+
+
+def _print_sessions(states: Sequence[SessionState], clock: Clock) -> None:
+    if not states:
+        print("No sessions.")
+        return
+    color = use_color(sys.stdout)
+    columns = (Column("Project", shrink=True), Column("Model"), Column("Context", right=True),
+               Column("Level"), Column("Last activity", optional=True),
+               Column("Cost", right=True), Column("Session", optional=True))
+    rows = [[
+        s.project_name, s.model_name or "—",
+        percent(s.context_percent) + ("" if s.context_source.value == "statusline" else "~"),
+        s.level.label + (" (paused)" if s.paused else ""),
+        datetime.fromtimestamp(s.last_activity, clock.tz).strftime("%Y-%m-%d %H:%M"),
+        money(s.cost, s.unpriced_tokens > 0), s.session_id,
+    ] for s in states]
+    styles = [s.level.label if s.level else None for s in states]
+    print(table(columns, rows, styles, color=color))
+    print("~ = estimated from the transcript")
+
+
+def run_status(args: argparse.Namespace) -> int:
+    with open_workspace() as workspace:
+        clock = clock_for(args, workspace)
+        snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
+    if args.json:
+        print_json({
+            "level": snapshot.level.label,
+            "dataFound": snapshot.data_found,
+            "today": {"date": snapshot.today.period.first.isoformat(), **spend_json(snapshot.today)},
+            "week": spend_json(snapshot.week),
+            "month": spend_json(snapshot.month),
+            "sessions": [session_json(s, clock.tz) for s in snapshot.sessions],
+        })
+        return 0
+    color = use_color(sys.stdout)
+    print(paint(f"Level: {snapshot.level.label}", snapshot.level.label, color))
+    for spend in (snapshot.today, snapshot.week, snapshot.month):
+        budget = f" of {money(spend.budget)} ({spend.level.label})" if spend.budget else ""
+        label = {"today": "Today", "week": "This week", "month": "This month"}[spend.name]
+        print(f"{label}: {money(spend.cost, spend.unpriced_tokens > 0)}{budget}")
+    _print_sessions(snapshot.sessions, clock)
+    return 0

@@ -1,0 +1,61 @@
+"""Opening the workspace for a CLI command: config errors become exit 2, then one ingest pass."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import zoneinfo
+from datetime import tzinfo
+
+from claude_tray.cli.errors import EXIT_USAGE, CommandError
+from claude_tray.engine.snapshot import Clock
+from claude_tray.engine.workspace import Workspace
+from claude_tray.storage.config import ConfigError, resolve_timezone
+
+log = logging.getLogger(__name__)
+
+
+def open_workspace(ingest: bool = True) -> Workspace:
+    try:
+        workspace = Workspace.open()
+    except ConfigError as error:
+        raise CommandError(str(error), EXIT_USAGE) from None
+    if workspace.ledger.rebuilt_from is not None:
+        print(f"claude-tray: warning: the ledger was corrupt; moved aside to "
+              f"{workspace.ledger.rebuilt_from} and rebuilt from the transcripts on disk",
+              file=sys.stderr)
+    if ingest:
+        stats = workspace.refresh()
+        if not stats.data_found:
+            where = ", ".join(str(r) for r in workspace.roots)
+            print(f"claude-tray: no Claude Code data found (looked in {where}); "
+                  "set CLAUDE_CONFIG_DIR if it lives elsewhere", file=sys.stderr)
+        for path, problem in stats.problems[:5]:
+            log.warning("could not read %s: %s", path, problem)
+    return workspace
+
+
+def add_timezone_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timezone", metavar="TZ",
+                        help="IANA timezone for days (default: config, else this machine's)")
+
+
+def clock_for(args: argparse.Namespace, workspace: Workspace) -> Clock:
+    return Clock(now(), timezone_for(args, workspace))
+
+
+def timezone_for(args: argparse.Namespace, workspace: Workspace) -> tzinfo:
+    name = getattr(args, "timezone", None) or workspace.config.timezone
+    try:
+        return resolve_timezone(name or "")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"unknown timezone {name!r}", EXIT_USAGE) from None
+
+
+def now() -> float:
+    """The clock, overridable for reproducible runs and tests (`CLAUDE_TRAY_NOW`, epoch seconds)."""
+    fixed = os.environ.get("CLAUDE_TRAY_NOW")
+    return float(fixed) if fixed else time.time()

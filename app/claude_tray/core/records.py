@@ -1,0 +1,68 @@
+"""What one transcript line means to claude-tray, as frozen records (no dicts cross layers)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from claude_tray.core.tokens import Tokens
+
+
+class Speed(enum.StrEnum):
+    STANDARD = "standard"
+    FAST = "fast"
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """One copy of an assistant API response's usage, as written on one transcript line."""
+
+    message_id: str | None
+    request_id: str | None
+    session_id: str | None
+    project: str | None
+    """The `cwd` of the line: the project directory."""
+    model: str
+    timestamp: float
+    """Seconds since the epoch (UTC)."""
+    tokens: Tokens
+    sidechain: bool
+    speed: Speed
+    api_error: bool
+    """A client-side error (`<synthetic>` model or `isApiErrorMessage`): zero usage, not context."""
+
+    @property
+    def counts_for_context(self) -> bool:
+        return not self.sidechain and not self.api_error
+
+
+@dataclass(frozen=True, slots=True)
+class CompactBoundary:
+    """A `compact_boundary` system line: the context was compacted to `post_tokens`."""
+
+    session_id: str | None
+    project: str | None
+    timestamp: float
+    post_tokens: int | None
+    pre_tokens: int | None
+    trigger: str | None
+
+
+class SkipReason(enum.StrEnum):
+    """Why a line was not counted. Every skipped line is counted under one of these."""
+
+    MALFORMED_JSON = "malformed JSON"
+    NOT_AN_OBJECT = "not a JSON object"
+    INVALID_UTF8 = "invalid UTF-8"
+    BAD_TIMESTAMP = "missing or invalid timestamp"
+    BAD_TOKENS = "negative or non-integer token count"
+    BAD_FIELD = "field of the wrong type"
+    TOO_LONG = "line longer than the limit"
+
+
+class Skipped(Exception):
+    """Raised by the interpreters for a line that cannot be counted."""
+
+    def __init__(self, reason: SkipReason) -> None:
+        super().__init__(reason.value)
+        self.reason = reason

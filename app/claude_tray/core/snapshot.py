@@ -1,0 +1,140 @@
+"""The state of things at one moment, as the tray, the CLI's `status` and the hooks see it.
+
+The engine builds a `Snapshot`; every sink only reads it. Nothing here is computed twice: costs
+come from `pricing`, percentages from `context`, levels from `levels`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from claude_tray.core.context import ContextSource
+from claude_tray.core.levels import BudgetLevel, Level
+from claude_tray.core.periods import Period
+from claude_tray.core.tokens import Tokens
+
+
+def project_name(project: str | None) -> str:
+    """The last part of a project directory (`/home/u/app` → `app`), for menus and titles."""
+    if not project:
+        return "unknown project"
+    trimmed = project.rstrip("/\\")
+    return posixpath.basename(trimmed.replace("\\", "/")) or trimmed or project
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    session_id: str
+    project: str | None
+    model: str | None
+    model_name: str | None
+    context_tokens: int | None
+    context_window: int
+    context_percent: float | None
+    context_source: ContextSource
+    level: Level
+    last_activity: float
+    cost: float
+    """Priced cost of the session's counted messages (unpriced models excluded, see `unpriced`)."""
+    unpriced_tokens: int
+    cost_since_reset: float
+    paused: bool
+    active: bool
+
+    @property
+    def project_name(self) -> str:
+        return project_name(self.project)
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """One row of a breakdown (a model, a project): `cost` None when the model is unpriced."""
+
+    name: str
+    tokens: Tokens
+    cost: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """What one period (today, this week, this month) cost so far, against its budget."""
+
+    name: str
+    period: Period
+    tokens: Tokens
+    cost: float
+    unpriced_tokens: int
+    budget: float | None
+    level: BudgetLevel
+    by_model: tuple[CostLine, ...] = ()
+    by_project: tuple[CostLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    taken_at: float
+    today: Spend
+    week: Spend
+    month: Spend
+    sessions: tuple[SessionState, ...]
+    """Active sessions, most urgent first (level, then percentage, then latest activity)."""
+    data_found: bool
+    """False when no Claude data root exists: the tray shows its error look."""
+
+    @property
+    def level(self) -> Level:
+        """The worst of the active sessions' levels and the budgets' levels on the one scale."""
+        levels = [s.level for s in self.sessions]
+        levels += [spend.level.on_scale for spend in (self.today, self.week, self.month)]
+        return max(levels, default=Level.OK)
+
+    @property
+    def most_urgent(self) -> SessionState | None:
+        return self.sessions[0] if self.sessions else None
+
+    @property
+    def budget_level(self) -> BudgetLevel:
+        return max(spend.level for spend in (self.today, self.week, self.month))
+
+
+def urgency_order(session: SessionState) -> tuple[int, float, float]:
+    """Sort key: most urgent first."""
+    return (-session.level, -(session.context_percent or 0.0), -session.last_activity)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFacts:
+    """What our hooks, status line and tray recorded of a session in the app's state (all optional).
+
+    The engine lays these over what the transcript says: an exact window and percentage from the
+    status line, the session's start and end, and the pause and reset marks.
+    """
+
+    context_window: int | None = None
+    context_tokens: int | None = None
+    context_percent: float | None = None
+    context_at: float | None = None
+    """When the status line reported the figures above."""
+    model: str | None = None
+    project: str | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    last_event_at: float | None = None
+    paused: bool = False
+    reset_at: float | None = None
+
+
+HOOKED_SESSION_MAX_IDLE = 12 * 3600.0
+"""A session our hooks saw start but never end (Claude Code killed) stops counting as active
+after this long without any sign of life."""
+
+
+def is_active(last_activity: float, facts: LiveFacts | None, now: float, window: float) -> bool:
+    """Active: between SessionStart and SessionEnd when the hooks say so, else recent activity."""
+    latest = max(last_activity, (facts.last_event_at or 0.0) if facts else 0.0)
+    if facts is not None and facts.ended_at is not None and facts.ended_at >= latest - 1.0:
+        return False
+    if facts is not None and facts.started_at is not None:
+        return now - latest <= max(window, HOOKED_SESSION_MAX_IDLE)
+    return now - latest <= window

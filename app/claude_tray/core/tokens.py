@@ -1,0 +1,51 @@
+"""Token counts by kind, and the totals derived from them (the one definition of each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LONG_CONTEXT_THRESHOLD = 200_000
+"""A request whose prompt (input + cache writes + cache reads) exceeds this is a long-context one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Tokens of one API response (or a sum of them), split by how they are billed."""
+
+    input: int = 0
+    output: int = 0
+    cache_write_5m: int = 0
+    cache_write_1h: int = 0
+    cache_read: int = 0
+
+    @property
+    def cache_write(self) -> int:
+        """All cache writes (ccusage's `cacheCreationTokens`)."""
+        return self.cache_write_5m + self.cache_write_1h
+
+    @property
+    def prompt(self) -> int:
+        """What the model read for this request: input + cache writes + cache reads.
+
+        This is the session's context after the response (output is not counted), and the figure
+        the long-context price rule compares with 200k.
+        """
+        return self.input + self.cache_write + self.cache_read
+
+    @property
+    def total(self) -> int:
+        """Every token of the request; the figure dedupe compares and `totalTokens` reports."""
+        return self.prompt + self.output
+
+    @property
+    def is_long_context(self) -> bool:
+        return self.prompt > LONG_CONTEXT_THRESHOLD
+
+    def __add__(self, other: Tokens) -> Tokens:
+        return Tokens(
+            self.input + other.input,
+            self.output + other.output,
+            self.cache_write_5m + other.cache_write_5m,
+            self.cache_write_1h + other.cache_write_1h,
+            self.cache_read + other.cache_read,
+        )

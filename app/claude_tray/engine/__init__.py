@@ -1,0 +1,1 @@
+"""Turning transcripts into ledger rows, and ledger rows into reports and snapshots (no threads)."""

@@ -1,0 +1,171 @@
+"""Building the `Snapshot` (and the session list) from the ledger, the config and the live facts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+
+from claude_tray.core.context import ContextSource, TranscriptContext, percent, window_size
+from claude_tray.core.levels import budget_level, level_for
+from claude_tray.core.periods import Period, day_period, month_period, week_period
+from claude_tray.core.pricing import PriceTable, display_name, model_key
+from claude_tray.core.snapshot import (
+    CostLine,
+    LiveFacts,
+    SessionState,
+    Snapshot,
+    Spend,
+    is_active,
+    project_name,
+    urgency_order,
+)
+from claude_tray.engine.usage import Total, priced_sums, totals_by_group
+from claude_tray.storage.config import Config
+from claude_tray.storage.ledger import Ledger, SessionMark
+
+ALL_TIME = ("all", 0.0, math.inf)
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """The moment and the calendar a report is made for (core never reads the clock itself)."""
+
+    now: float
+    tz: tzinfo
+
+
+def build_snapshot(
+    ledger: Ledger,
+    config: Config,
+    prices: PriceTable,
+    clock: Clock,
+    facts: Mapping[str, LiveFacts] | None = None,
+    data_found: bool = True,
+) -> Snapshot:
+    facts = facts or {}
+    window = config.context.active_minutes * 60.0
+    recent = ledger.sessions(since=clock.now - max(window, 12 * 3600.0))
+    candidates = [row for row in recent
+                  if is_active(row.last_ts, facts.get(row.session), clock.now, window)]
+    sessions = session_states(ledger, config, prices, clock, candidates, facts, active=True)
+    return Snapshot(
+        taken_at=clock.now,
+        today=spend(ledger, config, prices, "today", day_period(clock.now, clock.tz)),
+        week=spend(ledger, config, prices, "week",
+                   week_period(clock.now, clock.tz, config.first_weekday)),
+        month=spend(ledger, config, prices, "month", month_period(clock.now, clock.tz)),
+        sessions=tuple(sorted(sessions, key=urgency_order)),
+        data_found=data_found,
+    )
+
+
+_BUDGET_OF_PERIOD = {"today": "daily", "week": "weekly", "month": "monthly"}
+
+
+def spend(ledger: Ledger, config: Config, prices: PriceTable, name: str, period: Period) -> Spend:
+    """One period's cost with its budget, broken down by model and by project."""
+    sums = priced_sums(ledger, prices, [(name, period.start, period.end)], group_by=("project",))
+    total = Total()
+    for item in sums:
+        total.add(item)
+    budget = getattr(config.budgets, _BUDGET_OF_PERIOD[name], None)
+    return Spend(
+        name=name,
+        period=period,
+        tokens=total.tokens,
+        cost=total.cost,
+        unpriced_tokens=total.unpriced_tokens,
+        budget=budget,
+        level=budget_level(total.cost, budget, config.budgets.alert_fraction),
+        by_model=_lines({display_name(m): t for m, t in total.models.items()}),
+        by_project=_lines({project_name(p): t for p, t in totals_by_group(sums).items()}),
+    )
+
+
+def _lines(totals: Mapping[str, Total]) -> tuple[CostLine, ...]:
+    merged: dict[str, Total] = {}
+    for name, total in totals.items():  # two ids can share a display name (dated and alias)
+        into = merged.setdefault(name, Total())
+        into.tokens = into.tokens + total.tokens
+        into.cost += total.cost
+        into.unpriced_tokens += total.unpriced_tokens
+    lines = [CostLine(name, t.tokens, t.model_cost()) for name, t in merged.items()]
+    return tuple(sorted(lines, key=lambda line: (-(line.cost or 0.0), -line.tokens.total)))
+
+
+def session_states(
+    ledger: Ledger,
+    config: Config,
+    prices: PriceTable,
+    clock: Clock,
+    rows: Sequence[SessionMark],
+    facts: Mapping[str, LiveFacts],
+    active: bool | None = None,
+) -> list[SessionState]:
+    """Each session's context, level and cost (all time, and since its last reset)."""
+    if not rows:
+        return []
+    ids = [row.session for row in rows]
+    costs = totals_by_group(priced_sums(ledger, prices, [ALL_TIME], ("session",), ids))
+    states = []
+    for row in rows:
+        fact = facts.get(row.session, LiveFacts())
+        total = costs.get(row.session, Total())
+        since_reset = total.cost
+        if fact.reset_at is not None:
+            after = priced_sums(ledger, prices, [("reset", fact.reset_at, math.inf)], (), [row.session])
+            since_reset = sum(item.cost or 0.0 for item in after)
+        states.append(_session_state(config, clock, row, fact, total, since_reset, active))
+    return states
+
+
+def _session_state(config: Config, clock: Clock, row: SessionMark, fact: LiveFacts, total: Total,
+                   since_reset: float, active: bool | None) -> SessionState:
+    model = fact.model or row.model
+    context = TranscriptContext(row.context_tokens, row.context_ts, row.compact_tokens,
+                                row.compact_ts, row.max_context)
+    tokens = context.tokens()
+    window = fact.context_window or window_size(row.max_context, _configured_window(config, model))
+    pct = percent(tokens, window)
+    source = ContextSource.TRANSCRIPT
+    fresh = fact.context_at is not None and fact.context_at >= max(
+        row.context_ts or 0.0, row.compact_ts or 0.0) - 1.0
+    if fresh and (fact.context_percent is not None or fact.context_tokens is not None):
+        source = ContextSource.STATUSLINE
+        tokens = fact.context_tokens if fact.context_tokens is not None else tokens
+        pct = fact.context_percent if fact.context_percent is not None else percent(tokens, window)
+    level = level_for(pct, config.context.thresholds)
+    last = max(row.last_ts, fact.last_event_at or 0.0)
+    window_s = config.context.active_minutes * 60.0
+    return SessionState(
+        session_id=row.session,
+        project=row.project or fact.project,
+        model=model,
+        model_name=display_name(model) if model else None,
+        context_tokens=tokens,
+        context_window=window,
+        context_percent=pct,
+        context_source=source,
+        level=level,
+        last_activity=last,
+        cost=total.cost,
+        unpriced_tokens=total.unpriced_tokens,
+        cost_since_reset=since_reset,
+        paused=fact.paused,
+        active=is_active(row.last_ts, fact, clock.now, window_s) if active is None else active,
+    )
+
+
+def _configured_window(config: Config, model: str | None) -> int | None:
+    windows = config.context.window
+    if not model or not windows:
+        return None
+    if model in windows:
+        return windows[model]
+    key = model_key(model)
+    for name, size in windows.items():
+        if key is not None and model_key(name) == key:
+            return size
+    return None

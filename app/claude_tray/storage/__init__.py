@@ -1,0 +1,1 @@
+"""Files and SQLite: where things live, the config, the ledger, the app's own state."""

@@ -1,0 +1,269 @@
+"""The user's `config.toml`: its sections as frozen dataclasses, loading with exact errors.
+
+Each section is a dataclass whose fields are the keys, with their defaults; the loader checks every
+key against them, so an unknown key (a typo) or a wrong type is an error naming the file, the key and
+the problem. We never write the user's file, except `config init`, which refuses to overwrite one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from claude_tray.core.levels import Thresholds
+from claude_tray.core.periods import Weekday
+from claude_tray.core.pricing import PriceTable, PriceTableError, price_table_from_mapping
+
+
+class ConfigError(Exception):
+    """An invalid config file. The message names the file, the key and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContextConfig:
+    caution: float = 70.0
+    warning: float = 85.0
+    pause: float = 90.0
+    critical: float = 95.0
+    rearm_margin: float = 5.0
+    """A level fires again only after the context fell this many points below its start."""
+    active_minutes: int = 30
+    """A session is active while its latest activity is this recent."""
+    window: dict[str, int] = field(default_factory=dict)
+    """Context window size by model id or key, e.g. `"claude-opus-4-6" = 1000000`."""
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.caution, self.warning, self.pause, self.critical)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetConfig:
+    daily: float | None = None
+    weekly: float | None = None
+    monthly: float | None = None
+    alert_fraction: float = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class AutoPauseConfig:
+    enforce: bool = True
+    """The hook gate refuses prompts of a session at or above the pause level until it is reset."""
+    budget: bool = False
+    """The hook gate also refuses prompts while today's budget is exceeded."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrayConfig:
+    show_percent: bool = True
+    notifications: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PricingConfig:
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    timezone: str = ""
+    """An IANA name such as `Europe/Berlin`; empty means this machine's local timezone."""
+    week_start: str = "monday"
+    context: ContextConfig = field(default_factory=ContextConfig)
+    budgets: BudgetConfig = field(default_factory=BudgetConfig)
+    auto_pause: AutoPauseConfig = field(default_factory=AutoPauseConfig)
+    tray: TrayConfig = field(default_factory=TrayConfig)
+    pricing: PricingConfig = field(default_factory=PricingConfig)
+
+    def tz(self) -> tzinfo:
+        return resolve_timezone(self.timezone)
+
+    @property
+    def first_weekday(self) -> Weekday:
+        return Weekday[self.week_start.upper()]
+
+
+def resolve_timezone(name: str) -> tzinfo:
+    """An IANA zone by name, or this machine's local zone for an empty name."""
+    if not name:
+        local = _local_zone()
+        return local
+    return zoneinfo.ZoneInfo(name)
+
+
+def _local_zone() -> tzinfo:
+    from datetime import datetime
+
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    # A fixed offset would put every day at this instant's offset; prefer the named zone when known.
+    try:
+        return zoneinfo.ZoneInfo("localtime")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return zone
+
+
+def load_config(path: Path) -> Config:
+    """The config at `path`, or the defaults when there is no file. Raises `ConfigError`."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return config_from_mapping(data, where=str(path))
+
+
+def config_from_mapping(data: Mapping[str, Any], where: str = "config") -> Config:
+    try:
+        config = _build(Config, data, "")
+        _check(config)
+        price_table(config)  # prices are checked at load time, not at first use
+    except _KeyProblem as problem:
+        raise ConfigError(f"{where}: {problem.key}: {problem.message}") from None
+    except PriceTableError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    return config
+
+
+def price_table(config: Config, builtin: Mapping[str, Any] | None = None) -> PriceTable:
+    """The built-in prices with the user's overrides applied."""
+    return price_table_from_mapping(builtin or builtin_prices(), config.pricing.models)
+
+
+_BUILTIN_PRICES: dict[str, Any] | None = None
+
+
+def builtin_prices() -> dict[str, Any]:
+    """The price table shipped with the package (`data/prices.toml`)."""
+    global _BUILTIN_PRICES
+    if _BUILTIN_PRICES is None:
+        from importlib.resources import files
+
+        text = files("claude_tray").joinpath("data/prices.toml").read_text(encoding="utf-8")
+        _BUILTIN_PRICES = tomllib.loads(text)
+    return _BUILTIN_PRICES
+
+
+class _KeyProblem(Exception):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise _KeyProblem(prefix.rstrip(".") or "(top level)", "must be a table")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            raise _KeyProblem(f"{prefix}{key}", "unknown key")
+    values: dict[str, Any] = {}
+    for name in names & set(data):
+        values[name] = _value(hints[name], data[name], f"{prefix}{name}")
+    return cls(**values)
+
+
+def _value(hint: Any, value: Any, key: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(typing.cast(type[Any], hint), value, f"{key}.")
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union) and type(None) in args:
+        (inner,) = (a for a in args if a is not type(None))
+        return _value(inner, value, key)
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise _KeyProblem(key, "must be a table")
+        return {str(k): _value(args[1], v, f'{key}."{k}"') for k, v in value.items()}
+    if hint is Any:
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _KeyProblem(key, f"must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _KeyProblem(key, f"must be a whole number, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _KeyProblem(key, f"must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise _KeyProblem(key, f"must be a string, got {value!r}")
+        return value
+    raise _KeyProblem(key, f"unsupported setting type {hint!r}")  # pragma: no cover
+
+
+def _check(config: Config) -> None:
+    try:
+        config.context.thresholds  # noqa: B018  (validates on construction)
+    except ValueError as error:
+        raise _KeyProblem("context", str(error)) from None
+    if config.week_start.upper() not in Weekday.__members__:
+        raise _KeyProblem("week_start", f"must be a weekday name, got {config.week_start!r}")
+    if config.timezone:
+        try:
+            zoneinfo.ZoneInfo(config.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise _KeyProblem("timezone", f"unknown timezone {config.timezone!r}") from None
+    budgets = config.budgets
+    if not 0 < budgets.alert_fraction <= 1:
+        raise _KeyProblem("budgets.alert_fraction", "must be above 0 and at most 1")
+    for name in ("daily", "weekly", "monthly"):
+        amount = getattr(budgets, name)
+        if amount is not None and amount <= 0:
+            raise _KeyProblem(f"budgets.{name}", "must be a positive amount in USD")
+    if config.context.active_minutes <= 0:
+        raise _KeyProblem("context.active_minutes", "must be positive")
+    for model, size in config.context.window.items():
+        if size <= 0:
+            raise _KeyProblem(f'context.window."{model}"', "must be a positive token count")
+
+
+_HEADER = """\
+# claude-tray configuration. Every key is optional; these are the defaults.
+# Budgets (USD) are off until set, e.g. under [budgets]: daily = 10.0, weekly = 50.0, monthly = 200.0
+# Context window per model: [context.window] "claude-opus-4-6" = 1000000
+# Price overrides: [pricing.models."claude-opus-4-5"] input = 5.0, output = 25.0,
+#   cache_write_5m = 6.25, cache_write_1h = 10.0, cache_read = 0.5 (USD per million tokens)
+
+"""
+
+
+def default_config_toml() -> str:
+    """The defaults as TOML (written by `config init`); `None` values are left out."""
+    return _HEADER + tomli_w.dumps(_plain(Config()))
+
+
+def config_to_toml(config: Config) -> str:
+    return tomli_w.dumps(_plain(config))
+
+
+def _plain(config: Any) -> dict[str, Any]:
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if v is not None and v != {}}
+        return value
+
+    return typing.cast(dict[str, Any], strip(dataclasses.asdict(config)))

@@ -1,0 +1,320 @@
+"""The ledger: every counted message, kept in SQLite after Claude Code deletes its transcripts.
+
+One row per deduplicated API response (tokens by kind, model, session, project, time, flags), the
+per-session context marks, and each transcript's read position. Costs are not stored: they are
+computed from token sums at query time, so a change of prices changes all history at once.
+
+Writers may be several processes at once (the tray, a CLI run): every write is an idempotent upsert
+inside one `BEGIN IMMEDIATE` transaction, so two ingests of the same bytes count them once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from claude_tray.storage.atomic import move_aside
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE messages (
+        key TEXT PRIMARY KEY,          -- message.id:requestId, or a content hash for lines without an id
+        ts REAL NOT NULL,              -- epoch seconds, UTC
+        session TEXT,
+        project TEXT,
+        model TEXT NOT NULL,
+        input INTEGER NOT NULL,
+        output INTEGER NOT NULL,
+        cache_write_5m INTEGER NOT NULL,
+        cache_write_1h INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        sidechain INTEGER NOT NULL,
+        fast INTEGER NOT NULL,
+        long INTEGER NOT NULL          -- prompt above 200k tokens (the long-context price rule)
+    ) WITHOUT ROWID;
+    CREATE INDEX messages_ts ON messages (ts);
+    CREATE INDEX messages_session ON messages (session, ts);
+
+    CREATE TABLE sessions (
+        session TEXT PRIMARY KEY,
+        project TEXT,
+        model TEXT,                    -- model of the latest main-chain response
+        first_ts REAL NOT NULL,
+        last_ts REAL NOT NULL,
+        context_tokens INTEGER,        -- prompt of the latest main-chain response
+        context_ts REAL,
+        compact_tokens INTEGER,        -- postTokens of the latest compact boundary
+        compact_ts REAL,
+        max_context INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+
+    CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        device INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        offset INTEGER NOT NULL,       -- end of the last complete line read
+        mtime_ns INTEGER NOT NULL,
+        lines INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+
+    CREATE TABLE skipped (
+        path TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (path, reason)
+    ) WITHOUT ROWID;
+    """,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FileMark:
+    """How far a transcript has been read, and which file that was (device + inode)."""
+
+    device: int
+    inode: int
+    size: int
+    offset: int
+    mtime_ns: int
+
+
+MessageRow = tuple[str, float, str | None, str | None, str, int, int, int, int, int, int, int, int, int]
+"""key, ts, session, project, model, input, output, cw5m, cw1h, cache_read, total, sidechain, fast, long"""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionMark:
+    """What one read pass learned of a session; merged into the ledger keeping the newest."""
+
+    session: str
+    project: str | None
+    model: str | None
+    first_ts: float
+    last_ts: float
+    context_tokens: int | None
+    context_ts: float | None
+    compact_tokens: int | None
+    compact_ts: float | None
+    max_context: int
+
+
+class Ledger:
+    """The SQLite ledger. Not thread-safe: one per thread (the engine thread owns the tray's)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rebuilt_from: Path | None = None
+        """Where a corrupt ledger was moved, when this open had to start a new one."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise
+            self.rebuilt_from = move_aside(path, str(error))
+            for suffix in ("-wal", "-shm"):
+                side = path.with_name(path.name + suffix)
+                if side.exists():
+                    move_aside(side, "belongs to a corrupt ledger")
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA temp_store = MEMORY")
+            self._migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"schema version {version} is newer than this claude-tray understands"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {target}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- reading positions ------------------------------------------------------------------
+
+    def file_marks(self) -> dict[str, FileMark]:
+        rows = self._db.execute("SELECT path, device, inode, size, offset, mtime_ns FROM files")
+        return {path: FileMark(*rest) for path, *rest in rows}
+
+    def record(
+        self,
+        path: str,
+        mark: FileMark,
+        lines: int,
+        messages: Iterable[MessageRow],
+        sessions: Iterable[SessionMark],
+        skipped: dict[str, int],
+        restarted: bool,
+    ) -> None:
+        """Store what one read of a file found, and how far it got, in one transaction."""
+        with self._write() as db:
+            db.executemany(_UPSERT_MESSAGE, messages)
+            db.executemany(_UPSERT_SESSION, [_session_params(s) for s in sessions])
+            if restarted:
+                db.execute("DELETE FROM skipped WHERE path = ?", (path,))
+            db.executemany(
+                "INSERT INTO skipped (path, reason, count) VALUES (?, ?, ?) "
+                "ON CONFLICT (path, reason) DO UPDATE SET count = count + excluded.count",
+                [(path, reason, count) for reason, count in skipped.items()],
+            )
+            db.execute(
+                "INSERT INTO files (path, device, inode, size, offset, mtime_ns, lines) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+                "device = excluded.device, inode = excluded.inode, size = excluded.size, "
+                "offset = excluded.offset, mtime_ns = excluded.mtime_ns, "
+                "lines = CASE WHEN ? THEN excluded.lines ELSE files.lines + excluded.lines END",
+                (path, mark.device, mark.inode, mark.size, mark.offset, mark.mtime_ns, lines,
+                 restarted),
+            )
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """A read-only query for the engine's reports (the only SQL outside this module is there)."""
+        return self._db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def temporary_ranges(self, ranges: Sequence[tuple[str, float, float]]) -> Iterator[str]:
+        """A temp table `(label, start, end)` for joining messages onto local days or hours."""
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS ranges (label TEXT, start REAL, end REAL)")
+        self._db.execute("DELETE FROM temp.ranges")
+        self._db.executemany("INSERT INTO temp.ranges VALUES (?, ?, ?)", ranges)
+        try:
+            yield "temp.ranges"
+        finally:
+            self._db.execute("DELETE FROM temp.ranges")
+
+    def sessions(self, session_ids: Sequence[str] | None = None, since: float | None = None
+                 ) -> list[SessionMark]:
+        sql = ("SELECT session, project, model, first_ts, last_ts, context_tokens, context_ts, "
+               "compact_tokens, compact_ts, max_context FROM sessions")
+        clauses, params = [], []  # type: tuple[list[str], list[object]]
+        if session_ids is not None:
+            clauses.append(f"session IN ({','.join('?' * len(session_ids))})")
+            params.extend(session_ids)
+        if since is not None:
+            clauses.append("last_ts >= ?")
+            params.append(since)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        rows = self._db.execute(sql + " ORDER BY last_ts DESC", params)
+        return [SessionMark(*row) for row in rows]
+
+    def stats(self) -> dict[str, int]:
+        one = self._db.execute
+        return {
+            "messages": one("SELECT count(*) FROM messages").fetchone()[0],
+            "sessions": one("SELECT count(*) FROM sessions").fetchone()[0],
+            "files": one("SELECT count(*) FROM files").fetchone()[0],
+            "lines": one("SELECT coalesce(sum(lines), 0) FROM files").fetchone()[0],
+        }
+
+    def skipped(self) -> list[tuple[str, str, int]]:
+        return [tuple(r) for r in self._db.execute(  # type: ignore[misc]
+            "SELECT path, reason, count FROM skipped ORDER BY count DESC, path")]
+
+
+_UPSERT_MESSAGE = """
+INSERT INTO messages (key, ts, session, project, model, input, output, cache_write_5m,
+                      cache_write_1h, cache_read, total, sidechain, fast, long)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET
+    ts = excluded.ts, session = excluded.session, project = excluded.project,
+    model = excluded.model, input = excluded.input, output = excluded.output,
+    cache_write_5m = excluded.cache_write_5m, cache_write_1h = excluded.cache_write_1h,
+    cache_read = excluded.cache_read, total = excluded.total, sidechain = excluded.sidechain,
+    fast = excluded.fast, long = excluded.long
+WHERE excluded.total > messages.total
+   OR (excluded.total = messages.total AND excluded.sidechain < messages.sidechain)
+"""
+
+# Every column keeps the newest value seen, whichever process and file order brought it.
+_UPSERT_SESSION = """
+INSERT INTO sessions (session, project, model, first_ts, last_ts, context_tokens, context_ts,
+                      compact_tokens, compact_ts, max_context)
+VALUES (:session, :project, :model, :first_ts, :last_ts, :context_tokens, :context_ts,
+        :compact_tokens, :compact_ts, :max_context)
+ON CONFLICT (session) DO UPDATE SET
+    project = CASE WHEN excluded.last_ts >= sessions.last_ts
+                   THEN coalesce(excluded.project, sessions.project)
+                   ELSE coalesce(sessions.project, excluded.project) END,
+    model = CASE WHEN excluded.context_ts IS NOT NULL
+                  AND (sessions.context_ts IS NULL OR excluded.context_ts >= sessions.context_ts)
+                 THEN excluded.model ELSE sessions.model END,
+    first_ts = min(sessions.first_ts, excluded.first_ts),
+    last_ts = max(sessions.last_ts, excluded.last_ts),
+    context_tokens = CASE WHEN excluded.context_ts IS NOT NULL
+                  AND (sessions.context_ts IS NULL OR excluded.context_ts >= sessions.context_ts)
+                 THEN excluded.context_tokens ELSE sessions.context_tokens END,
+    context_ts = max(coalesce(sessions.context_ts, excluded.context_ts),
+                     coalesce(excluded.context_ts, sessions.context_ts)),
+    compact_tokens = CASE WHEN excluded.compact_ts IS NOT NULL
+                  AND (sessions.compact_ts IS NULL OR excluded.compact_ts >= sessions.compact_ts)
+                 THEN excluded.compact_tokens ELSE sessions.compact_tokens END,
+    compact_ts = max(coalesce(sessions.compact_ts, excluded.compact_ts),
+                     coalesce(excluded.compact_ts, sessions.compact_ts)),
+    max_context = max(sessions.max_context, excluded.max_context)
+"""
+
+
+def _session_params(mark: SessionMark) -> dict[str, object]:
+    return {
+        "session": mark.session, "project": mark.project, "model": mark.model,
+        "first_ts": mark.first_ts, "last_ts": mark.last_ts,
+        "context_tokens": mark.context_tokens, "context_ts": mark.context_ts,
+        "compact_tokens": mark.compact_tokens, "compact_ts": mark.compact_ts,
+        "max_context": mark.max_context,
+    }

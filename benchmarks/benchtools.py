@@ -1,0 +1,177 @@
+"""Shared helpers for the benchmark scripts: locate the tools, build an isolated environment,
+run a child and measure its wall time and peak RSS (os.wait4), read daily JSON reports.
+
+Stdlib only. Imported by run_benchmark.py and compare_ccusage.py (run them as
+``python benchmarks/<script>.py``; Python puts benchmarks/ on sys.path).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CCUSAGE_SCRATCH = Path("/tmp/ccusage-bench")
+CCUSAGE_CANDIDATES = (
+    # the native program behind the npm wrapper: no node start-up in the timing
+    CCUSAGE_SCRATCH / "node_modules/@ccusage/ccusage-linux-x64/bin/ccusage",
+    CCUSAGE_SCRATCH / "node_modules/.bin/ccusage",
+)
+TOKEN_FIELDS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens", "totalTokens")
+
+
+def find_ccusage(explicit: str | None) -> str | None:
+    """--ccusage PATH, else $CCUSAGE_BIN, else the scratch install in /tmp/ccusage-bench, else PATH."""
+    for cand in (explicit, os.environ.get("CCUSAGE_BIN")):
+        if cand:
+            return cand
+    for cand in CCUSAGE_CANDIDATES:
+        if cand.is_file() and os.access(cand, os.X_OK):
+            return str(cand)
+    return shutil.which("ccusage")
+
+
+def find_claude_tray(explicit: str | None) -> list[str] | None:
+    """--claude-tray CMD (split like a shell), else $CLAUDE_TRAY_CMD, else the repo's .venv,
+    else ``claude-tray`` on PATH."""
+    for cand in (explicit, os.environ.get("CLAUDE_TRAY_CMD")):
+        if cand:
+            return shlex.split(cand)
+    venv = REPO / ".venv/bin/claude-tray"
+    if venv.is_file() and os.access(venv, os.X_OK):
+        return [str(venv)]
+    found = shutil.which("claude-tray")
+    return [found] if found else None
+
+
+def isolated_env(history: str, scratch: str, tray_home: str | None = None,
+                 keep_home: bool = False) -> dict[str, str]:
+    """Environment for both tools: the history as the only Claude data root, UTC, and (unless
+    keep_home) HOME/XDG dirs in a scratch folder so neither tool reads the user's own data (ccusage
+    20 also scans other agents' folders under HOME)."""
+    env = dict(os.environ)
+    env["CLAUDE_CONFIG_DIR"] = os.path.abspath(history)
+    env["TZ"] = "UTC"
+    env["NO_COLOR"] = "1"
+    env.pop("FORCE_COLOR", None)
+    if not keep_home:
+        home = os.path.join(scratch, "home")
+        os.makedirs(home, exist_ok=True)
+        env["HOME"] = home
+        for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
+                         ("XDG_CACHE_HOME", ".cache"), ("XDG_STATE_HOME", ".local/state")):
+            env[var] = os.path.join(home, sub)
+    if tray_home:
+        env["CLAUDE_TRAY_HOME"] = tray_home
+    return env
+
+
+@dataclass
+class RunResult:
+    argv: list[str]
+    wall_s: float
+    peak_rss_mb: float
+    exit_code: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    def json(self) -> object | None:
+        try:
+            return json.loads(self.stdout)
+        except ValueError:
+            return None
+
+
+def run_measured(argv: list[str], env: dict[str, str], timeout: float = 900.0,
+                 cwd: str | None = None) -> RunResult:
+    """Run argv to completion; wall seconds from spawn to reap, peak RSS from the child's rusage
+    (ru_maxrss: KB on Linux, bytes on macOS; on Linux it covers the child's own reaped children
+    too, so the npm wrapper's native child is included). Output goes to temp files, not pipes,
+    so a big report cannot stall the child."""
+    import subprocess
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        timed_out = threading.Event()
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                    env=env, cwd=cwd)
+        except OSError as exc:
+            return RunResult(argv, 0.0, 0.0, 127, "", f"cannot start: {exc}")
+
+        def kill() -> None:
+            timed_out.set()
+            try:
+                proc.kill()
+            except OSError:
+                pass
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+        return RunResult(argv, wall, rss, proc.returncode,
+                         out.read().decode("utf-8", "replace"),
+                         err.read().decode("utf-8", "replace"), timed_out.is_set())
+
+
+def history_stats(history: str) -> tuple[int, int]:
+    """(bytes, files) of the *.jsonl files under history/projects."""
+    total = files = 0
+    for root, _dirs, names in os.walk(os.path.join(history, "projects")):
+        for name in names:
+            if name.endswith(".jsonl"):
+                files += 1
+                total += os.path.getsize(os.path.join(root, name))
+    return total, files
+
+
+def prewarm(history: str) -> float:
+    """Read every transcript once so both tools start with the same (warm) page cache."""
+    t0 = time.perf_counter()
+    buf = bytearray(1 << 20)
+    for root, _dirs, names in os.walk(os.path.join(history, "projects")):
+        for name in names:
+            if name.endswith(".jsonl"):
+                with open(os.path.join(root, name), "rb", buffering=0) as fh:
+                    while fh.readinto(buf):
+                        pass
+    return time.perf_counter() - t0
+
+
+def daily_rows(report: object) -> dict[str, dict]:
+    """{date: row} from a daily report: ccusage 20 names the day ``period`` (older ccusage and
+    claude-tray: ``date``); rows with no tokens are dropped."""
+    rows: dict[str, dict] = {}
+    if not isinstance(report, dict):
+        return rows
+    for row in report.get("daily") or []:
+        day = row.get("date") or row.get("period")
+        if day and any(row.get(k) for k in TOKEN_FIELDS):
+            rows[str(day)[:10]] = row
+    return rows
+
+
+def fmt_mb(x: float) -> str:
+    return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
