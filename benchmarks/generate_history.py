@@ -304,15 +304,17 @@ class Ledger:
         self.sessions: dict[str, dict] = {}
 
     def response(self, day: str, model: str, u: Usage, outs: list[int], speed: str | None,
-                 has_request_id: bool) -> list[tuple]:
+                 has_request_id: bool, sidechain: bool) -> list[tuple]:
         """Book one response written as len(outs) copies (the last has the final usage).
         Returns the copies ccusage counts again when the lines are copied to another file."""
         self.correct.add(day, model, u, request_cost(model, speed, u))
         self.first_copy_output[day] = self.first_copy_output.get(day, 0) + outs[0]
-        if has_request_id:  # ccusage keeps the largest copy, as the rules say
+        self.no_request_id += not has_request_id
+        if has_request_id or sidechain:
+            # ccusage keeps the largest copy, as the rules say; without requestId it still
+            # dedupes sidechain lines (on sessionId + message.id), but not main-chain ones
             self.ccusage20.add(day, model, u, ccusage20_cost(model, speed, u))
             return []
-        self.no_request_id += 1
         copies = [(day, model, Usage(u.inp, u.c5, u.c1, u.cr, o), speed) for o in outs]
         self.recount(copies)  # ccusage does not dedupe without requestId: every line counts
         return copies
@@ -334,7 +336,8 @@ class Ledger:
                       "long context when input + cache write + cache read > 200k, fast Opus 4.6 "
                       "at 30/150 with the usual cache multipliers); totalTokens = input + output "
                       "+ cacheCreation + cacheRead. ccusage20: what ccusage 20.0.24 daily "
-                      "--offline reports by its measured behaviour (no dedupe without requestId, "
+                      "--offline reports by its measured behaviour (no dedupe of main-chain lines "
+                      "without requestId, "
                       "per-kind 200k tiering for Sonnet 4.5); equals daily in --compat mode."),
             "files": files, "bytes": nbytes,
             "daily": correct["daily"], "totals": correct["totals"],
@@ -590,7 +593,8 @@ class Generator:
             d["timestamp"] = iso(start + step * k)
             self._emit(s, d, fill)
         s.clock = start + step * (n - 1) + rng.randrange(300, 4000)
-        s.uncounted += self.ledger.response(day_of(start), s.model, u, outs, speed, rid is not None)
+        s.uncounted += self.ledger.response(day_of(start), s.model, u, outs, speed,
+                                            rid is not None, s.sidechain)
         s.context, s.last_out = u.prompt, out
         if not s.sidechain:
             s.expected_context = u.prompt

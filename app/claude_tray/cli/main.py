@@ -20,6 +20,9 @@ COMMAND_MODULES = (
     "claude_tray.cli.usage_commands",
     "claude_tray.cli.doctor",
     "claude_tray.cli.config_commands",
+    "claude_tray.cli.tray_commands",
+    "claude_tray.cli.hooks_commands",
+    "claude_tray.cli.report_commands",
 )
 
 
