@@ -1,7 +1,8 @@
 """Prices: which price a model id has, and what a request costs (the one definition of cost).
 
 Model ids come in many spellings (dated, aliased, `anthropic/…`, Bedrock, Vertex). They are reduced
-to a family and version (`opus-4-5`) and matched exactly: an Opus 4.5 price is never an Opus 4 price.
+to a family and version (`opus-4-5`) and matched exactly: an Opus 4.5 price is never an
+Opus 4 price.
 An id that does not reduce to a known family and version is unpriced: `PriceTable.lookup` returns
 None and callers report its cost as unknown, never as $0.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from claude_tray.core.records import Speed
 from claude_tray.core.tokens import Tokens
@@ -31,7 +32,7 @@ _WINDOW_SUFFIX = re.compile(r"\[[^\]]*\]$")
 
 
 def model_key(model_id: str) -> str | None:
-    """`claude-sonnet-4-5-20250929` → `sonnet-4-5`; None when the id is not a Claude model we know."""
+    """`claude-sonnet-4-5-20250929` → `sonnet-4-5`; None for ids of no Claude model we know."""
     name = model_id.strip().lower()
     name = _WINDOW_SUFFIX.sub("", name)  # `claude-opus-4-6[1m]`
     name = name.rsplit("/", 1)[-1]  # `anthropic/claude-…`, ARNs
@@ -104,9 +105,12 @@ class ModelPrice:
     def rates_for(self, *, speed: Speed, long_request: bool, at: float) -> Rates:
         if speed is Speed.FAST and self.fast is not None:
             return self.fast
-        if long_request and self.long_context is not None:
-            if self.long_context_until is None or at < self.long_context_until:
-                return self.long_context
+        if (
+            long_request
+            and self.long_context is not None
+            and (self.long_context_until is None or at < self.long_context_until)
+        ):
+            return self.long_context
         return self.standard
 
     def cost(self, tokens: Tokens, *, speed: Speed, long_request: bool, at: float) -> float:
@@ -137,13 +141,16 @@ class PriceTable:
     def breakpoints(self) -> tuple[float, ...]:
         """Every moment at which some model's price changes, sorted: callers that sum requests
         must not sum across one of these."""
-        points = {p for price in (*self.models.values(), *self.overrides.values())
-                  for p in price.breakpoints()}
+        points = {
+            p
+            for price in (*self.models.values(), *self.overrides.values())
+            for p in price.breakpoints()
+        }
         return tuple(sorted(points))
 
 
 class PriceTableError(ValueError):
-    """A price table (built-in or the user's `[pricing]`) that does not make sense; names the key."""
+    """A price table (built-in or the user's `[pricing]`) that makes no sense; names the key."""
 
 
 _RATE_KEYS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
@@ -177,7 +184,7 @@ def rates_from_mapping(where: str, data: Mapping[str, object]) -> Rates:
 
 
 def model_price_from_mapping(where: str, name: str, data: Mapping[str, object]) -> ModelPrice:
-    """One model's prices from a table row: the rates, plus optional `long_context` (with an optional
+    """One model's prices from a table row: the rates, plus optional `long_context` (with an
     `until` date) and `fast` sub-tables."""
     flat = {k: v for k, v in data.items() if k not in ("long_context", "fast", "name", "keys")}
     standard = rates_from_mapping(where, flat)
@@ -236,10 +243,10 @@ def _until(where: str, value: object) -> float | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.timestamp()
     if isinstance(value, date):
-        return datetime.combine(value, time(), timezone.utc).timestamp()
+        return datetime.combine(value, time(), UTC).timestamp()
     if isinstance(value, str):
         try:
             return _until(where, date.fromisoformat(value))

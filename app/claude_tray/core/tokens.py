@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LONG_CONTEXT_THRESHOLD = 200_000
-"""A request whose prompt (input + cache writes + cache reads) exceeds this is a long-context one."""
+"""A request whose prompt (input + cache writes + cache reads) exceeds this is long-context."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from claude_tray.core.records import CompactBoundary, Response, SkipReason, Skipped, Speed
+from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
 from claude_tray.core.tokens import Tokens
 
 SYNTHETIC_MODEL = "<synthetic>"
@@ -93,7 +93,7 @@ def _tokens(usage: dict[str, Any]) -> Tokens:
 
 
 def _count(value: object) -> int:
-    """A token count: absent or null is 0; anything but a non-negative whole number skips the line."""
+    """A token count: absent or null is 0; anything but a whole number >= 0 skips the line."""
     if value is None:
         return 0
     if isinstance(value, bool):
@@ -132,4 +132,3 @@ def parse_timestamp(value: object) -> float:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC).timestamp()
     return moment.timestamp()
-

@@ -35,8 +35,9 @@ def discover(roots: list[Path]) -> Discovery:
     return found
 
 
-def _walk(top: str, found: Discovery, seen_dirs: set[tuple[int, int]],
-          seen_files: set[tuple[int, int]]) -> None:
+def _walk(
+    top: str, found: Discovery, seen_dirs: set[tuple[int, int]], seen_files: set[tuple[int, int]]
+) -> None:
     stack = [top]
     while stack:
         folder = stack.pop()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import orjson
 
-from claude_tray.core.records import CompactBoundary, Response, SkipReason, Skipped, Speed
+from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
 from claude_tray.core.transcript import interpret
 from claude_tray.engine.discover import discover
 from claude_tray.storage.ledger import FileMark, Ledger, MessageRow, SessionMark
@@ -60,8 +60,9 @@ def ingest(ledger: Ledger, roots: list[Path], only: Iterable[Path] | None = None
     """Read what is new in every transcript under `roots` (or just the files in `only`)."""
     started = time.perf_counter()
     found = discover(roots)
-    stats = PassStats(roots=found.roots, missing_roots=found.missing_roots,
-                      problems=list(found.problems))
+    stats = PassStats(
+        roots=found.roots, missing_roots=found.missing_roots, problems=list(found.problems)
+    )
     files = found.files
     if only is not None:
         wanted = {os.path.abspath(p) for p in only}
@@ -191,10 +192,20 @@ class _FileReader:
         else:  # cannot be deduped: counted once as it stands, whichever pass reads it
             key = "line:" + hashlib.blake2b(line, digest_size=16).hexdigest()
         row: MessageRow = (
-            key, response.timestamp, session, response.project, response.model,
-            tokens.input, tokens.output, tokens.cache_write_5m, tokens.cache_write_1h,
-            tokens.cache_read, tokens.total, int(response.sidechain),
-            int(response.speed is Speed.FAST), int(tokens.is_long_context),
+            key,
+            response.timestamp,
+            session,
+            response.project,
+            response.model,
+            tokens.input,
+            tokens.output,
+            tokens.cache_write_5m,
+            tokens.cache_write_1h,
+            tokens.cache_read,
+            tokens.total,
+            int(response.sidechain),
+            int(response.speed is Speed.FAST),
+            int(tokens.is_long_context),
         )
         best = self.rows.get(key)
         if best is None or row[10] > best[10] or (row[10] == best[10] and row[11] < best[11]):

@@ -47,14 +47,16 @@ def build_snapshot(
     facts = facts or {}
     window = config.context.active_minutes * 60.0
     recent = ledger.sessions(since=clock.now - max(window, 12 * 3600.0))
-    candidates = [row for row in recent
-                  if is_active(row.last_ts, facts.get(row.session), clock.now, window)]
+    candidates = [
+        row for row in recent if is_active(row.last_ts, facts.get(row.session), clock.now, window)
+    ]
     sessions = session_states(ledger, config, prices, clock, candidates, facts, active=True)
     return Snapshot(
         taken_at=clock.now,
         today=spend(ledger, config, prices, "today", day_period(clock.now, clock.tz)),
-        week=spend(ledger, config, prices, "week",
-                   week_period(clock.now, clock.tz, config.first_weekday)),
+        week=spend(
+            ledger, config, prices, "week", week_period(clock.now, clock.tz, config.first_weekday)
+        ),
         month=spend(ledger, config, prices, "month", month_period(clock.now, clock.tz)),
         sessions=tuple(sorted(sessions, key=urgency_order)),
         data_found=data_found,
@@ -115,23 +117,35 @@ def session_states(
         total = costs.get(row.session, Total())
         since_reset = total.cost
         if fact.reset_at is not None:
-            after = priced_sums(ledger, prices, [("reset", fact.reset_at, math.inf)], (), [row.session])
+            after = priced_sums(
+                ledger, prices, [("reset", fact.reset_at, math.inf)], (), [row.session]
+            )
             since_reset = sum(item.cost or 0.0 for item in after)
         states.append(_session_state(config, clock, row, fact, total, since_reset, active))
     return states
 
 
-def _session_state(config: Config, clock: Clock, row: SessionMark, fact: LiveFacts, total: Total,
-                   since_reset: float, active: bool | None) -> SessionState:
+def _session_state(
+    config: Config,
+    clock: Clock,
+    row: SessionMark,
+    fact: LiveFacts,
+    total: Total,
+    since_reset: float,
+    active: bool | None,
+) -> SessionState:
     model = fact.model or row.model
-    context = TranscriptContext(row.context_tokens, row.context_ts, row.compact_tokens,
-                                row.compact_ts, row.max_context)
+    context = TranscriptContext(
+        row.context_tokens, row.context_ts, row.compact_tokens, row.compact_ts, row.max_context
+    )
     tokens = context.tokens()
     window = fact.context_window or window_size(row.max_context, _configured_window(config, model))
     pct = percent(tokens, window)
     source = ContextSource.TRANSCRIPT
-    fresh = fact.context_at is not None and fact.context_at >= max(
-        row.context_ts or 0.0, row.compact_ts or 0.0) - 1.0
+    fresh = (
+        fact.context_at is not None
+        and fact.context_at >= max(row.context_ts or 0.0, row.compact_ts or 0.0) - 1.0
+    )
     if fresh and (fact.context_percent is not None or fact.context_tokens is not None):
         source = ContextSource.STATUSLINE
         tokens = fact.context_tokens if fact.context_tokens is not None else tokens

@@ -66,7 +66,7 @@ def priced_sums(
     group_by: Sequence[str] = (),
     session_ids: Sequence[str] | None = None,
 ) -> list[PricedSum]:
-    """Sum tokens over labelled epoch ranges, grouped by `group_by` columns and model, and price them."""
+    """Sum tokens over labelled epoch ranges, grouped by `group_by` and model; price the sums."""
     for column in group_by:
         if column not in GROUP_COLUMNS:
             raise ValueError(f"cannot group by {column!r}")
@@ -96,11 +96,15 @@ def priced_sums(
         model, fast, long, _era, at = row[1 + width : 6 + width]
         tokens = Tokens(*(int(v) for v in row[6 + width :]))  # type: ignore[call-overload]
         price = prices.lookup(str(model))
-        cost = None if price is None else price.cost(
-            tokens,
-            speed=Speed.FAST if fast else Speed.STANDARD,
-            long_request=bool(long),
-            at=float(at),  # type: ignore[arg-type]
+        cost = (
+            None
+            if price is None
+            else price.cost(
+                tokens,
+                speed=Speed.FAST if fast else Speed.STANDARD,
+                long_request=bool(long),
+                at=float(at),  # type: ignore[arg-type]
+            )
         )
         result.append(PricedSum(label, group, str(model), tokens, cost))
     return result

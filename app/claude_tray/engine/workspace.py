@@ -53,8 +53,14 @@ class Workspace:
         return self.last_pass
 
     def snapshot(self, clock: Clock, facts: Mapping[str, LiveFacts] | None = None) -> Snapshot:
-        return build_snapshot(self.ledger, self.config, self.prices, clock, facts,
-                              data_found=self.last_pass.data_found)
+        return build_snapshot(
+            self.ledger,
+            self.config,
+            self.prices,
+            clock,
+            facts,
+            data_found=self.last_pass.data_found,
+        )
 
     def close(self) -> None:
         self.ledger.close()

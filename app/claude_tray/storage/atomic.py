@@ -31,7 +31,7 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
 
 
 def move_aside(path: Path, why: str) -> Path:
-    """Rename a corrupt file of ours to `<name>.corrupt-<time>` (kept for inspection), and say so."""
+    """Rename a corrupt file of ours to `<name>.corrupt-<time>` (kept to inspect); say so."""
     target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
     counter = 1
     while target.exists():

@@ -27,7 +27,7 @@ BUSY_TIMEOUT_MS = 60_000
 _MIGRATIONS: dict[int, str] = {
     1: """
     CREATE TABLE messages (
-        key TEXT PRIMARY KEY,          -- message.id:requestId, or a content hash for lines without an id
+        key TEXT PRIMARY KEY,          -- message.id:requestId, or a hash of a line without an id
         ts REAL NOT NULL,              -- epoch seconds, UTC
         session TEXT,
         project TEXT,
@@ -89,8 +89,11 @@ class FileMark:
     mtime_ns: int
 
 
-MessageRow = tuple[str, float, str | None, str | None, str, int, int, int, int, int, int, int, int, int]
-"""key, ts, session, project, model, input, output, cw5m, cw1h, cache_read, total, sidechain, fast, long"""
+MessageRow = tuple[
+    str, float, str | None, str | None, str, int, int, int, int, int, int, int, int, int
+]
+"""key, ts, session, project, model, input, output, cache writes 5m and 1h, cache_read, total,
+sidechain, fast, long"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +156,9 @@ class Ledger:
             return
         db.execute("BEGIN IMMEDIATE")
         try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+            version = db.execute("PRAGMA user_version").fetchone()[
+                0
+            ]  # another process may have won
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[target].split(";"):
                     if statement.strip():
@@ -216,20 +221,30 @@ class Ledger:
                 "device = excluded.device, inode = excluded.inode, size = excluded.size, "
                 "offset = excluded.offset, mtime_ns = excluded.mtime_ns, "
                 "lines = CASE WHEN ? THEN excluded.lines ELSE files.lines + excluded.lines END",
-                (path, mark.device, mark.inode, mark.size, mark.offset, mark.mtime_ns, lines,
-                 restarted),
+                (
+                    path,
+                    mark.device,
+                    mark.inode,
+                    mark.size,
+                    mark.offset,
+                    mark.mtime_ns,
+                    lines,
+                    restarted,
+                ),
             )
 
     # -- queries ----------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        """A read-only query for the engine's reports (the only SQL outside this module is there)."""
+        """A read-only query for the engine's reports (the only SQL outside this module)."""
         return self._db.execute(sql, params).fetchall()
 
     @contextmanager
     def temporary_ranges(self, ranges: Sequence[tuple[str, float, float]]) -> Iterator[str]:
         """A temp table `(label, start, end)` for joining messages onto local days or hours."""
-        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS ranges (label TEXT, start REAL, end REAL)")
+        self._db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS ranges (label TEXT, start REAL, end REAL)"
+        )
         self._db.execute("DELETE FROM temp.ranges")
         self._db.executemany("INSERT INTO temp.ranges VALUES (?, ?, ?)", ranges)
         try:
@@ -237,10 +252,13 @@ class Ledger:
         finally:
             self._db.execute("DELETE FROM temp.ranges")
 
-    def sessions(self, session_ids: Sequence[str] | None = None, since: float | None = None
-                 ) -> list[SessionMark]:
-        sql = ("SELECT session, project, model, first_ts, last_ts, context_tokens, context_ts, "
-               "compact_tokens, compact_ts, max_context FROM sessions")
+    def sessions(
+        self, session_ids: Sequence[str] | None = None, since: float | None = None
+    ) -> list[SessionMark]:
+        sql = (
+            "SELECT session, project, model, first_ts, last_ts, context_tokens, context_ts, "
+            "compact_tokens, compact_ts, max_context FROM sessions"
+        )
         clauses, params = [], []  # type: tuple[list[str], list[object]]
         if session_ids is not None:
             clauses.append(f"session IN ({','.join('?' * len(session_ids))})")
@@ -263,8 +281,12 @@ class Ledger:
         }
 
     def skipped(self) -> list[tuple[str, str, int]]:
-        return [tuple(r) for r in self._db.execute(  # type: ignore[misc]
-            "SELECT path, reason, count FROM skipped ORDER BY count DESC, path")]
+        return [
+            tuple(r)
+            for r in self._db.execute(  # type: ignore[misc]
+                "SELECT path, reason, count FROM skipped ORDER BY count DESC, path"
+            )
+        ]
 
 
 _UPSERT_MESSAGE = """
@@ -312,9 +334,14 @@ ON CONFLICT (session) DO UPDATE SET
 
 def _session_params(mark: SessionMark) -> dict[str, object]:
     return {
-        "session": mark.session, "project": mark.project, "model": mark.model,
-        "first_ts": mark.first_ts, "last_ts": mark.last_ts,
-        "context_tokens": mark.context_tokens, "context_ts": mark.context_ts,
-        "compact_tokens": mark.compact_tokens, "compact_ts": mark.compact_ts,
+        "session": mark.session,
+        "project": mark.project,
+        "model": mark.model,
+        "first_ts": mark.first_ts,
+        "last_ts": mark.last_ts,
+        "context_tokens": mark.context_tokens,
+        "context_ts": mark.context_ts,
+        "compact_tokens": mark.compact_tokens,
+        "compact_ts": mark.compact_ts,
         "max_context": mark.max_context,
     }

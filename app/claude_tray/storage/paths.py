@@ -70,7 +70,9 @@ def claude_roots(env: Mapping[str, str] | None = None, home: Path | None = None)
     home = Path.home() if home is None else home
     configured = env.get(CLAUDE_CONFIG_VARIABLE, "").strip()
     if configured:
-        candidates = [Path(part.strip()).expanduser() for part in configured.split(",") if part.strip()]
+        candidates = [
+            Path(part.strip()).expanduser() for part in configured.split(",") if part.strip()
+        ]
     else:
         candidates = [home / ".config" / "claude", home / ".claude"]
     roots: list[Path] = []
