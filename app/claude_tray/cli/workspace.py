@@ -24,23 +24,40 @@ def open_workspace(ingest: bool = True) -> Workspace:
     except ConfigError as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     if workspace.ledger.rebuilt_from is not None:
-        print(f"claude-tray: warning: the ledger was corrupt; moved aside to "
-              f"{workspace.ledger.rebuilt_from} and rebuilt from the transcripts on disk",
-              file=sys.stderr)
+        print(
+            f"claude-tray: warning: the ledger was corrupt; moved aside to "
+            f"{workspace.ledger.rebuilt_from} and rebuilt from the transcripts on disk",
+            file=sys.stderr,
+        )
     if ingest:
         stats = workspace.refresh()
         if not stats.data_found:
             where = ", ".join(str(r) for r in workspace.roots)
-            print(f"claude-tray: no Claude Code data found (looked in {where}); "
-                  "set CLAUDE_CONFIG_DIR if it lives elsewhere", file=sys.stderr)
+            print(
+                f"claude-tray: no Claude Code data found (looked in {where}); "
+                "set CLAUDE_CONFIG_DIR if it lives elsewhere",
+                file=sys.stderr,
+            )
         for path, problem in stats.problems[:5]:
             log.warning("could not read %s: %s", path, problem)
     return workspace
 
 
 def add_timezone_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timezone", metavar="TZ",
-                        help="IANA timezone for days (default: config, else this machine's)")
+    parser.add_argument(
+        "--timezone",
+        metavar="TZ",
+        type=_timezone_name,
+        help="IANA timezone for days (default: config, else this machine's)",
+    )
+
+
+def _timezone_name(name: str) -> str:
+    try:
+        resolve_timezone(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"unknown timezone {name!r}") from None
+    return name
 
 
 def clock_for(args: argparse.Namespace, workspace: Workspace) -> Clock:

@@ -19,6 +19,7 @@ from claude_tray.engine.snapshot import Clock, build_snapshot
 from claude_tray.storage.config import Config, load_config, price_table
 from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.paths import AppPaths, app_paths, claude_roots
+from claude_tray.storage.state import read_all_facts
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ class Workspace:
         return self.last_pass
 
     def snapshot(self, clock: Clock, facts: Mapping[str, LiveFacts] | None = None) -> Snapshot:
+        """The snapshot now, with the live facts of the state folder unless given."""
+        if facts is None:
+            facts = read_all_facts(self.paths)
         return build_snapshot(
             self.ledger,
             self.config,

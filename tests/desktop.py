@@ -1,0 +1,305 @@
+"""A real Linux desktop for tests: Xvfb, a private D-Bus session bus, dunst and trayer.
+
+Every part is a child process of the test, started in its own temporary folder and stopped by its
+pid at the end; the display number is chosen by Xvfb itself (`-displayfd`), and the bus is private
+to the test (its own socket, no service activation), so two runs never share a screen or a bus.
+
+Use the `desktop` fixture (import it into your test module: `from tests.desktop import desktop`)
+or `running_desktop(folder)` as a context manager. Then:
+
+- `desktop.env`: a copy of `os.environ` with `DISPLAY` and `DBUS_SESSION_BUS_ADDRESS` set (and
+  `PYSTRAY_BACKEND=gtk`); pass it to the processes you start. `desktop.activate(monkeypatch)` sets
+  the same in this process.
+- `desktop.notifications()`: every notification dunst received so far (closes them first, so
+  `dunstctl history` lists them), oldest first, as `Notification(appname, summary, body)`.
+- `desktop.screenshot()`: the whole screen as a Pillow RGB image.
+- `desktop.click(x, y, button)`, `desktop.key(name)`: xdotool on this display.
+- `desktop.tray_area()`: the tray's (x, y, width, height) on screen, from trayer's window.
+- `desktop.wait_for(condition, timeout, what)`: polls `condition()` until truthy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+WIDTH = 800
+HEIGHT = 300
+TRAY_HEIGHT = 32
+TOOLS = ("Xvfb", "dbus-daemon", "dunst", "dunstctl", "trayer", "xdotool", "import", "xwininfo")
+T = TypeVar("T")
+
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+_DUNSTRC = """[global]
+    monitor = 0
+    follow = none
+    origin = top-left
+    offset = 10x50
+    notification_limit = 0
+    history_length = 100
+    sticky_history = yes
+    markup = full
+    stack_duplicates = false
+    show_age_threshold = -1
+[urgency_low]
+    timeout = 0
+[urgency_normal]
+    timeout = 0
+[urgency_critical]
+    timeout = 0
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    id: int
+    appname: str
+    summary: str
+    body: str
+
+
+@dataclass
+class Desktop:
+    folder: Path
+    display: str
+    env: dict[str, str]
+    width: int = WIDTH
+    height: int = HEIGHT
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def run(self, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """A command on this desktop (its env), output captured as text."""
+        return subprocess.run(
+            command, env=self.env, capture_output=True, text=True, check=check, timeout=30
+        )
+
+    def activate(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Point this process (pystray, jeepney, Gio) at this desktop."""
+        for name in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "PYSTRAY_BACKEND"):
+            monkeypatch.setenv(name, self.env[name])
+
+    def notifications(self) -> list[Notification]:
+        self.run("dunstctl", "close-all")
+        data = json.loads(self.run("dunstctl", "history").stdout)
+        found = []
+        for group in data.get("data", []):
+            for item in group:
+                found.append(
+                    Notification(
+                        int(_field(item, "id") or 0),
+                        _field(item, "appname"),
+                        _field(item, "summary"),
+                        _field(item, "body"),
+                    )
+                )
+        return sorted(found, key=lambda n: n.id)
+
+    def screenshot(self) -> Any:
+        """The whole screen (a Pillow `Image` in RGB)."""
+        from PIL import Image
+
+        data = subprocess.run(
+            ["import", "-silent", "-window", "root", "png:-"],
+            env=self.env,
+            capture_output=True,
+            check=True,
+            timeout=30,
+        ).stdout
+        return Image.open(BytesIO(data)).convert("RGB")
+
+    def click(self, x: int, y: int, button: int = 1) -> None:
+        self.run("xdotool", "mousemove", str(x), str(y), "click", str(button))
+
+    def key(self, name: str) -> None:
+        self.run("xdotool", "key", name)
+
+    def tray_area(self) -> tuple[int, int, int, int]:
+        """Where trayer's window is: (x, y, width, height)."""
+        out = self.run("xwininfo", "-name", "panel").stdout
+        values = {}
+        for line in out.splitlines():
+            key, _, value = line.strip().partition(":")
+            values[key] = value.strip()
+        return (
+            int(values["Absolute upper-left X"]),
+            int(values["Absolute upper-left Y"]),
+            int(values["Width"]),
+            int(values["Height"]),
+        )
+
+    def wait_for(
+        self, condition: Callable[[], T], timeout: float = 10.0, what: str = "condition"
+    ) -> T:
+        return wait_for(condition, timeout, what)
+
+
+def _field(item: dict[str, Any], name: str) -> str:
+    value = item.get(name, {})
+    return str(value.get("data", "")) if isinstance(value, dict) else str(value)
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+    """Poll `condition()` every 50 ms until it is truthy; fail the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def missing_tools() -> list[str]:
+    return [tool for tool in TOOLS if shutil.which(tool) is None]
+
+
+@contextlib.contextmanager
+def running_desktop(folder: Path, tray: bool = True, notifications: bool = True) -> Iterator[Desktop]:
+    """Xvfb + a private D-Bus + (dunst) + (trayer), all stopped by pid on exit."""
+    missing = missing_tools()
+    if missing:
+        pytest.fail(
+            "the desktop tests need " + ", ".join(missing) + " (apt-get install xvfb dbus-x11 "
+            "trayer dunst libnotify-bin xdotool imagemagick x11-utils)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        display = _start_xvfb(folder, processes)
+        env = dict(os.environ, DISPLAY=display, PYSTRAY_BACKEND="gtk", NO_AT_BRIDGE="1")
+        env["XDG_RUNTIME_DIR"] = str(_private_dir(folder / "runtime"))
+        env["DBUS_SESSION_BUS_ADDRESS"] = _start_bus(folder, env, processes)
+        desktop = Desktop(folder, display, env, processes=processes)
+        if notifications:
+            _start_dunst(desktop)
+        if tray:
+            _start_trayer(desktop)
+        yield desktop
+    finally:
+        for name in reversed(list(processes)):
+            _stop(processes[name])
+
+
+@pytest.fixture
+def desktop(tmp_path: Path) -> Iterator[Desktop]:
+    with running_desktop(tmp_path / "desktop") as running:
+        yield running
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def _start_xvfb(folder: Path, processes: dict[str, subprocess.Popen[bytes]]) -> str:
+    read_end, write_end = os.pipe()
+    try:
+        processes["Xvfb"] = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{WIDTH}x{HEIGHT}x24",
+             "-nolisten", "tcp"],
+            pass_fds=(write_end,),
+            stdout=subprocess.DEVNULL,
+            stderr=(folder / "xvfb.log").open("wb"),
+        )
+        os.close(write_end)
+        write_end = -1
+        number = b""
+        with os.fdopen(read_end, "rb") as reader:
+            read_end = -1
+            while not number.endswith(b"\n"):
+                chunk = reader.read(1)
+                if not chunk:
+                    break
+                number += chunk
+    finally:
+        for fd in (read_end, write_end):
+            if fd >= 0:
+                os.close(fd)
+    if not number.strip().isdigit():
+        pytest.fail(f"Xvfb did not start: {(folder / 'xvfb.log').read_text(errors='replace')}")
+    return f":{number.strip().decode()}"
+
+
+def _start_bus(
+    folder: Path, env: dict[str, str], processes: dict[str, subprocess.Popen[bytes]]
+) -> str:
+    socket = folder / "bus"
+    config = folder / "bus.conf"
+    config.write_text(_BUS_CONFIG.format(socket=socket))
+    processes["dbus"] = subprocess.Popen(
+        ["dbus-daemon", "--nofork", f"--config-file={config}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(folder / "dbus.log").open("wb"),
+    )
+    wait_for(socket.exists, 10, "the D-Bus socket")
+    return f"unix:path={socket}"
+
+
+def _start_dunst(desktop: Desktop) -> None:
+    rc = desktop.folder / "dunstrc"
+    rc.write_text(_DUNSTRC)
+    desktop.processes["dunst"] = subprocess.Popen(
+        ["dunst", "-config", str(rc)],
+        env=desktop.env,
+        stdout=subprocess.DEVNULL,
+        stderr=(desktop.folder / "dunst.log").open("wb"),
+    )
+    desktop.wait_for(
+        lambda: desktop.run("dunstctl", "is-paused", check=False).returncode == 0,
+        10,
+        "dunst on the session bus",
+    )
+
+
+def _start_trayer(desktop: Desktop) -> None:
+    desktop.processes["trayer"] = subprocess.Popen(
+        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
+         "--height", str(TRAY_HEIGHT), "--transparent", "false", "--tint", "0x404040",
+         "--SetDockType", "true", "--expand", "true"],
+        env=desktop.env,
+        stdout=subprocess.DEVNULL,
+        stderr=(desktop.folder / "trayer.log").open("wb"),
+    )
+    desktop.wait_for(
+        lambda: desktop.run("xwininfo", "-name", "panel", check=False).returncode == 0,
+        10,
+        "trayer's window",
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)

@@ -1,0 +1,230 @@
+"""The CLI contract: JSON shapes, days in a timezone, tables, budgets, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_tray.cli.main import main
+from tests.transcripts import ClaudeData, assistant
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(NOW))
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def history(claude: ClaudeData) -> ClaudeData:
+    # 19 Nov 23:30 UTC is 20 Nov 00:30 in Berlin: the day depends on the timezone.
+    claude.write(
+        "a",
+        assistant("a", "2026-11-19T23:30:00Z", "m1", model="claude-opus-4-5-20251101",
+                  input=1000, output=2000, cache_write=4000, write_1h=1000, cache_read=10_000),
+        assistant("a", "2026-11-20T09:00:00Z", "m2", model="claude-sonnet-4-5-20250929",
+                  input=100, output=200, cache_read=1000),
+        assistant("a", "2026-11-20T09:05:00Z", "m3", model="mystery-1", input=50, output=50),
+    )
+    return claude
+
+
+def test_daily_json_uses_ccusage_field_names(capsys: pytest.CaptureFixture[str],
+                                              history: ClaudeData) -> None:
+    data = run_json(capsys, "daily", "--timezone", "UTC")
+    assert [d["date"] for d in data["daily"]] == ["2026-11-19", "2026-11-20"]
+    first = data["daily"][0]
+    assert set(first) >= {"date", "inputTokens", "outputTokens", "cacheCreationTokens",
+                          "cacheReadTokens", "totalTokens", "totalCost", "modelsUsed",
+                          "modelBreakdowns"}
+    assert first["cacheCreationTokens"] == 4000  # 3000 5m + 1000 1h
+    assert first["totalTokens"] == 17_000
+    # 1000*5 + 2000*25 + 3000*6.25 + 1000*10 + 10000*0.5 = 88,750 micro-dollars
+    assert first["totalCost"] == pytest.approx(0.08875)
+    assert first["modelsUsed"] == ["claude-opus-4-5-20251101"]
+    (breakdown,) = first["modelBreakdowns"]
+    assert set(breakdown) >= {"modelName", "inputTokens", "outputTokens", "cacheCreationTokens",
+                              "cacheReadTokens", "cost"}
+    second = data["daily"][1]
+    assert second["totalCost"] == pytest.approx((100 * 3 + 200 * 15 + 1000 * 0.3) / 1e6)
+    unknown = [b for b in second["modelBreakdowns"] if b["modelName"] == "mystery-1"]
+    assert unknown[0]["cost"] is None  # unpriced: unknown, not $0
+    assert second["unpricedTokens"] == 100
+    assert data["totals"]["totalTokens"] == 17_000 + 1300 + 100
+    assert data["totals"]["totalCost"] == pytest.approx(first["totalCost"] + second["totalCost"])
+
+
+def test_daily_days_follow_the_timezone(capsys: pytest.CaptureFixture[str],
+                                        history: ClaudeData) -> None:
+    berlin = run_json(capsys, "daily", "--timezone", "Europe/Berlin")
+    assert [d["date"] for d in berlin["daily"]] == ["2026-11-20"]
+    la = run_json(capsys, "daily", "--timezone", "America/Los_Angeles")
+    assert [d["date"] for d in la["daily"]] == ["2026-11-19", "2026-11-20"]
+
+
+def test_daily_since_until(capsys: pytest.CaptureFixture[str], history: ClaudeData) -> None:
+    data = run_json(capsys, "daily", "--since", "2026-11-20", "--until", "2026-11-20",
+                    "--timezone", "UTC")
+    assert [d["date"] for d in data["daily"]] == ["2026-11-20"]
+    assert run_json(capsys, "daily", "--since", "2027-01-01")["daily"] == []
+
+
+def test_today_json_and_budgets(capsys: pytest.CaptureFixture[str], history: ClaudeData,
+                                tray_home: Path) -> None:
+    tray_home.mkdir(parents=True, exist_ok=True)
+    (tray_home / "config.toml").write_text(
+        'timezone = "UTC"\n[budgets]\ndaily = 0.004\nweekly = 1.0\nmonthly = 0.09\n'
+    )
+    data = run_json(capsys, "today")
+    assert data["date"] == "2026-11-20"
+    assert data["totalCost"] == pytest.approx(0.0036)
+    assert data["unpricedModels"] == ["mystery-1"]
+    assert data["budgets"]["today"]["budgetLevel"] == "alert"
+    assert data["budgets"]["week"]["budgetLevel"] == "ok"
+    assert data["budgets"]["month"]["budgetLevel"] == "over"
+    status = run_json(capsys, "status")
+    assert status["level"] == "critical"  # a budget `over` maps to critical on the one scale
+    assert status["today"]["budget"] == 0.004
+    assert status["month"]["start"] == "2026-11-01"
+
+
+def test_status_shape(capsys: pytest.CaptureFixture[str], claude: ClaudeData) -> None:
+    claude.write("s", assistant("s", "2026-11-20T11:55:00Z", "m1", cache_read=150_000))
+    status = run_json(capsys, "status", "--timezone", "UTC")
+    assert set(status) >= {"level", "today", "week", "month", "sessions"}
+    assert set(status["today"]) >= {"date", "cost", "budget", "budgetLevel"}
+    assert status["level"] == "caution"  # 75% context
+    (session,) = status["sessions"]
+    assert session["level"] == "caution"
+    assert session["contextPercent"] == 75.0
+
+
+def test_human_tables(capsys: pytest.CaptureFixture[str], history: ClaudeData,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(capsys, "daily", "--breakdown", "--timezone", "UTC")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["Date", "Input"]
+    assert any(line.startswith("2026-11-19") for line in lines)
+    assert any("claude-opus-4-5-20251101" in line for line in lines)
+    assert "\x1b[" not in out  # not a terminal: no colour
+    assert "?" in out  # unpriced marker on the day with mystery-1
+    monkeypatch.setenv("COLUMNS", "40")
+    code, narrow, _ = run(capsys, "daily", "--timezone", "UTC")
+    assert max(len(line) for line in narrow.splitlines() if not line.startswith("?")) <= 40
+    assert "Cost" in narrow.splitlines()[0]
+
+
+def test_colour_respects_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    from claude_tray.cli.render import use_color
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("TERM", "xterm")
+    assert use_color(Tty())  # type: ignore[arg-type]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_color(Tty())  # type: ignore[arg-type]
+
+
+def test_invalid_config_is_exit_2_naming_file_and_key(capsys: pytest.CaptureFixture[str],
+                                                       tray_home: Path) -> None:
+    tray_home.mkdir(parents=True)
+    config = tray_home / "config.toml"
+    config.write_text("[budgets]\ndaily = 'ten'\n")
+    before = config.read_bytes()
+    code, out, err = run(capsys, "today")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert str(config) in err and "budgets.daily" in err and "must be a number" in err
+    assert config.read_bytes() == before
+    config.write_text("[budgets\n")
+    code, _, err = run(capsys, "status")
+    assert code == 2 and "not valid TOML" in err
+
+
+def test_bad_usage_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["frobnicate"], ["daily", "--since", "yesterday"], ["today", "--timezone", "Nowhere/X"],
+                 ["daily", "--since", "2026-02-02", "--until", "2026-01-01"]):
+        code, _, err = run(capsys, *args)
+        assert code == 2, args
+        assert err.startswith("claude-tray: ") and err.count("\n") == 1, err
+
+
+def test_no_claude_data_is_a_message_not_a_crash(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "today", "--json")
+    assert code == 0
+    assert "no Claude Code data found" in err
+    assert json.loads(out)["totalCost"] == 0
+
+
+def test_config_init_show_path(capsys: pytest.CaptureFixture[str], tray_home: Path) -> None:
+    code, out, _ = run(capsys, "config", "path")
+    assert out.strip() == str(tray_home / "config.toml")
+    code, out, _ = run(capsys, "config", "init")
+    assert code == 0
+    written = (tray_home / "config.toml").read_text()
+    assert "[context]" in written and "caution = 70.0" in written
+    code, _, err = run(capsys, "config", "init")
+    assert code == 2 and "already exists" in err
+    assert (tray_home / "config.toml").read_text() == written
+    code, out, _ = run(capsys, "config", "show", "--json")
+    assert json.loads(out)["config"]["context"]["pause"] == 90.0
+
+
+def test_unexpected_error_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from claude_tray.cli import usage_commands
+
+    def boom(args: object) -> int:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(usage_commands, "run_today", boom)
+    code, _, err = run(capsys, "today")
+    assert code == 1
+    assert err == "claude-tray: unexpected error: RuntimeError: disk on fire (run with --debug for details)\n"
+
+
+def test_doctor_lists_unknown_models_and_skips(capsys: pytest.CaptureFixture[str],
+                                               history: ClaudeData) -> None:
+    history.write("a", "{broken")
+    report = run_json(capsys, "doctor")
+    assert report["unpricedModels"] == [{"model": "mystery-1", "tokens": 100}]
+    assert report["skippedTotal"] == 1
+    assert report["roots"][0]["found"] is True
+    assert report["ledger"]["messages"] == 3
+    code, out, _ = run(capsys, "doctor")
+    assert "mystery-1" in out and "malformed JSON" in out
+
+
+def test_cli_never_imports_the_desktop_libraries() -> None:
+    code = (
+        "import sys; from claude_tray.cli.main import main, build_parser; build_parser();"
+        "main(['today', '--json']); main(['doctor', '--json']);"
+        "bad = [m for m in ('pystray', 'PIL', 'plyer', 'gi') if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=os.environ.copy(), timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
