@@ -122,7 +122,7 @@ class ClaudeData:
         with open(path, "ab") as handle:
             for line in lines:
                 if isinstance(line, dict):
-                    data = json.dumps(line).encode()
+                    data = json.dumps(line, separators=(",", ":")).encode()  # as Claude Code writes
                 elif isinstance(line, str):
                     data = line.encode()
                 else:

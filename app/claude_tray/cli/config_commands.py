@@ -15,12 +15,15 @@ from claude_tray.storage.paths import app_paths
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
     config = commands.add_parser("config", parents=[common], help="the configuration file")
     actions = config.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("init", parents=[common], help="write the defaults (never overwrites)"
-                       ).set_defaults(handler=run_init)
-    actions.add_parser("show", parents=[common], help="print the configuration in effect"
-                       ).set_defaults(handler=run_show)
-    actions.add_parser("path", parents=[common], help="print where the file is"
-                       ).set_defaults(handler=run_path)
+    actions.add_parser(
+        "init", parents=[common], help="write the defaults (never overwrites)"
+    ).set_defaults(handler=run_init)
+    actions.add_parser(
+        "show", parents=[common], help="print the configuration in effect"
+    ).set_defaults(handler=run_show)
+    actions.add_parser("path", parents=[common], help="print where the file is").set_defaults(
+        handler=run_path
+    )
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -45,8 +48,9 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         import dataclasses
 
-        print_json({"path": str(path), "exists": path.exists(),
-                    "config": dataclasses.asdict(config)})
+        print_json(
+            {"path": str(path), "exists": path.exists(), "config": dataclasses.asdict(config)}
+        )
     else:
         print(f"# {path}{'' if path.exists() else ' (not created: defaults)'}")
         print(config_to_toml(config), end="")

@@ -12,55 +12,76 @@ from claude_tray.engine.usage import priced_sums, totals_by_label
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    doctor = commands.add_parser("doctor", parents=[common],
-                                 help="data roots, files and lines read, skips, unknown models")
+    doctor = commands.add_parser(
+        "doctor", parents=[common], help="data roots, files and lines read, skips, unknown models"
+    )
     doctor.set_defaults(handler=run_doctor)
 
 
 def run_doctor(args: argparse.Namespace) -> int:
     with open_workspace() as workspace:
         stats = workspace.last_pass
-        all_time = totals_by_label(priced_sums(workspace.ledger, workspace.prices,
-                                               [("all", 0.0, float("inf"))])).get("all")
+        all_time = totals_by_label(
+            priced_sums(workspace.ledger, workspace.prices, [("all", 0.0, float("inf"))])
+        ).get("all")
         unknown = sorted(m for m, t in all_time.models.items() if not t.priced) if all_time else []
         ledger_stats = workspace.ledger.stats()
         skipped = workspace.ledger.skipped()
         paths = workspace.paths
-        report = {
+        report: dict[str, Any] = {
             "version": __version__,
             "config": {"path": str(paths.config_file), "exists": paths.config_file.exists()},
-            "ledger": {"path": str(paths.ledger),
-                       "bytes": paths.ledger.stat().st_size if paths.ledger.exists() else 0,
-                       **ledger_stats},
+            "ledger": {
+                "path": str(paths.ledger),
+                "bytes": paths.ledger.stat().st_size if paths.ledger.exists() else 0,
+                **ledger_stats,
+            },
             "stateDir": str(paths.state_dir),
             "roots": [{"path": str(r), "found": r in stats.roots} for r in workspace.roots],
-            "lastPass": {"filesSeen": stats.files_seen, "filesRead": stats.files_read,
-                         "bytesRead": stats.bytes_read, "linesRead": stats.lines_read,
-                         "responses": stats.responses, "ingestMs": round(stats.seconds * 1000, 3)},
+            "lastPass": {
+                "filesSeen": stats.files_seen,
+                "filesRead": stats.files_read,
+                "bytesRead": stats.bytes_read,
+                "linesRead": stats.lines_read,
+                "responses": stats.responses,
+                "ingestMs": round(stats.seconds * 1000, 3),
+            },
             "skipped": [{"path": p, "reason": r, "count": c} for p, r, c in skipped],
             "skippedTotal": sum(c for _, _, c in skipped),
             "unreadable": [{"path": p, "problem": why} for p, why in stats.problems],
-            "unpricedModels": [{"model": m, "tokens": all_time.models[m].tokens.total}
-                               for m in unknown] if all_time else [],
-            "prices": {"asOf": workspace.prices.as_of, "source": workspace.prices.source,
-                       "overrides": sorted(workspace.config.pricing.models)},
+            "unpricedModels": [
+                {"model": m, "tokens": all_time.models[m].tokens.total} for m in unknown
+            ]
+            if all_time
+            else [],
+            "prices": {
+                "asOf": workspace.prices.as_of,
+                "source": workspace.prices.source,
+                "overrides": sorted(workspace.config.pricing.models),
+            },
         }
     if args.json:
         print_json(report)
         return 0
     print(f"claude-tray {__version__}")
-    print(f"Config:  {report['config']['path']}"
-          f"{'' if report['config']['exists'] else ' (not created; defaults in use)'}")
+    print(
+        f"Config:  {report['config']['path']}"
+        f"{'' if report['config']['exists'] else ' (not created; defaults in use)'}"
+    )
     ledger = report["ledger"]
-    print(f"Ledger:  {ledger['path']} ({count(ledger['bytes'])} bytes, "
-          f"{count(ledger['messages'])} messages, {count(ledger['sessions'])} sessions)")
+    print(
+        f"Ledger:  {ledger['path']} ({count(ledger['bytes'])} bytes, "
+        f"{count(ledger['messages'])} messages, {count(ledger['sessions'])} sessions)"
+    )
     print("Claude data roots:")
     for root in report["roots"]:
         print(f"  {'found  ' if root['found'] else 'missing'} {root['path']}")
     last = report["lastPass"]
-    print(f"Files:   {count(ledger['files'])} known, {count(ledger['lines'])} lines read in all; "
-          f"this pass read {count(last['filesRead'])} files, {count(last['bytesRead'])} bytes "
-          f"in {last['ingestMs']:.1f} ms")
+    print(
+        f"Files:   {count(ledger['files'])} known, {count(ledger['lines'])} lines read in all; "
+        f"this pass read {count(last['filesRead'])} files, {count(last['bytesRead'])} bytes "
+        f"in {last['ingestMs']:.1f} ms"
+    )
     if skipped:
         print(f"Skipped lines: {count(report['skippedTotal'])}")
         for path, reason, n in skipped[:20]:
@@ -75,6 +96,8 @@ def run_doctor(args: argparse.Namespace) -> int:
             print(f"  {item['model']}: {count(item['tokens'])} tokens")
     else:
         print("Unpriced models: none")
-    print(f"Prices:  built-in table as of {report['prices']['asOf']}; "
-          f"overrides: {', '.join(report['prices']['overrides']) or 'none'}")
+    print(
+        f"Prices:  built-in table as of {report['prices']['asOf']}; "
+        f"overrides: {', '.join(report['prices']['overrides']) or 'none'}"
+    )
     return 0

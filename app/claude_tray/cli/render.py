@@ -21,8 +21,17 @@ def use_color(stream: TextIO) -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
-_COLORS = {"ok": "32", "caution": "33", "warning": "33;1", "pause": "31", "critical": "31;1",
-           "alert": "33;1", "over": "31;1", "dim": "2", "bold": "1"}
+_COLORS = {
+    "ok": "32",
+    "caution": "33",
+    "warning": "33;1",
+    "pause": "31",
+    "critical": "31;1",
+    "alert": "33;1",
+    "over": "31;1",
+    "dim": "2",
+    "bold": "1",
+}
 
 
 def paint(text: str, style: str, enabled: bool) -> str:
@@ -55,9 +64,13 @@ class Column:
     """Dropped entirely when the terminal is too narrow for it."""
 
 
-def table(columns: Sequence[Column], rows: Sequence[Sequence[str]],
-          styles: Sequence[str | None] | None = None, width: int | None = None,
-          color: bool = False) -> str:
+def table(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[str]],
+    styles: Sequence[str | None] | None = None,
+    width: int | None = None,
+    color: bool = False,
+) -> str:
     """Rows as aligned text, fitted to `width` (the terminal's by default)."""
     width = width or shutil.get_terminal_size((100, 24)).columns
     keep = list(range(len(columns)))
