@@ -222,12 +222,17 @@ def test_malformed_lines_are_skipped_and_counted(claude: ClaudeData, ws: Workspa
     assert sum(c for _, _, c in ws.ledger.skipped()) == 4
 
 
-def test_invalid_utf8_is_skipped(claude: ClaudeData, ws: Workspace) -> None:
+def test_invalid_utf8(claude: ClaudeData, ws: Workspace) -> None:
     good = json.dumps(assistant("s1", T.format(1), "m1", output=2)).encode()
-    bad = json.dumps(assistant("s1", T.format(2), "m2", output=3)).encode().replace(b"text", b"\xff\xfe")
-    claude.write("s1", good, bad)
+    # Broken bytes in a field we read: the line cannot be trusted and is skipped.
+    bad_model = json.dumps(assistant("s1", T.format(2), "m2", output=3, model="claude-XX"))
+    bad_model_bytes = bad_model.encode().replace(b"XX", b"\xff\xfe")
+    # Broken bytes only in the message content, which we never read: the usage still counts.
+    bad_content = json.dumps(assistant("s1", T.format(3), "m3", output=4, content="XX"))
+    bad_content_bytes = bad_content.encode().replace(b"XX", b"\xff\xfe")
+    claude.write("s1", good, bad_model_bytes, bad_content_bytes)
     stats = ws.refresh()
-    assert totals(ws)[:3] == (1, 0, 2)
+    assert totals(ws)[:3] == (2, 0, 6)
     assert stats.skipped["invalid UTF-8"] == 1
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-import orjson
+import msgspec
 
 UNPRICED_MARK = "?"
 """Shown after a cost that leaves out tokens of models with no known price."""
@@ -107,4 +107,4 @@ def table(
 
 def print_json(data: Any, stream: TextIO | None = None) -> None:
     out = stream or sys.stdout
-    out.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    out.write(msgspec.json.format(msgspec.json.encode(data), indent=2).decode() + "\n")

@@ -1,9 +1,13 @@
-"""What one transcript line means to claude-tray, as frozen records (no dicts cross layers)."""
+"""What one transcript line means to claude-tray, as immutable records (no dicts cross layers).
+
+The per-line records are named tuples: ingest makes one per line (millions on a first run), and a
+named tuple is built three times faster than a frozen dataclass.
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from claude_tray.core.tokens import Tokens
 
@@ -13,8 +17,7 @@ class Speed(enum.StrEnum):
     FAST = "fast"
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
+class Response(NamedTuple):
     """One copy of an assistant API response's usage, as written on one transcript line."""
 
     message_id: str | None
@@ -36,8 +39,7 @@ class Response:
         return not self.sidechain and not self.api_error
 
 
-@dataclass(frozen=True, slots=True)
-class CompactBoundary:
+class CompactBoundary(NamedTuple):
     """A `compact_boundary` system line: the context was compacted to `post_tokens`."""
 
     session_id: str | None

@@ -7,6 +7,7 @@ come from `pricing`, percentages from `context`, levels from `levels`.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from claude_tray.core.context import ContextSource
@@ -104,6 +105,30 @@ def urgency_order(session: SessionState) -> tuple[int, float, float]:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanLimit:
+    """One of Claude Code's plan usage limits (five-hour, seven-day) as its status line reported
+    it (Pro/Max plans, Claude Code 2.1.80+)."""
+
+    used_percent: float
+    resets_at: float | None
+    reported_at: float | None
+
+
+def plan_limits(facts: Iterable[LiveFacts], now: float) -> dict[str, PlanLimit]:
+    """The newest report of each plan limit across sessions (`five_hour`, `seven_day`); a limit
+    whose window has reset since it was reported is left out (its use is unknown)."""
+    newest: dict[str, PlanLimit] = {}
+    for fact in facts:
+        for name, limit in (("five_hour", fact.five_hour), ("seven_day", fact.seven_day)):
+            if limit is None or (limit.resets_at is not None and limit.resets_at <= now):
+                continue
+            known = newest.get(name)
+            if known is None or (limit.reported_at or 0.0) > (known.reported_at or 0.0):
+                newest[name] = limit
+    return newest
+
+
+@dataclass(frozen=True, slots=True)
 class LiveFacts:
     """What our hooks, status line and tray recorded of a session in the app's state (all optional).
 
@@ -123,6 +148,8 @@ class LiveFacts:
     last_event_at: float | None = None
     paused: bool = False
     reset_at: float | None = None
+    five_hour: PlanLimit | None = None
+    seven_day: PlanLimit | None = None
 
 
 HOOKED_SESSION_MAX_IDLE = 12 * 3600.0

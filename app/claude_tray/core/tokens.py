@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 LONG_CONTEXT_THRESHOLD = 200_000
 """A request whose prompt (input + cache writes + cache reads) exceeds this is long-context."""
 
 
-@dataclass(frozen=True, slots=True)
-class Tokens:
-    """Tokens of one API response (or a sum of them), split by how they are billed."""
+class Tokens(NamedTuple):
+    """Tokens of one API response (or a sum of them), split by how they are billed.
+
+    `+` adds kind by kind (it does not concatenate, unlike other tuples)."""
 
     input: int = 0
     output: int = 0
@@ -30,22 +31,16 @@ class Tokens:
         This is the session's context after the response (output is not counted), and the figure
         the long-context price rule compares with 200k.
         """
-        return self.input + self.cache_write + self.cache_read
+        return self[0] + self[2] + self[3] + self[4]  # input + cache writes + cache read
 
     @property
     def total(self) -> int:
         """Every token of the request; the figure dedupe compares and `totalTokens` reports."""
-        return self.prompt + self.output
+        return self.prompt + self[1]
 
     @property
     def is_long_context(self) -> bool:
         return self.prompt > LONG_CONTEXT_THRESHOLD
 
-    def __add__(self, other: Tokens) -> Tokens:
-        return Tokens(
-            self.input + other.input,
-            self.output + other.output,
-            self.cache_write_5m + other.cache_write_5m,
-            self.cache_write_1h + other.cache_write_1h,
-            self.cache_read + other.cache_read,
-        )
+    def __add__(self, other: tuple[int, ...]) -> Tokens:  # type: ignore[override]
+        return Tokens(*(a + b for a, b in zip(self, other, strict=True)))

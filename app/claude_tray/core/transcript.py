@@ -35,41 +35,74 @@ def _response(obj: dict[str, Any]) -> Response | None:
     message = obj.get("message")
     if not isinstance(message, dict):
         return None
-    usage = message.get("usage")
-    if not isinstance(usage, dict):
-        return None
-    model = _text(message.get("model")) or "unknown"
-    api_error = model == SYNTHETIC_MODEL or obj.get("isApiErrorMessage") is True
-    return Response(
-        message_id=_text(message.get("id")),
-        request_id=_text(obj.get("requestId")),
-        session_id=_text(obj.get("sessionId")),
-        project=_text(obj.get("cwd")),
-        model=model,
-        timestamp=parse_timestamp(obj.get("timestamp")),
-        tokens=_tokens(usage),
-        sidechain=obj.get("isSidechain") is True,
-        speed=Speed.FAST if usage.get("speed") == "fast" else Speed.STANDARD,
-        api_error=api_error,
+    return response(
+        message.get("id"),
+        message.get("model"),
+        message.get("usage"),
+        obj.get("requestId"),
+        obj.get("sessionId"),
+        obj.get("cwd"),
+        obj.get("isSidechain"),
+        obj.get("timestamp"),
+        obj.get("isApiErrorMessage"),
     )
 
 
 def _compact(obj: dict[str, Any]) -> CompactBoundary:
-    meta = obj.get("compactMetadata")
-    meta = meta if isinstance(meta, dict) else {}
+    return compact(
+        obj.get("sessionId"), obj.get("cwd"), obj.get("timestamp"), obj.get("compactMetadata")
+    )
+
+
+def response(
+    message_id: object,
+    model: object,
+    usage: object,
+    request_id: object,
+    session_id: object,
+    cwd: object,
+    sidechain: object,
+    timestamp: object,
+    api_error: object,
+) -> Response | None:
+    """An assistant line's usage from its raw field values (as decoded, of any JSON type).
+
+    The one interpretation of those fields, whichever decoder produced them.
+    """
+    if not isinstance(usage, dict):
+        return None
+    model_id = _text(model) or "unknown"
+    return Response(
+        message_id=_text(message_id),
+        request_id=_text(request_id),
+        session_id=_text(session_id),
+        project=_text(cwd),
+        model=model_id,
+        timestamp=parse_timestamp(timestamp),
+        tokens=_tokens(usage),
+        sidechain=sidechain is True,
+        speed=Speed.FAST if usage.get("speed") == "fast" else Speed.STANDARD,
+        api_error=model_id == SYNTHETIC_MODEL or api_error is True,
+    )
+
+
+def compact(session_id: object, cwd: object, timestamp: object, meta: object) -> CompactBoundary:
+    """A compact boundary from its raw field values."""
+    details = meta if isinstance(meta, dict) else {}
     return CompactBoundary(
-        session_id=_text(obj.get("sessionId")),
-        project=_text(obj.get("cwd")),
-        timestamp=parse_timestamp(obj.get("timestamp")),
-        post_tokens=_optional_count(meta.get("postTokens")),
-        pre_tokens=_optional_count(meta.get("preTokens")),
-        trigger=_text(meta.get("trigger")),
+        session_id=_text(session_id),
+        project=_text(cwd),
+        timestamp=parse_timestamp(timestamp),
+        post_tokens=_optional_count(details.get("postTokens")),
+        pre_tokens=_optional_count(details.get("preTokens")),
+        trigger=_text(details.get("trigger")),
     )
 
 
 def _tokens(usage: dict[str, Any]) -> Tokens:
-    cache_write = _count(usage.get("cache_creation_input_tokens"))
-    split = usage.get("cache_creation")
+    get = usage.get
+    cache_write = _count(get("cache_creation_input_tokens"))
+    split = get("cache_creation")
     if isinstance(split, dict) and (
         "ephemeral_5m_input_tokens" in split or "ephemeral_1h_input_tokens" in split
     ):
@@ -84,24 +117,20 @@ def _tokens(usage: dict[str, Any]) -> Tokens:
     else:
         write_5m, write_1h = cache_write, 0  # older builds: every cache write is a 5-minute one
     return Tokens(
-        input=_count(usage.get("input_tokens")),
-        output=_count(usage.get("output_tokens")),
-        cache_write_5m=write_5m,
-        cache_write_1h=write_1h,
-        cache_read=_count(usage.get("cache_read_input_tokens")),
+        _count(get("input_tokens")),
+        _count(get("output_tokens")),
+        write_5m,
+        write_1h,
+        _count(get("cache_read_input_tokens")),
     )
 
 
 def _count(value: object) -> int:
     """A token count: absent or null is 0; anything but a whole number >= 0 skips the line."""
+    if type(value) is int and value >= 0:  # the usual case first (bool is not `int` here)
+        return value
     if value is None:
         return 0
-    if isinstance(value, bool):
-        raise Skipped(SkipReason.BAD_TOKENS)
-    if isinstance(value, int):
-        if value < 0:
-            raise Skipped(SkipReason.BAD_TOKENS)
-        return value
     if isinstance(value, float) and value.is_integer() and value >= 0:
         return int(value)
     raise Skipped(SkipReason.BAD_TOKENS)
@@ -115,7 +144,7 @@ def _optional_count(value: object) -> int | None:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return value if type(value) is str and value else None
 
 
 def parse_timestamp(value: object) -> float:

@@ -10,23 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
-
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
-from claude_tray.core.transcript import interpret
+from claude_tray.engine.decode import decode_line, is_json_object
 from claude_tray.engine.discover import discover
 from claude_tray.storage.ledger import FileMark, Ledger, MessageRow, SessionMark
 
 log = logging.getLogger(__name__)
 
 CHUNK = 8 << 20
+COMMIT_EVERY_S = 1.0
+"""A long pass commits this often, so a second process waiting to write is not held up long."""
+PARALLEL_MIN_BYTES = 64 << 20
+"""A pass with this much new data to read uses worker processes."""
+MAX_WORKERS = 4
 MAX_LINE = 256 << 20
 """A longer line is skipped (counted) without being held in memory."""
 
@@ -67,47 +73,127 @@ def ingest(ledger: Ledger, roots: list[Path], only: Iterable[Path] | None = None
     if only is not None:
         wanted = {os.path.abspath(p) for p in only}
         files = [f for f in files if os.path.abspath(f) in wanted]
-    marks = ledger.file_marks()
-    for path in files:
-        stats.files_seen += 1
-        try:
-            _ingest_file(ledger, path, marks.get(str(path)), stats)
-        except OSError as error:
-            stats.problems.append((str(path), error.strerror or str(error)))
+    stats.files_seen = len(files)
+    plan = _plan(files, ledger.file_marks(), stats)
+    with ledger.batch():
+        committed_at = time.perf_counter()
+        for result in _read_all(plan):
+            if result.problem is not None:
+                stats.problems.append((result.path, result.problem))
+                continue
+            _count(result, stats)
+            ledger.record(
+                result.path,
+                result.mark,
+                result.lines,
+                result.rows,
+                result.sessions,
+                result.skipped,
+                restarted=result.start == 0,
+            )
+            if time.perf_counter() - committed_at > COMMIT_EVERY_S:
+                ledger.commit_point()
+                committed_at = time.perf_counter()
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-def _ingest_file(ledger: Ledger, path: Path, mark: FileMark | None, stats: PassStats) -> None:
-    info = os.stat(path)
-    same_file = mark is not None and (mark.device, mark.inode) == (info.st_dev, info.st_ino)
-    if same_file and mark is not None:
-        if info.st_size == mark.offset or (
-            info.st_size == mark.size and info.st_mtime_ns == mark.mtime_ns
-        ):
-            return  # nothing new (or only a held-back partial line, unchanged)
-        start = mark.offset if info.st_size >= mark.offset else 0
-    else:
+@dataclass(frozen=True, slots=True)
+class _Work:
+    path: str
+    start: int
+    size: int
+
+
+def _plan(files: list[Path], marks: dict[str, FileMark], stats: PassStats) -> list[_Work]:
+    """The files with new bytes, and where to start reading each, oldest file first (so that a
+    cold pass meets messages in the order a live one would have)."""
+    work: list[tuple[int, _Work]] = []
+    for path in files:
+        key = str(path)
+        try:
+            info = os.stat(path)
+        except OSError as error:
+            stats.problems.append((key, error.strerror or str(error)))
+            continue
+        mark = marks.get(key)
         start = 0
-    restarted = start == 0
-    reader = _FileReader(path)
-    with open(path, "rb") as handle:
-        fstat = os.fstat(handle.fileno())
-        handle.seek(start)
-        end = reader.read(handle, start)
+        if mark is not None and (mark.device, mark.inode) == (info.st_dev, info.st_ino):
+            if info.st_size == mark.offset or (
+                info.st_size == mark.size and info.st_mtime_ns == mark.mtime_ns
+            ):
+                continue  # nothing new (or only a held-back partial line, unchanged)
+            start = mark.offset if info.st_size >= mark.offset else 0
+        work.append((info.st_mtime_ns, _Work(key, start, info.st_size)))
+    work.sort(key=lambda item: (item[0], item[1].path))
+    return [item for _, item in work]
+
+
+def _read_all(plan: list[_Work]) -> Iterator[FileRead]:
+    """Read the planned files, in plan order; big passes (a first run over years of history) are
+    spread over worker processes, since decoding is CPU-bound."""
+    new_bytes = sum(w.size - w.start for w in plan)
+    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(plan))
+    if new_bytes < PARALLEL_MIN_BYTES or workers < 2:
+        yield from (read_file(w.path, w.start) for w in plan)
+        return
+    # "spawn": a forked child would inherit the parent's open SQLite connection and threads.
+    done = 0
+    try:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            paths, starts = [w.path for w in plan], [w.start for w in plan]
+            for result in pool.map(read_file, paths, starts, chunksize=4):
+                done += 1
+                yield result
+    except (BrokenProcessPool, OSError) as error:  # e.g. no way to start a process here
+        log.warning("reading in worker processes failed (%s); reading in this one", error)
+        yield from (read_file(w.path, w.start) for w in plan[done:])
+
+
+def _count(result: FileRead, stats: PassStats) -> None:
     stats.files_read += 1
-    stats.bytes_read += end - start
-    stats.lines_read += reader.lines
-    stats.responses += reader.responses
-    stats.skipped.update(reader.skipped)
-    ledger.record(
-        str(path),
-        FileMark(fstat.st_dev, fstat.st_ino, fstat.st_size, end, fstat.st_mtime_ns),
-        reader.lines,
-        reader.rows.values(),
-        reader.session_marks(),
-        dict(reader.skipped),
-        restarted,
+    stats.bytes_read += result.mark.offset - result.start
+    stats.lines_read += result.lines
+    stats.responses += result.responses
+    stats.skipped.update(result.skipped)
+
+
+@dataclass(slots=True)
+class FileRead:
+    """What reading one file's new bytes found (picklable: it may come from a worker process)."""
+
+    path: str
+    start: int
+    mark: FileMark
+    lines: int = 0
+    responses: int = 0
+    rows: list[MessageRow] = field(default_factory=list)
+    sessions: list[SessionMark] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    problem: str | None = None
+
+
+def read_file(path: str, start: int) -> FileRead:
+    """Parse the complete lines of `path` from byte `start` on. Never raises for I/O trouble:
+    a file that cannot be read comes back with `problem` set."""
+    reader = _FileReader(Path(path))
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            handle.seek(start)
+            end = reader.read(handle, start)
+    except OSError as error:
+        return FileRead(path, start, FileMark(0, 0, 0, 0, 0), problem=error.strerror or str(error))
+    return FileRead(
+        path=path,
+        start=start,
+        mark=FileMark(info.st_dev, info.st_ino, info.st_size, end, info.st_mtime_ns),
+        lines=reader.lines,
+        responses=reader.responses,
+        rows=list(reader.rows.values()),
+        sessions=reader.session_marks(),
+        skipped=dict(reader.skipped),
     )
 
 
@@ -143,7 +229,7 @@ class _FileReader:
             if last < 0:
                 pending = data
             else:
-                self._lines(data[:last].split(b"\n"))
+                self._scan(data, last)
                 offset += last + 1
                 pending = data[last + 1 :]
             if len(pending) > MAX_LINE:
@@ -151,34 +237,57 @@ class _FileReader:
                 offset += len(pending)
                 pending = b""
                 too_long = True
-        if pending and not too_long and _is_complete_object(pending):
+        if pending and not too_long and is_json_object(pending):
             # A last line without its newline that is already a whole JSON object is complete.
-            self._lines([pending])
+            self._scan(pending, len(pending))
             offset += len(pending)
         return offset
 
-    def _lines(self, lines: Iterator[bytes] | list[bytes]) -> None:
-        for line in lines:
-            if not line or line.isspace():
+    def _scan(self, data: bytes, stop: int) -> None:
+        """Handle the lines of `data[:stop]` in place, without splitting the buffer.
+
+        Most bytes belong to lines that carry nothing we count (tool results, file contents): only
+        lines holding `"usage"` or a compact boundary are decoded; the others are checked for the
+        shape of a JSON object (first and last byte) so that broken lines are still counted.
+        """
+        find = data.find
+        usage_at = find(_USAGE, 0, stop)
+        compact_at = find(_COMPACT, 0, stop)
+        pos = 0
+        while pos < stop:
+            end = find(b"\n", pos, stop)
+            if end < 0:
+                end = stop
+            if pos == end:
+                pos += 1
                 continue
-            self.lines += 1
-            if _USAGE not in line and _COMPACT not in line:
-                stripped = line.strip()
-                if stripped[:1] != b"{" or stripped[-1:] != b"}":
-                    self._skip(SkipReason.MALFORMED_JSON)
-                continue
-            try:
-                record = interpret(orjson.loads(line))
-            except orjson.JSONDecodeError:
-                self._skip(_decode_failure(line))
-                continue
-            except Skipped as skipped:
-                self._skip(skipped.reason)
-                continue
-            if isinstance(record, Response):
-                self._response(record, line)
-            elif isinstance(record, CompactBoundary):
-                self._compact(record)
+            if 0 <= usage_at < end or 0 <= compact_at < end:
+                self.lines += 1
+                self._decode(data[pos:end])
+                if 0 <= usage_at < end:
+                    usage_at = find(_USAGE, end, stop)
+                if 0 <= compact_at < end:
+                    compact_at = find(_COMPACT, end, stop)
+            elif data[pos] != 123 or data[end - 1] != 125:  # not `{...}`: look closer
+                line = data[pos:end].strip()
+                if line:
+                    self.lines += 1
+                    if line[:1] != b"{" or line[-1:] != b"}":
+                        self._skip(SkipReason.MALFORMED_JSON)
+            else:
+                self.lines += 1
+            pos = end + 1
+
+    def _decode(self, line: bytes) -> None:
+        try:
+            record = decode_line(line)
+        except Skipped as skipped:
+            self._skip(skipped.reason)
+            return
+        if isinstance(record, Response):
+            self._response(record, line)
+        elif isinstance(record, CompactBoundary):
+            self._compact(record)
 
     def _skip(self, reason: SkipReason) -> None:
         self.skipped[reason.value] += 1
@@ -187,30 +296,31 @@ class _FileReader:
         self.responses += 1
         session = response.session_id or self.fallback_session
         tokens = response.tokens
+        total = tokens.total
+        sidechain = int(response.sidechain)
         if response.message_id:
             key = f"{response.message_id}:{response.request_id or ''}"
         else:  # cannot be deduped: counted once as it stands, whichever pass reads it
             key = "line:" + hashlib.blake2b(line, digest_size=16).hexdigest()
-        row: MessageRow = (
-            key,
-            response.timestamp,
-            session,
-            response.project,
-            response.model,
-            tokens.input,
-            tokens.output,
-            tokens.cache_write_5m,
-            tokens.cache_write_1h,
-            tokens.cache_read,
-            tokens.total,
-            int(response.sidechain),
-            int(response.speed is Speed.FAST),
-            int(tokens.is_long_context),
-        )
         best = self.rows.get(key)
-        if best is None or row[10] > best[10] or (row[10] == best[10] and row[11] < best[11]):
-            self.rows[key] = row
-        self._session(session).response(response)
+        # The dedupe rule (the ledger applies the same one across files and passes).
+        if best is None or total > best[10] or (total == best[10] and sidechain < best[11]):
+            self.rows[key] = (
+                key,
+                response.timestamp,
+                session,
+                response.project,
+                response.model,
+                *tokens,
+                total,
+                sidechain,
+                int(response.speed is Speed.FAST),
+                int(tokens.is_long_context),
+            )
+        acc = self._sessions.get(session)
+        if acc is None:
+            acc = self._sessions[session] = _SessionAccumulator(session)
+        acc.response(response)
 
     def _compact(self, boundary: CompactBoundary) -> None:
         self._session(boundary.session_id or self.fallback_session).compact(boundary)
@@ -240,17 +350,21 @@ class _SessionAccumulator:
         self.max_context = 0
 
     def _touch(self, moment: float, project: str | None) -> None:
-        self.first = min(self.first, moment)
+        if moment < self.first:
+            self.first = moment
         if moment >= self.last:
             self.last = moment
             self.project = project or self.project
 
     def response(self, response: Response) -> None:
-        self._touch(response.timestamp, response.project)
-        if not response.counts_for_context:
-            return
-        self.max_context = max(self.max_context, response.tokens.prompt)
-        if self.latest is None or response.timestamp >= self.latest.timestamp:
+        moment = response.timestamp
+        self._touch(moment, response.project)
+        if response.sidechain or response.api_error:
+            return  # not the main conversation's context
+        prompt = response.tokens.prompt
+        if prompt > self.max_context:
+            self.max_context = prompt
+        if self.latest is None or moment >= self.latest.timestamp:
             self.latest = response
 
     def compact(self, boundary: CompactBoundary) -> None:
@@ -280,22 +394,3 @@ def _session_from_path(path: Path) -> str:
     if path.parent.name == "subagents":
         return path.parent.parent.name
     return path.stem
-
-
-def _is_complete_object(data: bytes) -> bool:
-    stripped = data.strip()
-    if stripped[:1] != b"{" or stripped[-1:] != b"}":
-        return False
-    try:
-        orjson.loads(stripped)
-    except orjson.JSONDecodeError:
-        return False
-    return True
-
-
-def _decode_failure(line: bytes) -> SkipReason:
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError:
-        return SkipReason.INVALID_UTF8
-    return SkipReason.MALFORMED_JSON

@@ -6,6 +6,7 @@ group shares one price, so pricing a sum is exact. The price itself comes from `
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
@@ -14,6 +15,7 @@ from claude_tray.core.periods import Period, day_start, days, local_date
 from claude_tray.core.pricing import PriceTable
 from claude_tray.core.records import Speed
 from claude_tray.core.tokens import Tokens
+from claude_tray.core.trends import BUCKET_SECONDS, Bucket, cache_savings
 from claude_tray.storage.ledger import Ledger
 
 GROUP_COLUMNS = ("session", "project")
@@ -142,3 +144,59 @@ def totals_by_group(sums: Sequence[PricedSum], index: int = 0) -> dict[str | Non
     for item in sums:
         out.setdefault(item.group[index], Total()).add(item)
     return out
+
+
+def priced_buckets(
+    ledger: Ledger,
+    prices: PriceTable,
+    start: float,
+    end: float,
+    bucket_seconds: int = BUCKET_SECONDS,
+) -> list[Bucket]:
+    """Token sums per aligned time bucket and model in [start, end), priced (with cache savings).
+
+    One GROUP BY over the ts index: a report's days, hours, habits and blocks are all sums of these.
+    """
+    era = " + ".join(f"(ts >= {point!r})" for point in prices.breakpoints()) or "0"
+    sql = f"""
+        SELECT CAST(ts / ? AS INTEGER) AS bucket, model, fast, long, {era} AS era,
+               min(ts), max(ts), count(*), sum(input), sum(output), sum(cache_write_5m),
+               sum(cache_write_1h), sum(cache_read)
+        FROM messages WHERE ts >= ? AND ts < ?
+        GROUP BY bucket, model, fast, long, era
+    """
+    lookup = functools.lru_cache(maxsize=None)(prices.lookup)
+    out: list[Bucket] = []
+    for row in ledger.query(sql, (bucket_seconds, start, end)):
+        bucket = int(_number(row[0]))
+        first, last, messages, *sums = map(_number, row[5:])
+        tokens = Tokens(*(int(v) for v in sums))
+        model, speed, long = str(row[1]), Speed.FAST if row[2] else Speed.STANDARD, bool(row[3])
+        price = lookup(model)
+        cost, savings = None, 0.0
+        if price is not None:
+            rates = price.rates_for(speed=speed, long_request=long, at=first)
+            cost = price.cost(tokens, speed=speed, long_request=long, at=first)
+            savings = cache_savings(rates, tokens)
+        out.append(
+            Bucket(
+                float(bucket * bucket_seconds),
+                model,
+                tokens,
+                cost,
+                savings,
+                first,
+                last,
+                int(messages),
+            )
+        )
+    return out
+
+
+def _number(value: object) -> float:
+    return float(value)  # type: ignore[arg-type]
+
+
+def has_usage(ledger: Ledger) -> bool:
+    """Whether the ledger holds any counted message at all."""
+    return bool(ledger.query("SELECT EXISTS (SELECT 1 FROM messages)")[0][0])

@@ -21,7 +21,7 @@ from claude_tray.storage.atomic import move_aside
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
 
 _MIGRATIONS: dict[int, str] = {
@@ -74,6 +74,20 @@ _MIGRATIONS: dict[int, str] = {
         count INTEGER NOT NULL,
         PRIMARY KEY (path, reason)
     ) WITHOUT ROWID;
+    """,
+    2: """
+    CREATE TABLE notes (
+        session TEXT PRIMARY KEY,      -- the user's note on a session (`claude-tray note`)
+        text TEXT NOT NULL,
+        updated REAL NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE tags (
+        session TEXT NOT NULL,         -- the user's tags on a session (`claude-tray tag`)
+        tag TEXT NOT NULL,
+        PRIMARY KEY (session, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX tags_tag ON tags (tag);
     """,
 }
 
@@ -139,6 +153,7 @@ class Ledger:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA temp_store = MEMORY")
+            db.execute("PRAGMA cache_size = -65536")  # 64 MiB: a first ingest of years of history
             self._migrate(db)
         except BaseException:
             db.close()
@@ -179,7 +194,28 @@ class Ledger:
         self.close()
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many `record` calls into one transaction (a pass over thousands of files would
+        otherwise spend most of its time committing). `commit_point` commits inside it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def commit_point(self) -> None:
+        """Within `batch`: commit what is done so far (so other processes are not kept waiting)."""
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        if self._db.in_transaction:  # inside a batch
+            yield self._db
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -281,12 +317,65 @@ class Ledger:
         }
 
     def skipped(self) -> list[tuple[str, str, int]]:
-        return [
-            tuple(r)
-            for r in self._db.execute(  # type: ignore[misc]
-                "SELECT path, reason, count FROM skipped ORDER BY count DESC, path"
+        rows = self._db.execute("SELECT path, reason, count FROM skipped ORDER BY count DESC, path")
+        return [(str(path), str(reason), int(n)) for path, reason, n in rows]
+
+    # -- notes, tags and pruning: the user's own marks, changed only when they ask -----------
+
+    def set_note(self, session: str, text: str, now: float) -> None:
+        """Set a session's note (replacing any); an empty or blank text removes it."""
+        with self._write() as db:
+            if text.strip():
+                db.execute(
+                    "INSERT INTO notes (session, text, updated) VALUES (?, ?, ?) "
+                    "ON CONFLICT (session) DO UPDATE SET text = excluded.text, "
+                    "updated = excluded.updated",
+                    (session, text, now),
+                )
+            else:
+                db.execute("DELETE FROM notes WHERE session = ?", (session,))
+
+    def add_tag(self, session: str, tag: str) -> bool:
+        """Tag a session; False when it already had that tag."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO tags (session, tag) VALUES (?, ?)", (session, tag)
             )
-        ]
+            return cursor.rowcount > 0
+
+    def remove_tag(self, session: str, tag: str) -> bool:
+        """Take a tag off a session; False when it did not have it."""
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM tags WHERE session = ? AND tag = ?", (session, tag))
+            return cursor.rowcount > 0
+
+    def notes(self) -> dict[str, str]:
+        """Every session's note, by session id."""
+        rows = self._db.execute("SELECT session, text FROM notes")
+        return {str(session): str(text) for session, text in rows}
+
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """Every tagged session's tags (sorted), by session id."""
+        out: dict[str, list[str]] = {}
+        for session, tag in self._db.execute("SELECT session, tag FROM tags ORDER BY session, tag"):
+            out.setdefault(str(session), []).append(str(tag))
+        return {session: tuple(tags) for session, tags in out.items()}
+
+    def prune_before(self, ts: float) -> dict[str, int]:
+        """Delete messages older than `ts`, and sessions (with their notes and tags) whose last
+        activity is older. Returns how many rows of each went. Only on the user's request."""
+        old_sessions = "SELECT session FROM sessions WHERE last_ts < ?"
+        with self._write() as db:
+            return {
+                "messages": db.execute("DELETE FROM messages WHERE ts < ?", (ts,)).rowcount,
+                "notes": db.execute(
+                    f"DELETE FROM notes WHERE session IN ({old_sessions})", (ts,)
+                ).rowcount,
+                "tags": db.execute(
+                    f"DELETE FROM tags WHERE session IN ({old_sessions})", (ts,)
+                ).rowcount,
+                "sessions": db.execute("DELETE FROM sessions WHERE last_ts < ?", (ts,)).rowcount,
+            }
 
 
 _UPSERT_MESSAGE = """

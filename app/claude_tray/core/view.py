@@ -1,0 +1,322 @@
+"""What the tray shows for a snapshot: the icon's look, its title and the menu (pure).
+
+`tray_view` is the one place that turns numbers into the tray's words. The ui layer only draws
+what it gets; the app layer maps menu actions (the `action` ids below) to what they do.
+
+Action ids: "reset:<session_id>", "reset-current", "pause-notifications:3600",
+"pause-notifications:tomorrow", "resume-notifications", "open-report", "open-config",
+"toggle-autostart", "refresh", "about", "quit".
+
+Texts are plain: escaping for a platform (Windows' `&&`) is the ui layer's job.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from claude_tray.core.context import ContextSource
+from claude_tray.core.levels import BudgetLevel
+from claude_tray.core.snapshot import CostLine, SessionState, Snapshot, Spend
+
+TITLE_MAX = 127
+"""Windows cuts tooltips at 127 characters; no title is longer on any platform."""
+PROJECT_MAX = 32
+"""A project name longer than this is shortened in the middle in titles and menu rows."""
+BREAKDOWN_MAX = 8
+"""At most this many models or projects in the cost submenu; the rest are summed in one row."""
+ICON_TEXT_MAX = 999
+ELLIPSIS = "…"
+SEP = " · "
+UNPRICED_MARK = "?"
+"""After a cost that leaves out tokens of models with no known price (as in the CLI)."""
+
+PAUSE_HOUR = "pause-notifications:3600"
+PAUSE_TOMORROW = "pause-notifications:tomorrow"
+RESUME = "resume-notifications"
+
+
+@dataclass(frozen=True, slots=True)
+class IconSpec:
+    look: str
+    """"ok" | "caution" | "warning" | "pause" | "critical" | "idle" (no active session) |
+    "error" (no Claude data)."""
+    text: str | None
+    """The most urgent session's percentage, at most 3 glyphs ("92", "100"); None when off/idle."""
+    badge: str | None
+    """None | "alert" | "over": the worst budget."""
+
+
+@dataclass(frozen=True, slots=True)
+class MenuEntry:
+    text: str
+    action: str | None = None
+    """The action id run when chosen; None for an informational row."""
+    checked: bool | None = None
+    """True/False for a check item (Start at login), None for a plain one."""
+    enabled: bool = True
+    children: tuple[MenuEntry, ...] = ()
+    """A submenu when non-empty."""
+    separator: bool = False
+
+
+SEPARATOR = MenuEntry("", separator=True)
+
+
+@dataclass(frozen=True, slots=True)
+class TrayView:
+    icon: IconSpec
+    title: str
+    """Tooltip, at most `TITLE_MAX` characters."""
+    menu: tuple[MenuEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ViewOptions:
+    show_percent: bool
+    notifications_paused_until: float | None
+    autostart_enabled: bool
+    report_available: bool
+    now: float
+    tz: tzinfo
+
+
+def tray_view(snapshot: Snapshot, options: ViewOptions) -> TrayView:
+    return TrayView(
+        icon=icon_spec(snapshot, options),
+        title=title(snapshot, options),
+        menu=menu(snapshot, options),
+    )
+
+
+# --- the icon ---------------------------------------------------------------------------------
+
+
+def icon_spec(snapshot: Snapshot, options: ViewOptions) -> IconSpec:
+    badge = None if snapshot.budget_level is BudgetLevel.OK else snapshot.budget_level.label
+    if not snapshot.data_found:
+        return IconSpec("error", None, badge)
+    urgent = snapshot.most_urgent
+    if urgent is None:
+        return IconSpec("idle", None, badge)
+    text = None
+    if options.show_percent and urgent.context_percent is not None:
+        text = str(min(ICON_TEXT_MAX, shown_percent(urgent.context_percent)))
+    return IconSpec(snapshot.level.label, text, badge)
+
+
+def shown_percent(value: float) -> int:
+    """A percentage as shown: rounded down, so a threshold never shows before it is reached."""
+    return max(0, math.floor(value))
+
+
+# --- words and numbers ------------------------------------------------------------------------
+
+
+def money(amount: float, unpriced: bool = False) -> str:
+    text = f"${amount:,.2f}"
+    return text + UNPRICED_MARK if unpriced else text
+
+
+def budget_money(amount: float) -> str:
+    """A budget: whole dollars without cents (`$10`), others with them (`$12.50`)."""
+    return f"${amount:,.0f}" if float(amount).is_integer() else f"${amount:,.2f}"
+
+
+def short_project(name: str, limit: int = PROJECT_MAX) -> str:
+    """A long name shortened in the middle, keeping its start and its (telling) end."""
+    if len(name) <= limit:
+        return name
+    keep = limit - 1
+    head = (keep + 1) // 2
+    return name[:head] + ELLIPSIS + name[len(name) - (keep - head) :]
+
+
+def context_text(session: SessionState) -> str:
+    """`72%`, `~72%` when estimated from the transcript, `?%` when unknown."""
+    if session.context_percent is None:
+        return "?%"
+    mark = "~" if session.context_source is ContextSource.TRANSCRIPT else ""
+    return f"{mark}{shown_percent(session.context_percent)}%"
+
+
+def spend_text(label: str, spend: Spend) -> str:
+    """`Today $3.42 of $10`, `Today $12.10 of $10 (over)`, `This week $3.00`."""
+    text = f"{label} {money(spend.cost, spend.unpriced_tokens > 0)}"
+    if spend.budget is not None and spend.budget > 0:
+        text += f" of {budget_money(spend.budget)}"
+        if spend.level is not BudgetLevel.OK:
+            text += f" ({spend.level.label})"
+    return text
+
+
+def session_text(session: SessionState, project_limit: int = PROJECT_MAX) -> str:
+    """`app · Opus 4.5 · context 72%` (model left out when unknown)."""
+    parts = [short_project(session.project_name, project_limit)]
+    if session.model_name:
+        parts.append(session.model_name)
+    parts.append(f"context {context_text(session)}")
+    if session.paused:
+        parts.append("paused")
+    return SEP.join(parts)
+
+
+def clock_text(moment: float, now: float, tz: tzinfo) -> str:
+    """`14:05` today, else `Tue 09:00`."""
+    when = datetime.fromtimestamp(moment, tz)
+    if when.date() == datetime.fromtimestamp(now, tz).date():
+        return when.strftime("%H:%M")
+    return when.strftime("%a %H:%M")
+
+
+def notifications_paused(options: ViewOptions) -> bool:
+    until = options.notifications_paused_until
+    return until is not None and until > options.now
+
+
+# --- the title --------------------------------------------------------------------------------
+
+
+def title(snapshot: Snapshot, options: ViewOptions) -> str:
+    """`Context 72% · app · Today $3.42 of $10`, never longer than `TITLE_MAX`."""
+    today = spend_text("Today", snapshot.today)
+    paused = "notifications paused" if notifications_paused(options) else ""
+    if not snapshot.data_found:
+        return fit("claude-tray: no Claude Code data found", today)
+    urgent = snapshot.most_urgent
+    if urgent is None:
+        return fit("No active session", today, paused)
+    head = f"Context {context_text(urgent)}" + (" paused" if urgent.paused else "")
+    for limit in (PROJECT_MAX, 16, 8):
+        text = fit(head, short_project(urgent.project_name, limit), today, paused)
+        if not text.endswith(ELLIPSIS):
+            return text
+    return fit(head, today, paused)
+
+
+def fit(*parts: str) -> str:
+    """Parts joined by " · " (empty ones dropped), cut with "…" at `TITLE_MAX`."""
+    text = SEP.join(part for part in parts if part)
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + ELLIPSIS
+
+
+# --- the menu ---------------------------------------------------------------------------------
+
+
+def menu(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
+    urgent = snapshot.most_urgent
+    return (
+        *header(snapshot),
+        SEPARATOR,
+        MenuEntry("Today's cost", children=cost_entries(snapshot)),
+        MenuEntry("Sessions", children=session_entries(snapshot, options)),
+        MenuEntry("Reset session", "reset-current", enabled=urgent is not None),
+        pause_entry(options),
+        SEPARATOR,
+        MenuEntry("Open usage report", "open-report", enabled=options.report_available),
+        MenuEntry("Open config", "open-config"),
+        MenuEntry("Start at login", "toggle-autostart", checked=options.autostart_enabled),
+        MenuEntry("Refresh now", "refresh"),
+        SEPARATOR,
+        MenuEntry("About claude-tray", "about"),
+        MenuEntry("Quit", "quit"),
+    )
+
+
+def header(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
+    if not snapshot.data_found:
+        first = "No Claude Code data found"
+    elif snapshot.most_urgent is None:
+        first = "No active session"
+    else:
+        first = session_text(snapshot.most_urgent)
+    return (MenuEntry(first), MenuEntry(spend_text("Today", snapshot.today)))
+
+
+def cost_entries(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
+    today = snapshot.today
+    entries = [MenuEntry(spend_text("Today", today))]
+    for heading, lines in (("By model", today.by_model), ("By project", today.by_project)):
+        if lines:
+            entries += [SEPARATOR, MenuEntry(heading, enabled=False), *breakdown(lines)]
+    entries += [
+        SEPARATOR,
+        MenuEntry(spend_text("This week", snapshot.week)),
+        MenuEntry(spend_text("This month", snapshot.month)),
+    ]
+    return tuple(entries)
+
+
+def breakdown(lines: tuple[CostLine, ...]) -> list[MenuEntry]:
+    """One row per line (`app  $2.10`), the ones past `BREAKDOWN_MAX` summed in one row."""
+    shown = list(lines[:BREAKDOWN_MAX])
+    rest = lines[BREAKDOWN_MAX:]
+    rows = [MenuEntry(f"{short_project(line.name)}  {line_cost(line)}") for line in shown]
+    if rest:
+        total = sum(line.cost or 0.0 for line in rest)
+        unpriced = any(line.cost is None for line in rest)
+        rows.append(MenuEntry(f"{len(rest)} more  {money(total, unpriced)}"))
+    return rows
+
+
+def line_cost(line: CostLine) -> str:
+    return UNPRICED_MARK + " (no price)" if line.cost is None else money(line.cost)
+
+
+def session_entries(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
+    if not snapshot.sessions:
+        return (MenuEntry("No active session", enabled=False),)
+    return tuple(session_entry(s, options) for s in snapshot.sessions)
+
+
+def session_entry(session: SessionState, options: ViewOptions) -> MenuEntry:
+    """`app · Opus 4.5 · context 72% · $1.20 since reset`, with details and its own reset."""
+    label = f"{session_text(session)}{SEP}{money(session.cost_since_reset)} since reset"
+    details = [MenuEntry(f"Context {context_tokens_text(session)}", enabled=False)]
+    if session.context_source is ContextSource.TRANSCRIPT:
+        details.append(MenuEntry("(estimated from the transcript)", enabled=False))
+    details += [
+        MenuEntry(
+            f"Cost {money(session.cost, session.unpriced_tokens > 0)}"
+            f"{SEP}since reset {money(session.cost_since_reset)}",
+            enabled=False,
+        ),
+        MenuEntry(
+            f"Last activity {clock_text(session.last_activity, options.now, options.tz)}",
+            enabled=False,
+        ),
+        MenuEntry(f"Session {session.session_id[:8]}", enabled=False),
+        SEPARATOR,
+        MenuEntry("Reset session", f"reset:{session.session_id}"),
+    ]
+    return MenuEntry(label, children=tuple(details))
+
+
+def context_tokens_text(session: SessionState) -> str:
+    """`144k of 200k tokens (72%)`."""
+    window = _thousands(session.context_window)
+    if session.context_tokens is None:
+        return f"unknown (window {window})"
+    return f"{_thousands(session.context_tokens)} of {window} tokens ({context_text(session)})"
+
+
+def _thousands(tokens: int) -> str:
+    if tokens >= 1_000_000 and tokens % 1_000_000 == 0:
+        return f"{tokens // 1_000_000}M"
+    return f"{tokens / 1000:,.0f}k" if tokens >= 1000 else str(tokens)
+
+
+def pause_entry(options: ViewOptions) -> MenuEntry:
+    choices = (
+        MenuEntry("For 1 hour", PAUSE_HOUR),
+        MenuEntry("Until tomorrow", PAUSE_TOMORROW),
+    )
+    if not notifications_paused(options):
+        return MenuEntry("Pause notifications", children=choices)
+    assert options.notifications_paused_until is not None
+    until = clock_text(options.notifications_paused_until, options.now, options.tz)
+    return MenuEntry(
+        f"Notifications paused until {until}",
+        children=(MenuEntry("Resume notifications", RESUME), SEPARATOR, *choices),
+    )

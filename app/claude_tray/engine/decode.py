@@ -1,0 +1,94 @@
+"""Decoding one transcript line into a record, fast.
+
+Most lines that matter are assistant lines of the usual shape: they are decoded straight into a
+typed struct that names only the fields we read, so their content (text, tool input, thinking) is
+skipped without building Python objects for it. Any line of another shape falls back to a generic
+decode. Either way the field values go through `core.transcript`, the one interpretation of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason
+from claude_tray.core.transcript import compact, interpret, response
+
+
+class _Message(msgspec.Struct):
+    id: Any = None
+    model: Any = None
+    usage: Any = None
+
+
+class _Line(msgspec.Struct):
+    type: Any = None
+    subtype: Any = None
+    message: _Message | None = None
+    requestId: Any = None
+    sessionId: Any = None
+    cwd: Any = None
+    isSidechain: Any = None
+    timestamp: Any = None
+    isApiErrorMessage: Any = None
+    compactMetadata: Any = None
+
+
+_TYPED = msgspec.json.Decoder(_Line)
+_GENERIC = msgspec.json.Decoder()
+
+
+def decode_line(line: bytes) -> Response | CompactBoundary | None:
+    """The record a line stands for; None when it carries nothing we count.
+
+    Raises `Skipped` for a line that is not JSON, not UTF-8, or whose usage values are unusable.
+    """
+    try:
+        parsed = _TYPED.decode(line)
+    except msgspec.ValidationError:  # valid JSON of an unusual shape
+        try:
+            return interpret(_GENERIC.decode(line))
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            raise Skipped(decode_failure(line)) from None
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        raise Skipped(decode_failure(line)) from None
+    kind = parsed.type
+    if kind == "assistant":
+        message = parsed.message
+        if message is None:
+            return None
+        return response(
+            message.id,
+            message.model,
+            message.usage,
+            parsed.requestId,
+            parsed.sessionId,
+            parsed.cwd,
+            parsed.isSidechain,
+            parsed.timestamp,
+            parsed.isApiErrorMessage,
+        )
+    if kind == "system" and parsed.subtype == "compact_boundary":
+        return compact(parsed.sessionId, parsed.cwd, parsed.timestamp, parsed.compactMetadata)
+    return None
+
+
+def is_json_object(data: bytes) -> bool:
+    """Whether `data` is one whole JSON object (a complete line without its newline)."""
+    stripped = data.strip()
+    if stripped[:1] != b"{" or stripped[-1:] != b"}":
+        return False
+    try:
+        _GENERIC.decode(stripped)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def decode_failure(line: bytes) -> SkipReason:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return SkipReason.INVALID_UTF8
+    return SkipReason.MALFORMED_JSON
