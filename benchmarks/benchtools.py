@@ -7,6 +7,7 @@ Stdlib only. Imported by run_benchmark.py and compare_ccusage.py (run them as
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -25,11 +26,17 @@ CCUSAGE_CANDIDATES = (
     CCUSAGE_SCRATCH / "node_modules/@ccusage/ccusage-linux-x64/bin/ccusage",
     CCUSAGE_SCRATCH / "node_modules/.bin/ccusage",
 )
-TOKEN_FIELDS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens", "totalTokens")
+TOKEN_FIELDS = (
+    "inputTokens",
+    "outputTokens",
+    "cacheCreationTokens",
+    "cacheReadTokens",
+    "totalTokens",
+)
 
 
 def find_ccusage(explicit: str | None) -> str | None:
-    """--ccusage PATH, else $CCUSAGE_BIN, else the scratch install in /tmp/ccusage-bench, else PATH."""
+    """--ccusage PATH, else $CCUSAGE_BIN, else the /tmp/ccusage-bench install, else PATH."""
     for cand in (explicit, os.environ.get("CCUSAGE_BIN")):
         if cand:
             return cand
@@ -52,8 +59,9 @@ def find_claude_tray(explicit: str | None) -> list[str] | None:
     return [found] if found else None
 
 
-def isolated_env(history: str, scratch: str, tray_home: str | None = None,
-                 keep_home: bool = False) -> dict[str, str]:
+def isolated_env(
+    history: str, scratch: str, tray_home: str | None = None, keep_home: bool = False
+) -> dict[str, str]:
     """Environment for both tools: the history as the only Claude data root, UTC, and (unless
     keep_home) HOME/XDG dirs in a scratch folder so neither tool reads the user's own data (ccusage
     20 also scans other agents' folders under HOME)."""
@@ -66,8 +74,12 @@ def isolated_env(history: str, scratch: str, tray_home: str | None = None,
         home = os.path.join(scratch, "home")
         os.makedirs(home, exist_ok=True)
         env["HOME"] = home
-        for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share"),
-                         ("XDG_CACHE_HOME", ".cache"), ("XDG_STATE_HOME", ".local/state")):
+        for var, sub in (
+            ("XDG_CONFIG_HOME", ".config"),
+            ("XDG_DATA_HOME", ".local/share"),
+            ("XDG_CACHE_HOME", ".cache"),
+            ("XDG_STATE_HOME", ".local/state"),
+        ):
             env[var] = os.path.join(home, sub)
     if tray_home:
         env["CLAUDE_TRAY_HOME"] = tray_home
@@ -96,8 +108,9 @@ class RunResult:
             return None
 
 
-def run_measured(argv: list[str], env: dict[str, str], timeout: float = 900.0,
-                 cwd: str | None = None) -> RunResult:
+def run_measured(
+    argv: list[str], env: dict[str, str], timeout: float = 900.0, cwd: str | None = None
+) -> RunResult:
     """Run argv to completion; wall seconds from spawn to reap, peak RSS from the child's rusage
     (ru_maxrss: KB on Linux, bytes on macOS; on Linux it covers the child's own reaped children
     too, so the npm wrapper's native child is included). Output goes to temp files, not pipes,
@@ -108,17 +121,16 @@ def run_measured(argv: list[str], env: dict[str, str], timeout: float = 900.0,
         timed_out = threading.Event()
         t0 = time.perf_counter()
         try:
-            proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                    env=env, cwd=cwd)
+            proc = subprocess.Popen(
+                argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=cwd
+            )
         except OSError as exc:
             return RunResult(argv, 0.0, 0.0, 127, "", f"cannot start: {exc}")
 
         def kill() -> None:
             timed_out.set()
-            try:
+            with contextlib.suppress(OSError):
                 proc.kill()
-            except OSError:
-                pass
 
         timer = threading.Timer(timeout, kill)
         timer.start()
@@ -131,9 +143,15 @@ def run_measured(argv: list[str], env: dict[str, str], timeout: float = 900.0,
         out.seek(0)
         err.seek(0)
         rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-        return RunResult(argv, wall, rss, proc.returncode,
-                         out.read().decode("utf-8", "replace"),
-                         err.read().decode("utf-8", "replace"), timed_out.is_set())
+        return RunResult(
+            argv,
+            wall,
+            rss,
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            timed_out.is_set(),
+        )
 
 
 def history_stats(history: str) -> tuple[int, int]:

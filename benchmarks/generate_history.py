@@ -21,7 +21,11 @@ What the history contains (see /work/shared/claude-code-data.md for the format):
   ``sessionId``), subagent transcripts (``isSidechain: true``), compactions (``compact_boundary``
   system line + ``isCompactSummary`` user line), ``summary`` / ``file-history-snapshot`` /
   ``ai-title`` / ``queue-operation`` / ``attachment`` / ``progress`` / other ``system`` lines and a
-  few ``<synthetic>`` API-error lines.
+  few ``<synthetic>`` API-error lines;
+- traps for a parser: Task results whose ``toolUseResult`` carries a ``usage`` object, and (version
+  2.1.14) ``agent_progress`` lines embedding every subagent line, usage included; neither is an
+  API response of its own. ``agent-<id>.meta.json`` sidecars beside new-layout subagent files;
+- a few marathon sessions (60-200 turns, tens of MB, several compactions).
 
 Default mode is "real": earlier streamed copies carry a smaller ``output_tokens`` than the last one,
 newer versions split cache writes 5m / 1h (some sessions write to the 1-hour cache), a few Opus 4.6
@@ -34,12 +38,14 @@ mode, every request has a ``requestId`` and input + cache write + cache read <= 
 
 manifest.json holds, per UTC day and per model, the tokens after correct dedupe (per message.id +
 requestId, or message.id alone without requestId, keep the copy with the largest token total) and
-the cost by the price table of claude-code-data.md, in ccusage's field names; plus per-session
-expected context, file/byte counts and diagnostics (the output tokens one would get by keeping the
-first streamed copy instead).
+the cost by the price table of claude-code-data.md, in ccusage's field names (``daily``,
+``totals``); ``ccusage20``: the same report as ccusage 20.0.24 makes it by its measured behaviour
+(see benchmarks/README.md); per-session expected context (``sessions``); file/byte counts; and
+diagnostics (e.g. the output tokens one would get by keeping the first streamed copy instead).
 
 Stdlib only. Deterministic for a given (size, seed, days, end-date, compat).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,13 +67,13 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 # cache write 1h, cache read. Only models with an unambiguous price in that table are generated.
 # --------------------------------------------------------------------------------------------
 PRICES = {
-    "opus-new": (5.0, 25.0, 6.25, 10.0, 0.50),      # Opus 4.5, 4.6, ...
-    "opus-old": (15.0, 75.0, 18.75, 30.0, 1.50),    # Opus 4, 4.1
-    "sonnet": (3.0, 15.0, 3.75, 6.0, 0.30),         # Sonnet 4, 4.5, 4.6
+    "opus-new": (5.0, 25.0, 6.25, 10.0, 0.50),  # Opus 4.5, 4.6, ...
+    "opus-old": (15.0, 75.0, 18.75, 30.0, 1.50),  # Opus 4, 4.1
+    "sonnet": (3.0, 15.0, 3.75, 6.0, 0.30),  # Sonnet 4, 4.5, 4.6
     "haiku-4-5": (1.0, 5.0, 1.25, 2.0, 0.10),
 }
-SONNET_LONG = (6.0, 22.5, 7.5, 12.0, 0.60)          # Sonnet 4 / 4.5, request input > 200k
-OPUS_46_FAST = (30.0, 150.0, 37.5, 60.0, 3.0)       # fast mode: multipliers 1.25x / 2x / 0.1x
+SONNET_LONG = (6.0, 22.5, 7.5, 12.0, 0.60)  # Sonnet 4 / 4.5, request input > 200k
+OPUS_46_FAST = (30.0, 150.0, 37.5, 60.0, 3.0)  # fast mode: multipliers 1.25x / 2x / 0.1x
 
 MODEL_FAMILY = {
     "claude-opus-4-5": "opus-new",
@@ -80,16 +86,26 @@ MODEL_FAMILY = {
     "claude-haiku-4-5": "haiku-4-5",
 }
 MAIN_MODELS = [  # (model, weight)
-    ("claude-opus-4-5-20251101", 16), ("claude-opus-4-5", 10), ("claude-opus-4-6", 24),
-    ("claude-sonnet-4-5-20250929", 28), ("claude-sonnet-4-6", 10), ("claude-haiku-4-5-20251001", 6),
+    ("claude-opus-4-5-20251101", 16),
+    ("claude-opus-4-5", 10),
+    ("claude-opus-4-6", 24),
+    ("claude-sonnet-4-5-20250929", 28),
+    ("claude-sonnet-4-6", 10),
+    ("claude-haiku-4-5-20251001", 6),
     ("claude-opus-4-1-20250805", 6),
 ]
-SUBAGENT_MODELS = [("claude-haiku-4-5-20251001", 55), ("claude-sonnet-4-5-20250929", 35),
-                   ("claude-opus-4-6", 10)]
-VERSIONS = [  # (version, weight, has cache_creation split, has speed, new subagent layout)
-    ("1.0.98", 8, False, False, False), ("2.0.14", 10, True, False, False),
-    ("2.0.64", 17, True, False, False), ("2.1.14", 20, True, False, True),
-    ("2.1.90", 25, True, True, True), ("2.1.140", 20, True, True, True),
+SUBAGENT_MODELS = [
+    ("claude-haiku-4-5-20251001", 55),
+    ("claude-sonnet-4-5-20250929", 35),
+    ("claude-opus-4-6", 10),
+]
+VERSIONS = [  # (version, weight, cache_creation split, speed, new subagent layout, agent_progress)
+    ("1.0.98", 8, False, False, False, False),
+    ("2.0.14", 10, True, False, False, False),
+    ("2.0.64", 17, True, False, False, False),
+    ("2.1.14", 20, True, False, True, True),
+    ("2.1.90", 25, True, True, True, False),
+    ("2.1.140", 20, True, True, True, False),
 ]
 LONG_CONTEXT = 200_000
 SYSTEM_PROMPT_TOKENS = 14_500
@@ -130,7 +146,7 @@ _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def parse_size(text: str) -> int:
-    """'1GB' -> 1073741824 (binary units; B, KB, MB, GB, KiB, MiB, GiB; plain integers are bytes)."""
+    """'1GB' -> 1073741824 (binary units: B, KB, MB, GB, KiB, ...; a plain integer is bytes)."""
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)(I?B)?\s*", text.upper())
     if not m:
         raise argparse.ArgumentTypeError(f"bad size: {text!r} (use e.g. 20MB, 1GB)")
@@ -141,7 +157,7 @@ def parse_size(text: str) -> int:
 def iso(ms: int) -> str:
     """Epoch milliseconds -> '2026-11-20T10:00:05.123Z'."""
     s, frac = divmod(ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + ".%03dZ" % frac
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(s)) + f".{frac:03d}Z"
 
 
 def day_of(ms: int) -> str:
@@ -159,7 +175,7 @@ class Ids:
         self.rng = rng
 
     def uuid(self) -> str:
-        h = "%032x" % self.rng.getrandbits(128)
+        h = f"{self.rng.getrandbits(128):032x}"
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
 
     def b62(self, n: int) -> str:
@@ -176,20 +192,51 @@ class Ids:
         return "toolu_01" + self.b62(22)
 
     def agent(self) -> str:
-        return "%08x" % self.rng.getrandbits(32)
+        return f"{self.rng.getrandbits(32):08x}"
 
 
 # --------------------------------------------------------------------------------------------
 # Fillers: pre-built, pre-escaped texts that make up most of the bytes.
 # --------------------------------------------------------------------------------------------
-_WORDS = ("config value result handler request response buffer index offset token session "
-          "ledger parse render widget cache stream reader writer context window model price "
-          "total daily sample manager factory backend adapter record snapshot").split()
+_WORDS = [
+    "config",
+    "value",
+    "result",
+    "handler",
+    "request",
+    "response",
+    "buffer",
+    "index",
+    "offset",
+    "token",
+    "session",
+    "ledger",
+    "parse",
+    "render",
+    "widget",
+    "cache",
+    "stream",
+    "reader",
+    "writer",
+    "context",
+    "window",
+    "model",
+    "price",
+    "total",
+    "daily",
+    "sample",
+    "manager",
+    "factory",
+    "backend",
+    "adapter",
+    "record",
+    "snapshot",
+]
 _UNICODE = ["→", "é", "ü", "✓", "—", "…", "日本", "🙂"]
 
 
 class Fillers:
-    """A pool of texts of log-uniform sizes; each kept raw (for token estimates) and JSON-escaped."""
+    """A pool of texts of log-uniform sizes, JSON-escaped, with a token estimate each."""
 
     def __init__(self, rng: random.Random, count: int = 192, lo: int = 400, hi: int = 90_000):
         self.escaped: list[str] = []
@@ -208,13 +255,17 @@ class Fillers:
         w = _WORDS
         while n < size:
             a, b, c = rng.choice(w), rng.choice(w), rng.choice(w)
-            if kind == 0:    # python source
-                s = f'    def {a}_{b}(self, {c}: int = {ln}) -> str:\n        return "{a} {c}" % self.{b}  # {rng.choice(_UNICODE)}\n'
+            if kind == 0:  # python source
+                s = (
+                    f"    def {a}_{b}(self, {c}: int = {ln}) -> str:\n"
+                    f'        return "{a} {c}" % self.{b}  # {rng.choice(_UNICODE)}\n'
+                )
             elif kind == 1:  # command output
                 s = f"{ln:6d}  {a}/{b}_{c}.py  PASSED [{ln % 100:3d}%]\t{rng.random():.6f}s\n"
             elif kind == 2:  # json-ish
-                s = f'{{"{a}": "{b}\\\\{c}", "n": {ln}, "ok": true, "note": "{rng.choice(_UNICODE)}"}}\n'
-            else:            # prose
+                note = rng.choice(_UNICODE)
+                s = f'{{"{a}": "{b}\\\\{c}", "n": {ln}, "ok": true, "note": "{note}"}}\n'
+            else:  # prose
                 s = f"The {a} {b} keeps the {c} in order; see line {ln} — it should not change.\n"
             out.append(s)
             n += len(s)
@@ -245,7 +296,7 @@ def ccusage20_cost(model: str, speed: str | None, u: Usage) -> float:
     if not model.startswith("claude-sonnet-4-5"):
         return (u.inp * p[0] + u.out * p[1] + u.c5 * p[2] + u.c1 * p[3] + u.cr * p[4]) / 1e6
     cost = 0.0
-    for n, base, long in zip((u.inp, u.out, u.c5, u.c1, u.cr), p, SONNET_LONG):
+    for n, base, long in zip((u.inp, u.out, u.c5, u.c1, u.cr), p, SONNET_LONG, strict=True):
         cost += (min(n, LONG_CONTEXT) * base + max(n - LONG_CONTEXT, 0) * long) / 1e6
     return cost
 
@@ -256,20 +307,28 @@ class Book:
     def __init__(self):
         self.days: dict[str, dict[str, list]] = {}  # day -> model -> [in,out,c5,c1,cr,cost,n]
 
-    def add(self, day: str, model: str, u: Usage, cost: float):
+    def add(self, day: str, model: str, u: Usage, cost: float, sign: int = 1):
         row = self.days.setdefault(day, {}).setdefault(model, [0, 0, 0, 0, 0, 0.0, 0])
-        row[0] += u.inp
-        row[1] += u.out
-        row[2] += u.c5
-        row[3] += u.c1
-        row[4] += u.cr
-        row[5] += cost
-        row[6] += 1
+        row[0] += sign * u.inp
+        row[1] += sign * u.out
+        row[2] += sign * u.c5
+        row[3] += sign * u.c1
+        row[4] += sign * u.cr
+        row[5] += sign * cost
+        row[6] += sign
 
     def report(self, extra: dict[str, dict] | None = None) -> dict:
         """{"daily": [...], "totals": {...}} in ccusage's field names (``date`` for the day)."""
-        keys = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheCreation5mTokens",
-                "cacheCreation1hTokens", "cacheReadTokens", "totalTokens", "responses")
+        keys = (
+            "inputTokens",
+            "outputTokens",
+            "cacheCreationTokens",
+            "cacheCreation5mTokens",
+            "cacheCreation1hTokens",
+            "cacheReadTokens",
+            "totalTokens",
+            "responses",
+        )
         daily, tot = [], dict.fromkeys(keys, 0)
         tot["totalCost"] = 0.0
         for day in sorted(self.days):
@@ -278,7 +337,9 @@ class Book:
             d["totalCost"] = 0.0
             for model in sorted(models):
                 i, o, c5, c1, cr, cost, n = models[model]
-                vals = dict(zip(keys, (i, o, c5 + c1, c5, c1, cr, i + o + c5 + c1 + cr, n)))
+                vals = dict(
+                    zip(keys, (i, o, c5 + c1, c5, c1, cr, i + o + c5 + c1 + cr, n), strict=True)
+                )
                 br.append({"modelName": model, **vals, "cost": round(cost, 10)})
                 for k, v in vals.items():
                     d[k] += v
@@ -286,8 +347,15 @@ class Book:
             for k in tot:
                 tot[k] += d[k]
             d["totalCost"] = round(d["totalCost"], 10)
-            daily.append({"date": day, **d, **(extra or {}).get(day, {}),
-                          "modelsUsed": sorted(models), "modelBreakdowns": br})
+            daily.append(
+                {
+                    "date": day,
+                    **d,
+                    **(extra or {}).get(day, {}),
+                    "modelsUsed": sorted(models),
+                    "modelBreakdowns": br,
+                }
+            )
         tot["totalCost"] = round(tot["totalCost"], 10)
         return {"daily": daily, "totals": tot}
 
@@ -303,8 +371,16 @@ class Ledger:
         self.no_request_id = 0
         self.sessions: dict[str, dict] = {}
 
-    def response(self, day: str, model: str, u: Usage, outs: list[int], speed: str | None,
-                 has_request_id: bool, sidechain: bool) -> list[tuple]:
+    def response(
+        self,
+        day: str,
+        model: str,
+        u: Usage,
+        outs: list[int],
+        speed: str | None,
+        has_request_id: bool,
+        sidechain: bool,
+    ) -> list[tuple]:
         """Book one response written as len(outs) copies (the last has the final usage).
         Returns the copies ccusage counts again when the lines are copied to another file."""
         self.correct.add(day, model, u, request_cost(model, speed, u))
@@ -314,10 +390,23 @@ class Ledger:
             # ccusage keeps the largest copy, as the rules say; without requestId it still
             # dedupes sidechain lines (on sessionId + message.id), but not main-chain ones
             self.ccusage20.add(day, model, u, ccusage20_cost(model, speed, u))
-            return []
         copies = [(day, model, Usage(u.inp, u.c5, u.c1, u.cr, o), speed) for o in outs]
-        self.recount(copies)  # ccusage does not dedupe without requestId: every line counts
+        if has_request_id:
+            return []
+        if not sidechain:
+            self.recount(copies)  # ccusage does not dedupe without requestId: every line counts
         return copies
+
+    @staticmethod
+    def embedded(copies: list[tuple]) -> list[tuple]:
+        """Sidechain copies without requestId embedded in the parent by agent_progress lines:
+        ccusage dedupes them with the subagent file's (sessionId + message.id), so they add
+        nothing here; but a resumed copy of the parent rewrites their sessionId, and there
+        each response counts once more (its largest copy). Returns those largest copies."""
+        last: dict[tuple, tuple] = {}
+        for c in copies:  # copies of one response share everything but output; the last is largest
+            last[(c[0], c[1], c[2].inp, c[2].c5, c[2].c1, c[2].cr)] = c
+        return list(last.values())
 
     def recount(self, copies: list[tuple]):
         for day, model, u, speed in copies:
@@ -327,23 +416,35 @@ class Ledger:
         extra = {d: {"firstCopyOutputTokens": n} for d, n in self.first_copy_output.items()}
         correct = self.correct.report(extra)
         return {
-            "generator": {"name": "claude-tray benchmarks/generate_history.py", "seed": args.seed,
-                          "size_requested": args.size, "days": args.days, "end_date": args.end_date,
-                          "compat": args.compat, "elapsed_s": round(elapsed, 2)},
-            "rules": ("daily/totals: tokens per UTC day after dedupe on message.id+requestId "
-                      "(message.id alone without requestId), keeping the copy with the largest "
-                      "token total; cost by the price table of claude-code-data.md (Sonnet 4.5 "
-                      "long context when input + cache write + cache read > 200k, fast Opus 4.6 "
-                      "at 30/150 with the usual cache multipliers); totalTokens = input + output "
-                      "+ cacheCreation + cacheRead. ccusage20: what ccusage 20.0.24 daily "
-                      "--offline reports by its measured behaviour (no dedupe of main-chain lines "
-                      "without requestId, "
-                      "per-kind 200k tiering for Sonnet 4.5); equals daily in --compat mode."),
-            "files": files, "bytes": nbytes,
-            "daily": correct["daily"], "totals": correct["totals"],
+            "generator": {
+                "name": "claude-tray benchmarks/generate_history.py",
+                "seed": args.seed,
+                "size_requested": args.size,
+                "days": args.days,
+                "end_date": args.end_date,
+                "compat": args.compat,
+                "elapsed_s": round(elapsed, 2),
+            },
+            "rules": (
+                "daily/totals: tokens per UTC day after dedupe on message.id+requestId "
+                "(message.id alone without requestId), keeping the copy with the largest "
+                "token total; cost by the price table of claude-code-data.md (Sonnet 4.5 "
+                "long context when input + cache write + cache read > 200k, fast Opus 4.6 "
+                "at 30/150 with the usual cache multipliers); totalTokens = input + output "
+                "+ cacheCreation + cacheRead. ccusage20: what ccusage 20.0.24 daily "
+                "--offline reports by its measured behaviour (no dedupe of main-chain lines "
+                "without requestId, "
+                "per-kind 200k tiering for Sonnet 4.5); equals daily in --compat mode."
+            ),
+            "files": files,
+            "bytes": nbytes,
+            "daily": correct["daily"],
+            "totals": correct["totals"],
             "ccusage20": self.ccusage20.report(),
-            "diagnostics": {"responsesWithoutRequestId": self.no_request_id,
-                            "firstCopyOutputTokens": sum(self.first_copy_output.values())},
+            "diagnostics": {
+                "responsesWithoutRequestId": self.no_request_id,
+                "firstCopyOutputTokens": sum(self.first_copy_output.values()),
+            },
             "sessions": self.sessions,
         }
 
@@ -365,8 +466,8 @@ class Session:
     agent_id: str | None = None
     lines: list[str] = field(default_factory=list)
     nbytes: int = 0
-    clock: int = 0             # epoch ms of the next event
-    context: int = 0           # prompt tokens of the latest request (0: none yet)
+    clock: int = 0  # epoch ms of the next event
+    context: int = 0  # prompt tokens of the latest request (0: none yet)
     last_out: int = 0
     parent: str | None = None  # uuid of the previous line
     expected_context: int = 0  # what a correct engine reports as this session's context
@@ -380,7 +481,9 @@ class Generator:
         self.compat = args.compat
         self.rng = random.Random(args.seed)
         self.ids = Ids(self.rng)
-        self.fill = Fillers(random.Random(args.seed * 7919 + 17))
+        self.fill = Fillers(
+            random.Random(args.seed * 7919 + 17), hi=getattr(args, "tool_output_max", 90_000)
+        )
         self.sig_pool = self.ids.b62(8192)
         self.ledger = Ledger()
         self.out_dir = args.out_dir
@@ -392,8 +495,12 @@ class Generator:
 
     # ---- setup ----------------------------------------------------------------------------
     def _projects(self, n: int) -> list[tuple[str, float]]:
-        odd = ["/home/dev/my_app.v2", "/home/dev/proj-1/frontend", "/home/dev/Client Work/site",
-               "/home/dev/proj-2/services/api"]
+        odd = [
+            "/home/dev/my_app.v2",
+            "/home/dev/proj-1/frontend",
+            "/home/dev/Client Work/site",
+            "/home/dev/proj-2/services/api",
+        ]
         cwds = [f"/home/dev/proj-{i}" for i in range(1, n + 1 - len(odd))] + odd
         return [(c, 1.0 / (k + 1) ** 0.8) for k, c in enumerate(cwds)]
 
@@ -402,8 +509,15 @@ class Generator:
 
     # ---- line building ----------------------------------------------------------------------
     def _envelope(self, s: Session, kind: str, ts: int) -> dict:
-        d = {"parentUuid": s.parent, "isSidechain": s.sidechain, "userType": "external",
-             "cwd": s.cwd, "sessionId": s.sid, "version": s.version[0], "gitBranch": s.branch}
+        d = {
+            "parentUuid": s.parent,
+            "isSidechain": s.sidechain,
+            "userType": "external",
+            "cwd": s.cwd,
+            "sessionId": s.sid,
+            "version": s.version[0],
+            "gitBranch": s.branch,
+        }
         if s.agent_id:
             d["agentId"] = s.agent_id
         d["type"] = kind
@@ -431,16 +545,30 @@ class Generator:
         """A user line carrying a tool result; returns its token estimate."""
         f = self.fill.pick(bias=0.8)
         d = self._envelope(s, "user", s.clock)
-        d["message"] = {"role": "user", "content": [
-            {"tool_use_id": tool_id, "type": "tool_result", "content": FILL}]}
+        d["message"] = {
+            "role": "user",
+            "content": [{"tool_use_id": tool_id, "type": "tool_result", "content": FILL}],
+        }
         d["timestamp"] = iso(s.clock)
         if tool == "Read":
             n = self.fill.escaped[f].count("\\n")
-            d["toolUseResult"] = {"type": "text", "file": {
-                "filePath": f"{s.cwd}/src/{self.rng.choice(_WORDS)}.py", "content": FILL,
-                "numLines": n, "startLine": 1, "totalLines": n}}
+            d["toolUseResult"] = {
+                "type": "text",
+                "file": {
+                    "filePath": f"{s.cwd}/src/{self.rng.choice(_WORDS)}.py",
+                    "content": FILL,
+                    "numLines": n,
+                    "startLine": 1,
+                    "totalLines": n,
+                },
+            }
         else:
-            d["toolUseResult"] = {"stdout": FILL, "stderr": "", "interrupted": False, "isImage": False}
+            d["toolUseResult"] = {
+                "stdout": FILL,
+                "stderr": "",
+                "interrupted": False,
+                "isImage": False,
+            }
         self._emit(s, d, f)
         return self.fill.tokens[f]
 
@@ -449,29 +577,64 @@ class Generator:
         r = self.rng.random()
         ts = iso(s.clock)
         if r < 0.45:
-            line = _dumps({"type": "file-history-snapshot", "messageId": self.ids.uuid(),
-                           "snapshot": {"messageId": self.ids.uuid(), "trackedFileBackups": {},
-                                        "timestamp": ts}, "isSnapshotUpdate": False})
+            line = _dumps(
+                {
+                    "type": "file-history-snapshot",
+                    "messageId": self.ids.uuid(),
+                    "snapshot": {
+                        "messageId": self.ids.uuid(),
+                        "trackedFileBackups": {},
+                        "timestamp": ts,
+                    },
+                    "isSnapshotUpdate": False,
+                }
+            )
         elif r < 0.6:
-            line = _dumps({"type": "queue-operation", "operation": "enqueue", "timestamp": ts,
-                           "sessionId": s.sid, "content": "and run the tests too"})
+            line = _dumps(
+                {
+                    "type": "queue-operation",
+                    "operation": "enqueue",
+                    "timestamp": ts,
+                    "sessionId": s.sid,
+                    "content": "and run the tests too",
+                }
+            )
         elif r < 0.75:
             d = self._envelope(s, "progress", s.clock)
-            d.update({"data": {"type": "hook_progress", "hookEvent": "PostToolUse",
-                               "hookName": "PostToolUse:Edit", "command": "ruff format"},
-                      "toolUseID": self.ids.tool(), "timestamp": ts})
+            d.update(
+                {
+                    "data": {
+                        "type": "hook_progress",
+                        "hookEvent": "PostToolUse",
+                        "hookName": "PostToolUse:Edit",
+                        "command": "ruff format",
+                    },
+                    "toolUseID": self.ids.tool(),
+                    "timestamp": ts,
+                }
+            )
             self._emit(s, d)
             return
         elif r < 0.9:
             d = self._envelope(s, "system", s.clock)
-            d.update({"subtype": "turn_duration", "durationMs": self.rng.randrange(2000, 90000),
-                      "timestamp": ts, "isMeta": False})
+            d.update(
+                {
+                    "subtype": "turn_duration",
+                    "durationMs": self.rng.randrange(2000, 90000),
+                    "timestamp": ts,
+                    "isMeta": False,
+                }
+            )
             self._emit(s, d)
             return
         else:
             d = self._envelope(s, "attachment", s.clock)
-            d.update({"attachment": {"type": "todo_reminder", "content": [], "itemCount": 0},
-                      "timestamp": ts})
+            d.update(
+                {
+                    "attachment": {"type": "todo_reminder", "content": [], "itemCount": 0},
+                    "timestamp": ts,
+                }
+            )
             self._emit(s, d)
             return
         s.lines.append(line)
@@ -479,17 +642,31 @@ class Generator:
 
     def _synthetic_error(self, s: Session):
         d = self._envelope(s, "assistant", s.clock)
-        d["message"] = {"id": self.ids.uuid(), "container": None, "model": "<synthetic>",
-                        "role": "assistant", "stop_reason": "stop_sequence", "stop_sequence": "",
-                        "type": "message",
-                        "usage": {"input_tokens": 0, "output_tokens": 0,
-                                  "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-                                  "server_tool_use": {"web_search_requests": 0,
-                                                      "web_fetch_requests": 0},
-                                  "service_tier": None, "cache_creation": {
-                                      "ephemeral_1h_input_tokens": 0,
-                                      "ephemeral_5m_input_tokens": 0}},
-                        "content": [{"type": "text", "text": "API Error: 529 {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}]}
+        d["message"] = {
+            "id": self.ids.uuid(),
+            "container": None,
+            "model": "<synthetic>",
+            "role": "assistant",
+            "stop_reason": "stop_sequence",
+            "stop_sequence": "",
+            "type": "message",
+            "usage": {
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
+                "service_tier": None,
+                "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+            },
+            "content": [
+                {
+                    "type": "text",
+                    "text": "API Error: 529 "
+                    '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+                }
+            ],
+        }
         d["timestamp"] = iso(s.clock)
         d["isApiErrorMessage"] = True
         self._emit(s, d)
@@ -497,10 +674,16 @@ class Generator:
 
     # ---- the core: one API request written as 1-4 lines ---------------------------------------
     def _usage_dict(self, s: Session, u: Usage, out: int, speed: str | None) -> dict:
-        d = {"input_tokens": u.inp, "cache_creation_input_tokens": u.cc,
-             "cache_read_input_tokens": u.cr}
+        d = {
+            "input_tokens": u.inp,
+            "cache_creation_input_tokens": u.cc,
+            "cache_read_input_tokens": u.cr,
+        }
         if s.version[2]:
-            d["cache_creation"] = {"ephemeral_5m_input_tokens": u.c5, "ephemeral_1h_input_tokens": u.c1}
+            d["cache_creation"] = {
+                "ephemeral_5m_input_tokens": u.c5,
+                "ephemeral_1h_input_tokens": u.c1,
+            }
         d["output_tokens"] = out
         d["service_tier"] = "standard"
         if s.version[3]:
@@ -518,7 +701,11 @@ class Generator:
             cr, cc = 0, s.context + s.last_out + new_tokens
         else:
             cr, cc = s.context, s.last_out + new_tokens
-        inp = rng.choice((1, 2, 3, 4, 5, 6, 8, 10)) if rng.random() < 0.95 else rng.randrange(10, 3000)
+        inp = (
+            rng.choice((1, 2, 3, 4, 5, 6, 8, 10))
+            if rng.random() < 0.95
+            else rng.randrange(10, 3000)
+        )
         limit = 195_000 if (self.compat or not s.long_context) else 950_000
         if inp + cc + cr > limit:  # keep within the window; trim the cache read
             cr = max(0, limit - inp - cc)
@@ -537,7 +724,12 @@ class Generator:
             blocks.append("text")
         tools = []
         for _ in range(want_tools):
-            tools.append((self.ids.tool(), rng.choice(("Read", "Read", "Bash", "Grep", "Edit"))))
+            name = (
+                "Task"
+                if not s.sidechain and rng.random() < 0.04
+                else rng.choice(("Read", "Read", "Bash", "Grep", "Edit"))
+            )
+            tools.append((self.ids.tool(), name))
             blocks.append("tool_use")
         out = rng.randrange(40, 1500) + (rng.randrange(200, 2500) if "thinking" in blocks else 0)
         u = Usage(inp, c5, c1, cr, out)
@@ -561,8 +753,11 @@ class Generator:
             fill = None
             if kind == "thinking":
                 o = rng.randrange(0, len(self.sig_pool) - 1200)
-                blk = {"type": "thinking", "thinking": FILL,
-                       "signature": self.sig_pool[o:o + rng.randrange(200, 1200)]}
+                blk = {
+                    "type": "thinking",
+                    "thinking": FILL,
+                    "signature": self.sig_pool[o : o + rng.randrange(200, 1200)],
+                }
                 fill = self.fill.small()
             elif kind == "text":
                 blk = {"type": "text", "text": FILL}
@@ -578,23 +773,35 @@ class Generator:
                     inp_ = {"command": "pytest -q", "description": "Run the tests"}
                 elif name == "Grep":
                     inp_ = {"pattern": rng.choice(_WORDS), "path": s.cwd}
+                elif name == "Task":
+                    inp_ = {
+                        "description": f"Find {rng.choice(_WORDS)} uses",
+                        "prompt": f"Search the codebase for every use of {rng.choice(_WORDS)}.",
+                        "subagent_type": rng.choice(("Explore", "general-purpose", "Plan")),
+                    }
                 blk = {"type": "tool_use", "id": tid, "name": name, "input": inp_}
             last = k == n - 1
             d = self._envelope(s, "assistant", start)
-            d["message"] = {"model": s.model, "id": mid, "type": "message", "role": "assistant",
-                            "content": [blk],
-                            "stop_reason": ("tool_use" if tools else "end_turn") if last else None,
-                            "stop_sequence": None,
-                            "usage": self._usage_dict(s, u, outs[k], speed)}
+            d["message"] = {
+                "model": s.model,
+                "id": mid,
+                "type": "message",
+                "role": "assistant",
+                "content": [blk],
+                "stop_reason": ("tool_use" if tools else "end_turn") if last else None,
+                "stop_sequence": None,
+                "usage": self._usage_dict(s, u, outs[k], speed),
+            }
             if rid is not None:
                 d["requestId"] = rid
-            # reorder so that "requestId","type","uuid","timestamp" follow "message" as in real files
+            # key order as in real files: ..., message, requestId, type, timestamp, uuid
             d["type"] = d.pop("type")
             d["timestamp"] = iso(start + step * k)
             self._emit(s, d, fill)
         s.clock = start + step * (n - 1) + rng.randrange(300, 4000)
-        s.uncounted += self.ledger.response(day_of(start), s.model, u, outs, speed,
-                                            rid is not None, s.sidechain)
+        s.uncounted += self.ledger.response(
+            day_of(start), s.model, u, outs, speed, rid is not None, s.sidechain
+        )
         s.context, s.last_out = u.prompt, out
         if not s.sidechain:
             s.expected_context = u.prompt
@@ -604,17 +811,29 @@ class Generator:
         pre = s.context
         post = self.rng.randrange(18_000, 42_000)
         d = self._envelope(s, "system", s.clock)
-        d.update({"subtype": "compact_boundary", "content": "Conversation compacted", "isMeta": False,
-                  "timestamp": iso(s.clock), "level": "info",
-                  "compactMetadata": {"trigger": trigger, "preTokens": pre, "postTokens": post}})
+        d.update(
+            {
+                "subtype": "compact_boundary",
+                "content": "Conversation compacted",
+                "isMeta": False,
+                "timestamp": iso(s.clock),
+                "level": "info",
+                "compactMetadata": {"trigger": trigger, "preTokens": pre, "postTokens": post},
+            }
+        )
         s.parent = None
         self._emit(s, d)
         s.clock += self.rng.randrange(20_000, 90_000)
         f = self.fill.small()
         d = self._envelope(s, "user", s.clock)
-        d["message"] = {"role": "user", "content": "This session is being continued from a previous "
-                        "conversation that ran out of context. Summary:\n" + FILL}
-        d.update({"isVisibleInTranscriptOnly": True, "isCompactSummary": True, "timestamp": iso(s.clock)})
+        d["message"] = {
+            "role": "user",
+            "content": "This session is being continued from a previous "
+            "conversation that ran out of context. Summary:\n" + FILL,
+        }
+        d.update(
+            {"isVisibleInTranscriptOnly": True, "isCompactSummary": True, "timestamp": iso(s.clock)}
+        )
         self._emit(s, d, f)
         # after compaction the prompt is the system prompt (cached) + the summary (new)
         s.context = SYSTEM_PROMPT_TOKENS
@@ -622,16 +841,19 @@ class Generator:
         s.expected_context = post
         s.compactions += 1
 
-    def _turn(self, s: Session, depth: int, budget: list[int]):
+    def _turn(self, s: Session, budget: list[int]):
         """A user prompt and the requests it triggers; budget[0] counts requests left."""
         rng = self.rng
-        self._user_text(s, f"Please look at the {rng.choice(_WORDS)} {rng.choice(_WORDS)} and fix the "
-                        f"failing test in {rng.choice(_WORDS)}.py {rng.choice(_UNICODE)}")
+        self._user_text(
+            s,
+            f"Please look at the {rng.choice(_WORDS)} {rng.choice(_WORDS)} and fix the "
+            f"failing test in {rng.choice(_WORDS)}.py {rng.choice(_UNICODE)}",
+        )
         if rng.random() < 0.5:
             self._misc(s)
         s.clock += rng.randrange(1500, 6000)
         new_tokens = rng.randrange(20, 400)
-        for k in range(rng.randrange(1, 9)):
+        for _ in range(rng.randrange(1, 9)):
             if budget[0] <= 0:
                 break
             budget[0] -= 1
@@ -647,33 +869,108 @@ class Generator:
             new_tokens = 0
             for tid, name in tools:
                 s.clock += rng.randrange(200, 8000)
-                if depth == 0 and not s.sidechain and rng.random() < 0.05:
-                    self._subagent(s, tid)
-                new_tokens += self._tool_result(s, tid, name)
+                if name == "Task":
+                    new_tokens += self._subagent(s, tid)
+                else:
+                    new_tokens += self._tool_result(s, tid, name)
                 if rng.random() < 0.15:
                     self._misc(s)
             s.clock += rng.randrange(500, 5000)
         if not s.sidechain and rng.random() < 0.02:
             self._compact(s, "manual")
 
-    def _subagent(self, parent: Session, tool_id: str):
+    def _subagent(self, parent: Session, tool_id: str) -> int:
+        """A Task tool call: the subagent's own transcript (isSidechain), for some versions
+        ``agent_progress`` lines in the parent that embed each subagent line (usage included:
+        not to be counted again), then the Task result in the parent, whose ``toolUseResult``
+        carries a ``usage`` object of its own (not an API response either). Returns the
+        result's token estimate."""
         rng = self.rng
         agent = self.ids.agent()
-        sub = Session(sid=parent.sid, cwd=parent.cwd, branch=parent.branch, version=parent.version,
-                      model=self._weighted(SUBAGENT_MODELS), cache_1h=parent.cache_1h, fast=False,
-                      long_context=False, sidechain=True, agent_id=agent, clock=parent.clock)
+        sub = Session(
+            sid=parent.sid,
+            cwd=parent.cwd,
+            branch=parent.branch,
+            version=parent.version,
+            model=self._weighted(SUBAGENT_MODELS),
+            cache_1h=parent.cache_1h,
+            fast=False,
+            long_context=False,
+            sidechain=True,
+            agent_id=agent,
+            clock=parent.clock,
+        )
         budget = [rng.randrange(3, 16)]
-        self._user_text(sub, f"Search the codebase for every use of {rng.choice(_WORDS)} and report back.")
+        prompt = f"Search the codebase for every use of {rng.choice(_WORDS)} and report back."
+        self._user_text(sub, prompt)
         sub.clock += 800
         while budget[0] > 0:
             self._turn_body_subagent(sub, budget)
         folder = os.path.join(self.out_dir, "projects", folder_for(parent.cwd))
         if parent.version[4]:
             path = os.path.join(folder, parent.sid, "subagents", f"agent-{agent}.jsonl")
+            meta = {"agentType": "Explore", "description": prompt[:40], "toolUseId": tool_id}
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path[: -len(".jsonl")] + ".meta.json", "w", encoding="utf-8") as fh:
+                fh.write(_dumps(meta))
         else:
             path = os.path.join(folder, f"agent-{agent}.jsonl")
         self._write(path, sub.lines, sub.clock)
+        if parent.version[5]:  # agent_progress: each subagent line embedded in the parent
+            parent.uncounted += self.ledger.embedded(sub.uncounted)
+            for line in sub.lines:
+                d = self._envelope(parent, "progress", parent.clock)
+                d.update(
+                    {
+                        "data": {
+                            "type": "agent_progress",
+                            "prompt": prompt,
+                            "agentId": agent,
+                            "message": FILL,
+                        },
+                        "toolUseID": "agent_msg_" + self.ids.b62(24),
+                        "parentToolUseID": tool_id,
+                        "timestamp": line[line.rfind('"timestamp":"') + 13 :][:24],
+                    }
+                )
+                uid = self.ids.uuid()
+                d["uuid"] = uid
+                text = _dumps(d).replace('"' + FILL + '"', line)
+                parent.lines.append(text)
+                parent.nbytes += len(text) + 1
         parent.clock = sub.clock + rng.randrange(500, 3000)
+        # the Task result
+        f = self.fill.small()
+        d = self._envelope(parent, "user", parent.clock)
+        d["message"] = {
+            "role": "user",
+            "content": [
+                {
+                    "tool_use_id": tool_id,
+                    "type": "tool_result",
+                    "content": [{"type": "text", "text": FILL}],
+                }
+            ],
+        }
+        d["timestamp"] = iso(parent.clock)
+        d["toolUseResult"] = {
+            "status": "completed",
+            "prompt": prompt,
+            "agentId": agent,
+            "content": [{"type": "text", "text": FILL}],
+            "totalDurationMs": sub.clock - parent.clock + 60_000,
+            "totalTokens": sub.context + sub.last_out,
+            "totalToolUseCount": len(sub.lines) // 3,
+            "usage": {
+                "input_tokens": 4,
+                "cache_creation_input_tokens": 900,
+                "cache_read_input_tokens": sub.context,
+                "output_tokens": sub.last_out,
+                "service_tier": "standard",
+            },
+        }
+        self._emit(parent, d, f)
+        return self.fill.tokens[f]
 
     def _turn_body_subagent(self, s: Session, budget: list[int]):
         new_tokens = self.rng.randrange(100, 600)
@@ -695,27 +992,42 @@ class Generator:
         version = VERSIONS[rng.choices(range(len(VERSIONS)), [v[1] for v in VERSIONS])[0]]
         model = self._weighted(MAIN_MODELS)
         real = not self.compat
-        return Session(sid=self.ids.uuid(), cwd=cwd, branch=rng.choice(("main", "main", "dev", "feature/usage")),
-                       version=version, model=model,
-                       cache_1h=real and version[2] and rng.random() < 0.35,
-                       fast=real and version[3] and model == "claude-opus-4-6" and rng.random() < 0.15,
-                       long_context=real and model == "claude-sonnet-4-5-20250929" and rng.random() < 0.08,
-                       clock=start)
+        return Session(
+            sid=self.ids.uuid(),
+            cwd=cwd,
+            branch=rng.choice(("main", "main", "dev", "feature/usage")),
+            version=version,
+            model=model,
+            cache_1h=real and version[2] and rng.random() < 0.35,
+            fast=real and version[3] and model == "claude-opus-4-6" and rng.random() < 0.15,
+            long_context=real and model == "claude-sonnet-4-5-20250929" and rng.random() < 0.08,
+            clock=start,
+        )
 
     def _run_session(self, s: Session, turns: int):
         rng = self.rng
-        budget = [min(120, turns * 6)]
+        budget = [min(1500, turns * 6)]
         if rng.random() < 0.3:
-            d = {"type": "summary", "summary": f"Fix the {rng.choice(_WORDS)} parser", "leafUuid": self.ids.uuid()}
+            d = {
+                "type": "summary",
+                "summary": f"Fix the {rng.choice(_WORDS)} parser",
+                "leafUuid": self.ids.uuid(),
+            }
             line = _dumps(d)
             s.lines.append(line)
             s.nbytes += len(line) + 1
         for t in range(turns):
             if budget[0] <= 0:
                 break
-            self._turn(s, 0, budget)
+            self._turn(s, budget)
             if t == 0 and rng.random() < 0.5:
-                line = _dumps({"type": "ai-title", "sessionId": s.sid, "aiTitle": f"Fix {rng.choice(_WORDS)} handling"})
+                line = _dumps(
+                    {
+                        "type": "ai-title",
+                        "sessionId": s.sid,
+                        "aiTitle": f"Fix {rng.choice(_WORDS)} handling",
+                    }
+                )
                 s.lines.append(line)
                 s.nbytes += len(line) + 1
             if not s.long_context and rng.random() < 0.03:  # /model switch mid-session
@@ -738,9 +1050,14 @@ class Generator:
         path = os.path.join(self.out_dir, "projects", folder_for(s.cwd), s.sid + ".jsonl")
         self._write(path, s.lines, s.clock)
         self.ledger.sessions[s.sid] = {
-            "file": os.path.relpath(path, self.out_dir), "cwd": s.cwd, "model": s.model,
-            "contextTokens": s.expected_context, "compactions": s.compactions,
-            "resumedFrom": resumed_from, "copiedLines": origin_lines}
+            "file": os.path.relpath(path, self.out_dir),
+            "cwd": s.cwd,
+            "model": s.model,
+            "contextTokens": s.expected_context,
+            "compactions": s.compactions,
+            "resumedFrom": resumed_from,
+            "copiedLines": origin_lines,
+        }
 
     def run(self) -> dict:
         t0 = time.perf_counter()
@@ -748,13 +1065,26 @@ class Generator:
         rng = self.rng
         target = self.args.size
         guard = 0
+        phase = rng.random()
+        # small histories get shorter sessions (~120 kB per turn), so that there are enough of
+        # them to cover every day; from ~200 MB over 60 days on, 2-15 turns
+        max_turns = max(2, min(15, target // (self.args.days * 2 * 120_000)))
         while self.nbytes < target:
             guard += 1
             if guard > 10_000_000:
                 raise RuntimeError("generator did not reach the target size")
-            start = rng.randrange(lo, hi - 5 * 3_600_000)
+            # starts follow a golden-ratio sequence (plus jitter): every day gets sessions,
+            # even in a small history
+            span = hi - 5 * 3_600_000 - lo
+            frac = (phase + guard * 0.6180339887498949) % 1.0
+            start = lo + int(frac * span) + rng.randrange(-1_800_000, 1_800_000)
+            start = min(max(start, lo), lo + span)
             s = self._new_session(start)
-            self._run_session(s, rng.randrange(2, 16))
+            if target >= 64 << 20 and rng.random() < 0.01:
+                turns = rng.randrange(60, 200)  # a marathon session: tens of MB, compactions
+            else:
+                turns = rng.randrange(2, max_turns + 1)
+            self._run_session(s, turns)
             origin, chain = s, 0
             self._finish(s, None, 0)
             # resumed sessions: a new file starting with copies of the origin's lines
@@ -765,38 +1095,77 @@ class Generator:
                 new_sid = self.ids.uuid()
                 old, new = f'"sessionId":"{origin.sid}"', f'"sessionId":"{new_sid}"'
                 copies = [ln.replace(old, new) for ln in origin.lines]
-                r = Session(sid=new_sid, cwd=origin.cwd, branch=origin.branch, version=origin.version,
-                            model=origin.model, cache_1h=origin.cache_1h, fast=origin.fast,
-                            long_context=origin.long_context, lines=copies,
-                            nbytes=sum(len(x) + 1 for x in copies), clock=begin,
-                            context=origin.context, last_out=origin.last_out, parent=origin.parent,
-                            expected_context=origin.expected_context,
-                            uncounted=list(origin.uncounted))
+                r = Session(
+                    sid=new_sid,
+                    cwd=origin.cwd,
+                    branch=origin.branch,
+                    version=origin.version,
+                    model=origin.model,
+                    cache_1h=origin.cache_1h,
+                    fast=origin.fast,
+                    long_context=origin.long_context,
+                    lines=copies,
+                    nbytes=sum(len(x) + 1 for x in copies),
+                    clock=begin,
+                    context=origin.context,
+                    last_out=origin.last_out,
+                    parent=origin.parent,
+                    expected_context=origin.expected_context,
+                    uncounted=list(origin.uncounted),
+                )
                 self.ledger.recount(r.uncounted)  # the copied lines count again in ccusage
                 self._run_session(r, rng.randrange(1, 8))
                 self._finish(r, origin.sid, len(copies))
                 origin, chain = r, chain + 1
             if self.args.progress and guard % 50 == 0:
-                print(f"\r{self.nbytes / 2**20:8.0f} MiB  {self.files} files", end="", file=sys.stderr)
+                print(
+                    f"\r{self.nbytes / 2**20:8.0f} MiB  {self.files} files", end="", file=sys.stderr
+                )
         if self.args.progress:
             print(file=sys.stderr)
         return self.ledger.manifest(self.args, self.files, self.nbytes, time.perf_counter() - t0)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="Example: python benchmarks/generate_history.py /tmp/h20 --size 20MB --compat")
-    ap.add_argument("out_dir", metavar="OUT_DIR", help="history root (becomes CLAUDE_CONFIG_DIR); must be empty or absent")
-    ap.add_argument("--size", type=parse_size, default=parse_size("100MB"),
-                    help="approximate bytes to write (binary units: 20MB, 1GB; default 100MB); the last session may overshoot a little")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Example: python benchmarks/generate_history.py /tmp/h20 --size 20MB --compat",
+    )
+    ap.add_argument(
+        "out_dir",
+        metavar="OUT_DIR",
+        help="history root (becomes CLAUDE_CONFIG_DIR); must be empty or absent",
+    )
+    ap.add_argument(
+        "--size",
+        type=parse_size,
+        default=parse_size("100MB"),
+        help="approximate bytes to write (binary units: 20MB, 1GB; default 100MB); "
+        "the last session may overshoot a little",
+    )
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--days", type=int, default=60, help="days of history (default 60)")
-    ap.add_argument("--end-date", default="2026-11-20", help="last UTC day of the history (default 2026-11-20)")
-    ap.add_argument("--compat", action="store_true",
-                    help="ccusage-compatible history: identical usage on streamed copies, no 1h cache writes, "
-                         "no fast mode, every request <= 200k and with a requestId")
-    ap.add_argument("--force", action="store_true", help="write even if OUT_DIR/projects already exists")
+    ap.add_argument(
+        "--end-date", default="2026-11-20", help="last UTC day of the history (default 2026-11-20)"
+    )
+    ap.add_argument(
+        "--compat",
+        action="store_true",
+        help="ccusage-compatible history: identical usage on streamed copies, no 1h cache writes, "
+        "no fast mode, every request <= 200k and with a requestId",
+    )
+    ap.add_argument(
+        "--tool-output-max",
+        type=int,
+        default=90_000,
+        metavar="BYTES",
+        help="largest tool result / file content (default 90000); a small value such as 1500 "
+        "makes a dense history: many short tool calls, so many more responses per GB",
+    )
+    ap.add_argument(
+        "--force", action="store_true", help="write even if OUT_DIR/projects already exists"
+    )
     ap.add_argument("--progress", action="store_true", help="print progress on stderr")
     args = ap.parse_args(argv)
     if args.days < 1 or args.size < 1:
@@ -813,9 +1182,12 @@ def main(argv=None) -> int:
         json.dump(manifest, fh, indent=1, sort_keys=True)
         fh.write("\n")
     t = manifest["totals"]
-    print(f"wrote {manifest['files']} files, {manifest['bytes']:,} bytes, {len(manifest['daily'])} days, "
-          f"{t['responses']:,} responses, {t['totalTokens']:,} tokens, ${t['totalCost']:,.2f} "
-          f"in {manifest['generator']['elapsed_s']} s -> {args.out_dir}")
+    print(
+        f"wrote {manifest['files']} files, {manifest['bytes']:,} bytes, "
+        f"{len(manifest['daily'])} days, "
+        f"{t['responses']:,} responses, {t['totalTokens']:,} tokens, ${t['totalCost']:,.2f} "
+        f"in {manifest['generator']['elapsed_s']} s -> {args.out_dir}"
+    )
     return 0
 
 

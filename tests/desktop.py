@@ -35,7 +35,8 @@ from typing import Any, TypeVar
 import pytest
 
 WIDTH = 800
-HEIGHT = 300
+HEIGHT = 600
+"""Tall enough for the whole tray menu to open below the icon without scrolling."""
 TRAY_HEIGHT = 32
 TOOLS = ("Xvfb", "dbus-daemon", "dunst", "dunstctl", "trayer", "xdotool", "import", "xwininfo")
 T = TypeVar("T")
@@ -179,7 +180,13 @@ def missing_tools() -> list[str]:
 
 
 @contextlib.contextmanager
-def running_desktop(folder: Path, tray: bool = True, notifications: bool = True) -> Iterator[Desktop]:
+def running_desktop(
+    folder: Path,
+    tray: bool = True,
+    notifications: bool = True,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> Iterator[Desktop]:
     """Xvfb + a private D-Bus + (dunst) + (trayer), all stopped by pid on exit."""
     missing = missing_tools()
     if missing:
@@ -190,11 +197,11 @@ def running_desktop(folder: Path, tray: bool = True, notifications: bool = True)
     folder.mkdir(parents=True, exist_ok=True)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
-        display = _start_xvfb(folder, processes)
+        display = _start_xvfb(folder, processes, width, height)
         env = dict(os.environ, DISPLAY=display, PYSTRAY_BACKEND="gtk", NO_AT_BRIDGE="1")
         env["XDG_RUNTIME_DIR"] = str(_private_dir(folder / "runtime"))
         env["DBUS_SESSION_BUS_ADDRESS"] = _start_bus(folder, env, processes)
-        desktop = Desktop(folder, display, env, processes=processes)
+        desktop = Desktop(folder, display, env, width, height, processes)
         if notifications:
             _start_dunst(desktop)
         if tray:
@@ -217,12 +224,22 @@ def _private_dir(path: Path) -> Path:
     return path
 
 
-def _start_xvfb(folder: Path, processes: dict[str, subprocess.Popen[bytes]]) -> str:
+def _start_xvfb(
+    folder: Path, processes: dict[str, subprocess.Popen[bytes]], width: int, height: int
+) -> str:
     read_end, write_end = os.pipe()
     try:
         processes["Xvfb"] = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{WIDTH}x{HEIGHT}x24",
-             "-nolisten", "tcp"],
+            [
+                "Xvfb",
+                "-displayfd",
+                str(write_end),
+                "-screen",
+                "0",
+                f"{width}x{height}x24",
+                "-nolisten",
+                "tcp",
+            ],
             pass_fds=(write_end,),
             stdout=subprocess.DEVNULL,
             stderr=(folder / "xvfb.log").open("wb"),
@@ -280,9 +297,25 @@ def _start_dunst(desktop: Desktop) -> None:
 
 def _start_trayer(desktop: Desktop) -> None:
     desktop.processes["trayer"] = subprocess.Popen(
-        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
-         "--height", str(TRAY_HEIGHT), "--transparent", "false", "--tint", "0x404040",
-         "--SetDockType", "true", "--expand", "true"],
+        [
+            "trayer",
+            "--edge",
+            "top",
+            "--align",
+            "right",
+            "--widthtype",
+            "request",
+            "--height",
+            str(TRAY_HEIGHT),
+            "--transparent",
+            "false",
+            "--tint",
+            "0x404040",
+            "--SetDockType",
+            "true",
+            "--expand",
+            "true",
+        ],
         env=desktop.env,
         stdout=subprocess.DEVNULL,
         stderr=(desktop.folder / "trayer.log").open("wb"),

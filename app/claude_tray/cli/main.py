@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "claude_tray.cli.doctor",
     "claude_tray.cli.config_commands",
     "claude_tray.cli.tray_commands",
+    "claude_tray.cli.autostart_commands",
     "claude_tray.cli.hooks_commands",
     "claude_tray.cli.report_commands",
 )
@@ -46,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hook"] or argv[:1] == ["statusline"]:  # run by Claude Code: no argparse
+        from claude_tray.hooks.fast import run_fast
+
+        code = run_fast(argv)
+        if code is not None:
+            return code
     debug = "--debug" in argv
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
                         format=f"{APP_NAME}: %(levelname)s: %(message)s")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -12,12 +13,15 @@ from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import Column, count, money, paint, percent, print_json, table, use_color
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
 from claude_tray.core.periods import day_period
-from claude_tray.core.snapshot import SessionState, Spend
+from claude_tray.core.snapshot import LiveFacts, SessionState, Snapshot, Spend, plan_limits
 from claude_tray.core.tokens import Tokens
 from claude_tray.engine.snapshot import Clock, session_states
 from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
 from claude_tray.engine.workspace import Workspace
+from claude_tray.storage.budget_state import write_budget_state
 from claude_tray.storage.state import read_all_facts
+
+log = logging.getLogger(__name__)
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -35,6 +39,10 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     sessions = commands.add_parser("sessions", parents=[common],
                                    help="sessions with their context and cost, newest first")
     sessions.add_argument("--active", action="store_true", help="only the active sessions")
+    sessions.add_argument(
+        "--all", action="store_true", help="every session with its duration, cost, note and tags"
+    )
+    sessions.add_argument("--tag", metavar="NAME", help="only sessions with this tag (with --all)")
     add_timezone_option(sessions)
     sessions.set_defaults(handler=run_sessions)
 
@@ -114,6 +122,7 @@ def run_today(args: argparse.Namespace) -> int:
         sums = priced_sums(workspace.ledger, workspace.prices, [("today", period.start, period.end)])
         total = totals_by_label(sums).get("today", Total())
         snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
+        record_budget(workspace, snapshot, clock.now)
     budgets = {spend.name: spend_json(spend)
                for spend in (snapshot.today, snapshot.week, snapshot.month)}
     if args.json:
@@ -241,6 +250,10 @@ def _merge(into: Total, part: Total) -> None:
 
 
 def run_sessions(args: argparse.Namespace) -> int:
+    if args.all or args.tag:
+        from claude_tray.cli.report_commands import run_sessions_all  # the history commands' view
+
+        return run_sessions_all(args)
     with open_workspace() as workspace:
         clock = clock_for(args, workspace)
         facts = read_all_facts(workspace.paths)
@@ -278,10 +291,35 @@ def _print_sessions(states: Sequence[SessionState], clock: Clock) -> None:
     print("~ = estimated from the transcript")
 
 
+def record_budget(workspace: Workspace, snapshot: Snapshot, now: float) -> None:
+    """Leave today's spend for the hook gate and the status line (`storage.budget_state`)."""
+    try:
+        write_budget_state(workspace.paths, snapshot.today, now)
+    except OSError as error:
+        log.debug("cannot record today's budget state: %s", error)
+
+
+_LIMIT_KEYS = {"five_hour": "fiveHour", "seven_day": "sevenDay"}
+
+
+def limits_json(facts: Iterable[LiveFacts], clock: Clock) -> dict[str, Any]:
+    """`{"limits": …}` from the newest status line that reported plan limits; `{}` when none."""
+    limits = plan_limits(facts, clock.now)
+    if not limits:
+        return {}
+    return {"limits": {_LIMIT_KEYS[name]: {
+        "usedPercent": limit.used_percent,
+        "resetsAt": None if limit.resets_at is None
+        else datetime.fromtimestamp(limit.resets_at, clock.tz).isoformat(),
+    } for name, limit in limits.items()}}
+
+
 def run_status(args: argparse.Namespace) -> int:
     with open_workspace() as workspace:
         clock = clock_for(args, workspace)
-        snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
+        facts = read_all_facts(workspace.paths)
+        snapshot = workspace.snapshot(clock, facts)
+        record_budget(workspace, snapshot, clock.now)
     if args.json:
         print_json({
             "level": snapshot.level.label,
@@ -290,6 +328,7 @@ def run_status(args: argparse.Namespace) -> int:
             "week": spend_json(snapshot.week),
             "month": spend_json(snapshot.month),
             "sessions": [session_json(s, clock.tz) for s in snapshot.sessions],
+            **limits_json(facts.values(), clock),
         })
         return 0
     color = use_color(sys.stdout)

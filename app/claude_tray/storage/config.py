@@ -70,6 +70,24 @@ class TrayConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StatuslineConfig:
+    format: str = "{model} · ctx {context} · {paused} · today {today} · 5h {five_hour}"
+    """The line `claude-tray statusline` prints, cut at `separator` into parts; a part whose
+    placeholders are all unknown is left out. Placeholders: model, context, tokens, paused, today,
+    cost, five_hour, five_hour_reset, seven_day, seven_day_reset, project, branch, category,
+    version."""
+    separator: str = " · "
+    color: bool = True
+    """Colour by level (never when `NO_COLOR` is set)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    notify: tuple[float, ...] = (80.0, 95.0)
+    """Percentages of Claude Code's five-hour and seven-day plan limits that notify."""
+
+
+@dataclass(frozen=True, slots=True)
 class PricingConfig:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -84,6 +102,10 @@ class Config:
     auto_pause: AutoPauseConfig = field(default_factory=AutoPauseConfig)
     tray: TrayConfig = field(default_factory=TrayConfig)
     pricing: PricingConfig = field(default_factory=PricingConfig)
+    statusline: StatuslineConfig = field(default_factory=StatuslineConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    categories: dict[str, str] = field(default_factory=dict)
+    """A category per cwd pattern, first match wins: `"~/work/infra/**" = "infrastructure"`."""
 
     def tz(self) -> tzinfo:
         return resolve_timezone(self.timezone)
@@ -132,7 +154,7 @@ def load_config(path: Path) -> Config:
 
 def config_from_mapping(data: Mapping[str, Any], where: str = "config") -> Config:
     try:
-        config = _build(Config, data, "")
+        config: Config = _build(Config, data, "")
         _check(config)
         price_table(config)  # prices are checked at load time, not at first use
     except _KeyProblem as problem:
@@ -190,6 +212,10 @@ def _value(hint: Any, value: Any, key: str) -> Any:
     if origin in (types.UnionType, typing.Union) and type(None) in args:
         (inner,) = (a for a in args if a is not type(None))
         return _value(inner, value, key)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if not isinstance(value, list | tuple):
+            raise _KeyProblem(key, f"must be a list, got {value!r}")
+        return tuple(_value(args[0], v, f"{key}[{i}]") for i, v in enumerate(value))
     if origin is dict:
         if not isinstance(value, Mapping):
             raise _KeyProblem(key, "must be a table")
@@ -236,6 +262,10 @@ def _check(config: Config) -> None:
             raise _KeyProblem(f"budgets.{name}", "must be a positive amount in USD")
     if config.context.active_minutes <= 0:
         raise _KeyProblem("context.active_minutes", "must be positive")
+    if any(not 0 < n <= 100 for n in config.limits.notify):
+        raise _KeyProblem("limits.notify", "each must be a percentage above 0 and at most 100")
+    if not config.statusline.separator:
+        raise _KeyProblem("statusline.separator", "must not be empty")
     for model, size in config.context.window.items():
         if size <= 0:
             raise _KeyProblem(f'context.window."{model}"', "must be a positive token count")

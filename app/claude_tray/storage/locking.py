@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ def locked(path: Path, timeout: float = 5.0) -> Iterator[None]:
         os.close(fd)
 
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only (type-checked with --platform)
+if sys.platform == "win32":  # pragma: no cover - Windows only (type-checked with --platform)
     import msvcrt
 
     def _try(fd: int) -> bool:

@@ -13,12 +13,15 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from claude_tray.core.snapshot import LiveFacts
+from claude_tray.core.levels import Level
 from claude_tray.storage.atomic import move_aside, write_atomic
 from claude_tray.storage.locking import locked
 from claude_tray.storage.paths import AppPaths
+
+if TYPE_CHECKING:  # imported where used: the hooks read and write state without it (speed)
+    from claude_tray.core.snapshot import LiveFacts, PlanLimit
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,8 @@ def _dict(value: object) -> dict[str, Any]:
 
 def facts_from(data: SessionData) -> LiveFacts:
     """The typed view of a state file; fields of the wrong type are treated as absent."""
+    from claude_tray.core.snapshot import LiveFacts
+
     status = _dict(data.get("statusline"))
     window = _dict(status.get("context_window"))
     usage = _dict(window.get("current_usage"))
@@ -129,4 +134,65 @@ def facts_from(data: SessionData) -> LiveFacts:
         last_event_at=_num(_dict(data.get("last_event")).get("at")),
         paused=pause.get("paused") is True,
         reset_at=_num(reset.get("at")),
+        five_hour=_plan_limit(_dict(status.get("rate_limits")).get("five_hour"), status),
+        seven_day=_plan_limit(_dict(status.get("rate_limits")).get("seven_day"), status),
     )
+
+
+def _plan_limit(value: object, status: dict[str, Any]) -> PlanLimit | None:
+    from claude_tray.core.snapshot import PlanLimit
+
+    limit = _dict(value)
+    used = _num(limit.get("used_percentage"))
+    if used is None:
+        return None
+    return PlanLimit(used, _num(limit.get("resets_at")), _num(status.get("at")))
+
+
+# --- the tray's marks (auto-pause and Reset session) ------------------------------------------
+
+
+def mark_paused(
+    paths: AppPaths,
+    session_id: str,
+    paused: bool,
+    level_label: str,
+    percent: float | None,
+    now: float,
+) -> SessionData:
+    """Set (or lift) the auto-pause mark the hook gate obeys; the level and % say why."""
+
+    def change(data: SessionData) -> None:
+        data["pause"] = {"paused": paused, "at": now, "level": level_label, "percent": percent}
+
+    return update_session(paths, session_id, change)
+
+
+def reset_session(paths: AppPaths, session_id: str, level_label: str, now: float) -> SessionData:
+    """Reset session (tray, CLI): lift the pause, acknowledge the level the session is at now."""
+
+    def change(data: SessionData) -> None:
+        data["pause"] = {"paused": False, "at": now}
+        data["reset"] = {"at": now, "level": level_label}
+
+    return update_session(paths, session_id, change)
+
+
+def clear_acknowledgement(paths: AppPaths, session_id: str) -> SessionData:
+    """Forget the level a reset acknowledged (the context fell well below it); keep the reset's
+    time, from which "cost since reset" counts."""
+
+    def change(data: SessionData) -> None:
+        reset = _dict(data.get("reset"))
+        reset["level"] = None
+        data["reset"] = reset
+
+    return update_session(paths, session_id, change)
+
+
+def acknowledged_level(data: SessionData) -> Level | None:
+    """The level the latest reset acknowledged, if still in force (None if none or unreadable)."""
+    label = _dict(data.get("reset")).get("level")
+    if not isinstance(label, str) or label.upper() not in Level.__members__:
+        return None
+    return Level[label.upper()]

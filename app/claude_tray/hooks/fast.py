@@ -1,0 +1,210 @@
+"""What Claude Code runs: `claude-tray hook` and `claude-tray statusline`, JSON on stdin.
+
+Every prompt waits for the hook, so this path is kept lean: `cli.main` hands these two commands
+here before building its argument parser, and only small modules are imported: no argparse use, no
+pathlib, dataclasses, typing, tempfile or platformdirs on the hook path (`lean_paths`,
+`lean_state`), no config validation (`hook_settings` caches it), no ledger, no transcript. The
+status line also loads `core.levels` and `core.pause` for the auto-pause rule.
+
+Neither ever fails Claude Code because of its own trouble: unreadable input, a corrupt or locked
+state file, a broken config or any unexpected error let the prompt through (exit 0, nothing on
+stdout; for UserPromptSubmit anything printed would be added to the prompt) and are written to
+`<log dir>/hooks.log`. The status line then prints a plain line instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+
+from claude_tray.hooks.hook_log import log_trouble
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
+
+    from claude_tray.hooks.lean_paths import HookPaths
+    from claude_tray.storage.budget_state import BudgetState
+
+
+def run_fast(argv: list[str]) -> int | None:
+    """Run `hook` or `statusline [--then CMD]`; None when `argv` is something else (`--help`).
+
+    For the process's entry only: it sends our modules' log records to the hooks' log file.
+    """
+    if argv == ["hook"]:
+        _route_logging()
+        return run_hook(sys.stdin.buffer, sys.stdout.buffer)
+    if argv[:1] != ["statusline"]:
+        return None
+    rest = argv[1:]
+    if not rest:
+        then = None
+    elif len(rest) == 2 and rest[0] == "--then":
+        then = rest[1]
+    elif len(rest) == 1 and rest[0].startswith("--then="):
+        then = rest[0][len("--then=") :]
+    else:
+        return None
+    _route_logging()
+    return run_statusline(sys.stdin.buffer, sys.stdout.buffer, then)
+
+
+def now() -> float:
+    """The clock; `CLAUDE_TRAY_NOW` (epoch seconds) fixes it for tests, as in the CLI."""
+    fixed = os.environ.get("CLAUDE_TRAY_NOW")
+    try:
+        return float(fixed) if fixed else time.time()
+    except ValueError:
+        return time.time()
+
+
+def run_hook(stdin: IO[bytes], stdout: IO[bytes]) -> int:
+    """Record the event; on UserPromptSubmit print the block decision when the gate refuses."""
+    log_dir = None
+    try:
+        paths = _paths()
+        log_dir = paths.log_dir
+        payload = _payload(stdin.read())
+        reason = handle_event(paths, payload, now())
+        if reason:
+            _write(stdout, json.dumps({"decision": "block", "reason": reason}) + "\n")
+    except Exception as error:  # fail open: the prompt goes through
+        log_trouble(log_dir, "hook", f"{type(error).__name__}: {error}")
+    return 0
+
+
+def handle_event(paths: HookPaths, payload: dict[str, Any], moment: float) -> str | None:
+    """Record one hook event; the reason to refuse the prompt, or None to let it through."""
+    from claude_tray.hooks.event import apply_event
+    from claude_tray.hooks.hook_settings import load_hook_settings
+    from claude_tray.hooks.lean_state import read_state, update_state
+    from claude_tray.hooks.payload import text
+
+    loaded = load_hook_settings(paths)
+    if loaded.error and loaded.fresh:
+        log_trouble(paths.log_dir, "config", f"{loaded.error} (the gate is off until it is fixed)")
+    session_id = text(payload.get("session_id"))
+    if session_id is None:
+        raise ValueError("the hook input has no session_id")
+    try:
+        data = update_state(
+            paths, session_id, lambda d: apply_event(d, payload, loaded.settings, moment)
+        )
+    except Exception as error:  # still decide from what is on disk
+        log_trouble(paths.log_dir, "hook", f"cannot record the event: {error}")
+        data = read_state(paths, session_id) or {}
+    if payload.get("hook_event_name") != "UserPromptSubmit" or loaded.error:
+        return None
+    from claude_tray.hooks.gate import decide
+
+    budget = _budget(paths) if loaded.settings.budget else None
+    return decide(data, loaded.settings, budget, moment)
+
+
+def run_statusline(stdin: IO[bytes], stdout: IO[bytes], then: str | None) -> int:
+    """Record the status-line data and print one line (or the chained command's output)."""
+    raw = b""
+    payload: Any = None
+    log_dir = None
+    line = None
+    try:
+        paths = _paths()
+        log_dir = paths.log_dir
+        raw = stdin.read()
+        payload = _payload(raw)
+        line = statusline_text(paths, payload, now())
+    except Exception as error:
+        log_trouble(log_dir, "statusline", f"{type(error).__name__}: {error}")
+    if then:
+        from claude_tray.hooks.chain import run_chained
+
+        theirs = run_chained(then, raw)
+        if theirs is not None:
+            _write(stdout, theirs + b"\n")
+            return 0
+    if line is None:
+        from claude_tray.hooks.statusline import fallback_line
+
+        line = fallback_line(payload)
+    _write(stdout, line + "\n")
+    return 0
+
+
+def statusline_text(paths: HookPaths, payload: dict[str, Any], moment: float) -> str:
+    """Record one status-line call in the session's state; our line for it."""
+    from claude_tray.hooks.hook_settings import load_hook_settings
+    from claude_tray.hooks.lean_state import update_state
+    from claude_tray.hooks.payload import text
+    from claude_tray.hooks.statusline import apply_statusline, render_line
+
+    loaded = load_hook_settings(paths)
+    settings = loaded.settings
+    if loaded.error and loaded.fresh:
+        log_trouble(
+            paths.log_dir,
+            "config",
+            f"{loaded.error} (auto-pause marks are not set until it is fixed)",
+        )
+    pause_rule = loaded.error is None
+
+    def change(data: dict[str, Any]) -> None:
+        apply_statusline(data, payload, settings, moment, pause_rule)
+
+    session_id = text(payload.get("session_id"))
+    data: dict[str, Any] = {}
+    try:
+        data = update_state(paths, session_id, change) if session_id else {}
+    except Exception as error:
+        log_trouble(paths.log_dir, "statusline", f"cannot record: {error}")
+    if not data:
+        change(data)
+    color = settings.color and not os.environ.get("NO_COLOR")
+    return render_line(data, payload, settings, _budget(paths), moment, color)
+
+
+def _paths() -> HookPaths:
+    from claude_tray.hooks.lean_paths import hook_paths
+
+    return hook_paths()
+
+
+def _budget(paths: HookPaths) -> BudgetState | None:
+    from claude_tray.storage.budget_state import BUDGET_FILE, read_budget_file
+
+    return read_budget_file(os.path.join(paths.state_dir, BUDGET_FILE))
+
+
+def _payload(raw: bytes) -> dict[str, Any]:
+    payload = json.loads(raw)
+    if not isinstance(payload, dict):
+        raise ValueError("the input is not a JSON object")
+    return payload
+
+
+def _write(stream: IO[bytes], text: str | bytes) -> None:
+    try:
+        stream.write(text.encode("utf-8") if isinstance(text, str) else text)
+        stream.flush()
+    except OSError:  # Claude Code stopped reading (BrokenPipeError): nothing to tell it
+        pass
+
+
+class _TroubleHandler(logging.Handler):
+    """Sends what our modules log (a corrupt budget file) to the hooks' log, never to stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            log_dir: str | None = _paths().log_dir
+        except Exception:
+            log_dir = None
+        log_trouble(log_dir, record.name, record.getMessage())
+
+
+def _route_logging() -> None:
+    package = logging.getLogger("claude_tray")
+    package.handlers[:] = [_TroubleHandler(logging.WARNING)]
+    package.propagate = False

@@ -1,0 +1,76 @@
+"""The gate on UserPromptSubmit: refuse a prompt, or let it through, from the session's state.
+
+A prompt is refused when the session carries the auto-pause mark and `[auto_pause] enforce` is on,
+or when `[auto_pause] budget` is on and today's spend is over the daily budget (from
+`state/budget.json`) and the session was not reset since it went over. The reason tells the user
+the numbers and every way to go on. Deciding reads no transcript and does no I/O.
+"""
+
+from __future__ import annotations
+
+from claude_tray.hooks.payload import number, table
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from claude_tray.hooks.hook_settings import HookSettings
+    from claude_tray.storage.budget_state import BudgetState
+
+PREFIX = "Paused by claude-tray"
+
+
+def decide(
+    data: dict[str, Any], settings: HookSettings, budget: BudgetState | None, now: float
+) -> str | None:
+    """The reason to refuse the prompt, or None to let it through."""
+    session_id = str(data.get("session_id") or "")
+    pause = table(data.get("pause"))
+    if settings.enforce and pause.get("paused") is True:
+        return pause_reason(data, pause, settings, session_id)
+    if settings.budget and budget is not None and _over_today(budget, now):
+        reset_at = number(table(data.get("reset")).get("at"))
+        if reset_at is None or reset_at < (budget.over_since or budget.start):
+            return budget_reason(budget, settings, session_id)
+    return None
+
+
+def _over_today(budget: BudgetState, now: float) -> bool:
+    return budget.over and budget.budget is not None and budget.covers(now)
+
+
+def pause_reason(
+    data: dict[str, Any], pause: dict[str, Any], settings: HookSettings, session_id: str
+) -> str:
+    percent = number(pause.get("percent"))
+    if percent is None:
+        window = table(table(data.get("statusline")).get("context_window"))
+        percent = number(window.get("used_percentage"))
+    line = f"auto-pause at {settings.pause:g}%"
+    what = (
+        f"this session's context is {percent:.0f}% full ({line})"
+        if percent is not None
+        else f"this session reached its auto-pause level ({line})"
+    )
+    return (
+        f"{PREFIX}: {what}, so this prompt was not sent. To go on: /compact to summarise the "
+        'conversation and free context, /clear to start afresh, "Reset session" in the '
+        f"claude-tray menu, or `{_reset_command(session_id)}` in a terminal; then send the "
+        "prompt again."
+    )
+
+
+def budget_reason(budget: BudgetState, settings: HookSettings, session_id: str) -> str:
+    spent = f"${budget.cost:,.2f}"
+    limit = f"${budget.budget:,.2f}" if budget.budget is not None else "?"
+    return (
+        f"{PREFIX}: today's spend is {spent}, over your daily budget of {limit} (budget "
+        "enforcement is on), so this prompt was not sent. To go on in this session: "
+        f'"Reset session" in the claude-tray menu or `{_reset_command(session_id)}` in a '
+        "terminal; or raise `daily` under [budgets], or set `budget = false` under "
+        f"[auto_pause], in {settings.config_file}."
+    )
+
+
+def _reset_command(session_id: str) -> str:
+    return f"claude-tray reset {session_id}" if session_id else "claude-tray reset --current"

@@ -1,0 +1,390 @@
+"""The report as one self-contained HTML page: inline CSS and SVG, no scripts, no network.
+
+Every string that comes from the user or a transcript (projects, notes, tags, model ids) passes
+through `html.escape`; numbers are ours. Pure: takes `ReportData`, returns the page's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from html import escape
+
+from claude_tray import __version__
+from claude_tray.core.levels import BudgetLevel
+from claude_tray.core.trends import Share
+from claude_tray.report import svg, text
+from claude_tray.report.data import BudgetStatus, ReportData
+from claude_tray.report.groups import repository_name
+from claude_tray.report.style import CSS
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def render(data: ReportData) -> str:
+    tz = data.tz
+    period = f"{text.day(data.first)} – {text.day(data.last)} {data.last.year}"
+    made = datetime.fromtimestamp(data.generated_at, tz).strftime("%Y-%m-%d %H:%M")
+    days = len(data.days)
+    head = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="color-scheme" content="light dark">'
+        f"<title>Claude Code usage · {escape(period)}</title><style>{CSS}</style></head>"
+        "<body><main>"
+        f'<header><h1>Claude Code usage</h1><p class="sub">Last {days} days · {escape(period)}'
+        f" · {escape(_zone(tz, data.generated_at))} · made {escape(made)}</p></header>"
+    )
+    body = _body(data, tz) if data.has_history else _empty()
+    return head + body + _footer(data) + "</main></body></html>\n"
+
+
+def _zone(tz: tzinfo, moment: float) -> str:
+    """`Europe/Berlin`, or `UTC+01:00` for a zone without an IANA name (the machine's)."""
+    name = str(tz)
+    if "/" in name or name == "UTC":
+        return name
+    offset = datetime.fromtimestamp(moment, tz).strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset else name
+
+
+def _empty() -> str:
+    return (
+        '<section class="card empty"><h2>No data yet</h2>'
+        "<p>No Claude Code usage has been recorded yet. claude-tray reads the transcripts Claude "
+        "Code writes (<code>~/.claude/projects</code>, or the folders in "
+        "<code>CLAUDE_CONFIG_DIR</code>); this report fills in after your first session.</p>"
+        "</section>"
+    )
+
+
+def _body(data: ReportData, tz: tzinfo) -> str:
+    parts = [_kpis(data), _budgets(data), _daily(data)]
+    parts.append(
+        '<div class="grid">' + _today(data, tz) + _weekdays(data) + _hours(data) + "</div>"
+    )
+    breakdowns = [
+        _breakdown("Cost by model", "model", data.by_model),
+        _breakdown("Cost by project", "project", data.by_project),
+    ]
+    if data.by_category:
+        breakdowns.append(_breakdown("Cost by category", "category", data.by_category))
+    parts.append('<div class="grid">' + "".join(breakdowns) + "</div>")
+    parts.append(_sessions(data, tz))
+    return "".join(parts)
+
+
+# -- headline figures and budgets -----------------------------------------------------------------
+
+
+def _kpis(data: ReportData) -> str:
+    days = max(1, len(data.days))
+    change = data.week_over_week
+    items = [
+        ("Spent", text.money(data.totals.cost), f"in {days} days"),
+        ("Per day", text.money(data.totals.cost / days), "average"),
+        (
+            "Last 7 days",
+            text.money(change.current),
+            f"{text.signed_percent(change.percent)} on the 7 before",
+        ),
+        ("Sessions", f"{data.session_count:,}", "with usage in the period"),
+        (
+            "Tokens",
+            text.tokens(data.totals.tokens.total),
+            f"{share_of(data.totals.tokens.cache_read, data.totals.tokens.total)} cache reads",
+        ),
+        ("Cache savings", text.money(data.totals.cache_savings), "against full input price"),
+    ]
+    cells = "".join(
+        f'<div class="card kpi"><div class="label">{escape(label)}</div>'
+        f'<div class="value">{escape(value)}</div><div class="note">{escape(note)}</div></div>'
+        for label, value, note in items
+    )
+    return f'<section class="kpis" aria-label="Summary">{cells}</section>'
+
+
+def share_of(part: int, whole: int) -> str:
+    return text.share(part / whole) if whole else "0%"
+
+
+_LEVEL_CLASS = {BudgetLevel.OK: "ok", BudgetLevel.ALERT: "alert", BudgetLevel.OVER: "over"}
+
+
+def _budgets(data: ReportData) -> str:
+    return (
+        '<section class="card"><h2>Budgets</h2><div class="budgets">'
+        + "".join(_budget(b) for b in data.budgets)
+        + "</div></section>"
+    )
+
+
+def _budget(status: BudgetStatus) -> str:
+    spent = text.money(status.spent)
+    if status.budget:
+        fill = min(100.0, status.spent / status.budget * 100)
+        line = f"{spent} of {text.money(status.budget)}"
+        meter = (
+            f'<div class="meter" role="img" aria-label="{escape(line)}">'
+            f'<div class="fill {_LEVEL_CLASS[status.level]}" style="width:{fill:.1f}%">'
+            "</div></div>"
+        )
+    else:
+        line, meter = f"{spent} · no budget set", ""
+    extra = ""
+    if status.projection is not None:
+        over = status.budget is not None and status.projection > status.budget
+        extra = (
+            f'<p class="note{" warn" if over else ""}">Month-end projection: '
+            f"{text.money(status.projection)}</p>"
+        )
+    first, last = status.period.first, status.period.last
+    period = text.short_day(first) + ("" if first == last else f" – {text.short_day(last)}")
+    return (
+        f'<div class="budget"><div class="label">{escape(status.name)} '
+        f'<span class="muted">{escape(period)}</span></div>'
+        f'<div class="value">{escape(line)}</div>{meter}{extra}</div>'
+    )
+
+
+# -- charts -----------------------------------------------------------------------------------
+
+
+def _daily(data: ReportData) -> str:
+    budget = data.daily_budget
+    bars = [
+        svg.Bar(
+            text.short_day(d.day),
+            d.cost,
+            f"{text.day(d.day)}: {text.money(d.cost)}",
+            mark="over" if budget is not None and d.cost > budget else "",
+        )
+        for d in data.days
+    ]
+    peak = max(data.days, key=lambda d: d.cost)
+    latest = data.rolling[-1] if data.rolling else None
+    desc = (
+        f"Total {text.money(data.totals.cost)} over {len(data.days)} days; highest "
+        f"{text.money(peak.cost)} on {text.day(peak.day)}. Line: 7-day average, "
+        f"{text.money(latest)} per day at the end."
+    )
+    if budget:
+        desc += f" Dashed line: daily budget {text.money(budget)}."
+    title = f"Daily cost, {text.day(data.first)} to {text.day(data.last)}"
+    charts = "".join(
+        svg.column_chart(
+            bars,
+            title=title,
+            desc=desc,
+            axis=text.axis_money,
+            line=data.rolling,
+            line_text="7-day average",
+            reference=budget,
+            reference_text=f"Daily budget {text.money(budget)}",
+            width=width,
+            height=height,
+            max_labels=labels,
+            classes=f"chart {only}",
+        )
+        for width, height, labels, only in (
+            (svg.WIDE_WIDTH, svg.WIDE_HEIGHT, 9, "wide-only"),
+            (svg.COLUMN_WIDTH, 240, 4, "narrow-only"),
+        )
+    )
+    legend = [
+        '<span class="key bar"></span>Cost per day',
+        '<span class="key average"></span>7-day average',
+    ]
+    if budget:
+        legend.append('<span class="key reference"></span>Daily budget')
+    rows = [
+        (text.day(d.day), text.money(d.cost), text.money(avg), text.tokens(d.tokens.total))
+        for d, avg in zip(data.days, data.rolling, strict=True)
+    ]
+    table = _table("Daily cost", ("Day", "Cost", "7-day average", "Tokens"), rows, numeric=3)
+    return (
+        f'<section class="card"><h2>Daily cost</h2>{charts}'
+        f'<p class="legend">{"".join(f"<span>{item}</span>" for item in legend)}</p>'
+        f"{table}</section>"
+    )
+
+
+def _today(data: ReportData, tz: tzinfo) -> str:
+    hours = data.today_hours
+    labels = [datetime.fromtimestamp(h.start, tz).strftime("%H") for h in hours]
+    bars = [
+        svg.Bar(label if i % 3 == 0 else "", h.cost, f"{label}:00: {text.money(h.cost)}")
+        for i, (label, h) in enumerate(zip(labels, hours, strict=True))
+    ]
+    spent = sum(h.cost for h in hours)
+    busiest = max(range(len(hours)), key=lambda i: hours[i].cost)
+    desc = f"{text.money(spent)} today"
+    if spent > 0:
+        desc += f"; the most at {labels[busiest]}:00 ({text.money(hours[busiest].cost)})"
+    chart = svg.column_chart(
+        bars, title=f"Cost by hour, {text.day(data.last)}", desc=desc + ".", axis=text.axis_money
+    )
+    rows = [
+        (f"{label}:00", text.money(h.cost), text.tokens(h.tokens.total))
+        for label, h in zip(labels, hours, strict=True)
+        if h.tokens.total
+    ]
+    return (
+        f'<section class="card"><h2>Today by hour</h2>{chart}'
+        f"{_table('Cost by hour today', ('Hour', 'Cost', 'Tokens'), rows, numeric=1)}"
+        "</section>"
+    )
+
+
+def _weekdays(data: ReportData) -> str:
+    if not data.weekdays:
+        return ""
+    bars = [
+        svg.Bar(WEEKDAYS[w], cost, f"{WEEKDAYS[w]}: {text.money(cost)} on average")
+        for w, cost in data.weekdays
+    ]
+    desc = "; ".join(f"{WEEKDAYS[w]} {text.money(cost)}" for w, cost in data.weekdays)
+    chart = svg.column_chart(
+        bars, title="Average cost per weekday", desc=desc + ".", axis=text.axis_money
+    )
+    rows = [(WEEKDAYS[w], text.money(cost)) for w, cost in data.weekdays]
+    return (
+        f'<section class="card"><h2>Weekday averages</h2>{chart}'
+        f"{_table('Average cost per weekday', ('Weekday', 'Average cost'), rows, numeric=1)}"
+        "</section>"
+    )
+
+
+def _hours(data: ReportData) -> str:
+    profile = data.hour_profile
+    bars = [
+        svg.Bar(
+            f"{h:02d}" if h % 3 == 0 else "",
+            cost,
+            f"{h:02d}:00: {text.money(cost)} per day",
+            mark="peak" if h in data.peak_hours else "",
+        )
+        for h, cost in enumerate(profile)
+    ]
+    peaks = ", ".join(f"{h:02d}:00" for h in data.peak_hours) or "none"
+    chart = svg.column_chart(
+        bars,
+        title="Average cost by hour of day",
+        desc=f"Peak hours: {peaks}.",
+        axis=text.axis_money,
+    )
+    rows = [(f"{h:02d}:00", text.money(cost)) for h, cost in enumerate(profile) if cost]
+    return (
+        f'<section class="card"><h2>Peak hours</h2>'
+        f'<p class="note">Busiest: {escape(peaks)}</p>{chart}'
+        f"{_table('Average cost by hour of day', ('Hour', 'Per day'), rows, numeric=1)}"
+        "</section>"
+    )
+
+
+def _breakdown(title: str, what: str, lines: Sequence[Share]) -> str:
+    if not lines:
+        return (
+            f'<section class="card"><h2>{escape(title)}</h2>'
+            '<p class="note">No usage in this period.</p></section>'
+        )
+    shown = list(lines[:8])
+    bars = []
+    for line in shown:
+        figures = f"{text.money(line.cost)} · {text.share(line.cost_share)}"
+        name = text.clean(line.name)
+        bars.append(svg.Bar(name, line.cost, f"{name}: {figures}", shown=figures))
+    desc = "; ".join(f"{text.clean(line.name)} {text.money(line.cost)}" for line in shown)
+    chart = svg.bar_list(bars, title=title, desc=desc + ".")
+    rows = [
+        (
+            line.name,
+            text.money(line.cost),
+            text.share(line.cost_share),
+            text.tokens(line.tokens) + ("*" if line.unpriced_tokens else ""),
+        )
+        for line in lines
+    ]
+    table = _table(title, (what.capitalize(), "Cost", "Share", "Tokens"), rows, numeric=1)
+    return f'<section class="card"><h2>{escape(title)}</h2>{chart}{table}</section>'
+
+
+# -- sessions, tables, footer -------------------------------------------------------------------
+
+
+def _sessions(data: ReportData, tz: tzinfo) -> str:
+    if not data.top_sessions:
+        return ""
+    rows = []
+    for s in data.top_sessions:
+        chips = "".join(f'<span class="tag">{escape(tag)}</span>' for tag in s.tags)
+        chips = f'<div class="tags">{chips}</div>' if chips else ""
+        note = f"<div>{escape(s.note)}</div>" if s.note else ""
+        branch = f'<div class="muted">{escape(s.branch)}</div>' if s.branch else ""
+        rows.append(
+            f'<tr><td><div class="project">{escape(_project_label(s.project))}</div>{branch}</td>'
+            f'<td class="meta">{escape(s.model_name or "—")}</td>'
+            f'<td class="meta">{escape(text.moment(s.first, tz))}</td>'
+            f'<td class="meta num">{escape(text.duration(s.duration))}</td>'
+            f'<td class="num cost">{escape(text.money(s.cost))}</td>'
+            f'<td class="notes">{chips}{note}</td></tr>'
+        )
+    head = "".join(
+        f'<th scope="col"{_num(i, 3) if i < 5 else ""}>{h}</th>'
+        for i, h in enumerate(("Project", "Model", "Started", "Duration", "Cost", "Notes"))
+    )
+    return (
+        '<section class="card"><h2>Costliest sessions</h2><div class="scroll">'
+        f'<table class="data sessions"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
+    )
+
+
+def _project_label(key: str) -> str:
+    return repository_name(key) if key else "unknown project"
+
+
+def _table(
+    caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: int = 1
+) -> str:
+    """The chart's numbers as a table, folded away under "Numbers" (columns from `numeric` on are
+    right-aligned)."""
+    head = "".join(
+        f'<th scope="col"{_num(i, numeric)}>{escape(h)}</th>' for i, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{_num(i, numeric)}>{escape(cell)}</td>" for i, cell in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    if not rows:
+        body = f'<tr><td colspan="{len(headers)}">No usage.</td></tr>'
+    return (
+        f'<details><summary>Numbers</summary><div class="scroll"><table class="data">'
+        f"<caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div></details>"
+    )
+
+
+def _num(index: int, numeric: int) -> str:
+    return ' class="num"' if index >= numeric else ""
+
+
+def _footer(data: ReportData) -> str:
+    notes = [
+        "Costs are at Anthropic's API list prices"
+        + (f" as of {data.prices_as_of}" if data.prices_as_of else "")
+        + "; on a subscription plan they show the value of what you used, not your bill."
+    ]
+    if data.totals.unpriced_tokens:
+        notes.append(
+            f"{text.tokens(data.totals.unpriced_tokens)} tokens of models with no known "
+            "price are not in the costs (marked *)."
+        )
+    notes.append(
+        "Cache savings: what the cache reads would have cost at the full input price, "
+        "less what they cost."
+    )
+    notes.append(f"Made by claude-tray {__version__}.")
+    return "<footer>" + "".join(f"<p>{escape(n)}</p>" for n in notes) + "</footer>"

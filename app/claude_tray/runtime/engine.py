@@ -1,0 +1,507 @@
+"""The engine thread: the tray's one writer, from file events to a published view.
+
+One pass: read the new transcript bytes (all files on a full pass, else only those hinted), read
+the session state files, build the snapshot, set or lift the auto-pause marks, decide the
+notifications and send them, build the `TrayView` and publish it.
+
+When passes run:
+- after file hints, debounced: the first hint opens a window of `debounce` seconds and everything
+  arriving in it is one pass (a burst of appends is one update);
+- on the safety rescan every `rescan` seconds (a full pass: catches dropped events, re-checks the
+  watches, lets sessions age into "inactive");
+- at local midnight (today and the budgets' periods roll over) and when a notification pause ends,
+  with no file event;
+- at once for an action from the menu.
+Between them the thread sleeps in one blocking `queue.get(timeout=...)`: idle costs nothing.
+
+Thread rules: `hint`, `post` and `stop` may be called from any thread (they only enqueue).
+Everything else, including the `publish`, `notify`, `on_action` and `rewatch` callables, runs on the
+engine thread, which owns the `Workspace` (SQLite connections are per thread) and the alert memory.
+An error in one pass is logged; the thread carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import tzinfo
+from pathlib import Path
+
+from claude_tray.core.alerts import (
+    AlertMemory,
+    AlertRules,
+    acknowledge_reset,
+    decide,
+    pause_notifications,
+)
+from claude_tray.core.levels import Level
+from claude_tray.core.pause import acknowledgement_after, should_pause
+from claude_tray.core.periods import day_period, local_date
+from claude_tray.core.snapshot import SessionState, Snapshot
+from claude_tray.core.view import TrayView, ViewOptions, tray_view
+from claude_tray.engine.ingest import PassStats
+from claude_tray.engine.snapshot import Clock
+from claude_tray.engine.workspace import Workspace
+from claude_tray.runtime.hints import Hint, HintKind
+from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
+from claude_tray.storage.config import Config, ConfigError
+from claude_tray.storage.state import (
+    SessionData,
+    acknowledged_level,
+    all_sessions,
+    clear_acknowledgement,
+    facts_from,
+    mark_paused,
+)
+from claude_tray.storage.tray_state import load_tray_state, save_tray_state
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE = 0.15
+RESCAN = 60.0
+MIDNIGHT_SLACK = 0.05
+"""Wake this long after midnight, so the new day has surely begun."""
+
+
+@dataclass(frozen=True, slots=True)
+class ViewExtras:
+    """What the view shows that is not the engine's to know."""
+
+    autostart_enabled: bool = False
+    report_available: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PassReport:
+    """What one pass did (for tests, the debug view file and the benchmark)."""
+
+    snapshot: Snapshot
+    view: TrayView
+    full: bool
+    files: int
+    seconds: float
+    at: float
+
+
+@dataclass
+class _Pending:
+    files: set[Path] = field(default_factory=set)
+    due: float | None = None
+    """Monotonic time at which the debounced hints are handled."""
+    full: bool = False
+    state: bool = False
+    config: bool = False
+    roots: bool = False
+    now: bool = False
+    """Run a pass at once (an action asked for it)."""
+
+    def any(self) -> bool:
+        return bool(self.files or self.full or self.state or self.config or self.roots or self.now)
+
+
+_STOP = object()
+
+
+class Engine:
+    def __init__(
+        self,
+        publish: Callable[[TrayView], None],
+        notify: Callable[[str, str], bool],
+        *,
+        env: Mapping[str, str] | None = None,
+        extras: Callable[[], ViewExtras] = ViewExtras,
+        on_action: Callable[[str], None] | None = None,
+        rewatch: Callable[[], None] | None = None,
+        on_pass: Callable[[PassReport], None] | None = None,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        debounce: float = DEBOUNCE,
+        rescan: float = RESCAN,
+    ) -> None:
+        self._publish = publish
+        self._notify = notify
+        self._env = dict(os.environ if env is None else env)
+        self._extras = extras
+        self._on_action = on_action
+        self._rewatch = rewatch
+        self._on_pass = on_pass
+        self._wall = wall
+        self._mono = monotonic
+        self._debounce = debounce
+        self._rescan = rescan
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="claude-tray-engine", daemon=True)
+        # engine-thread state
+        self._workspace: Workspace | None = None
+        self._memory = AlertMemory()
+        self._snapshot: Snapshot | None = None
+        self._pending = _Pending()
+        self._next_rescan = 0.0
+        self._next_midnight = float("inf")
+        self._day: object = None
+        self._data_problem: str | None = None
+        self._config_problem: str | None = None
+
+    # --- any thread ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def hint(self, hint: Hint) -> None:
+        """A watched file changed (called on watchdog's threads: only enqueues)."""
+        self._queue.put(hint)
+
+    def post(self, action: str) -> None:
+        """An action id from the menu (see `core.view`), handled on the engine thread."""
+        self._queue.put(action)
+
+    def stop(self, timeout: float | None = 30.0) -> bool:
+        """Ask the thread to finish its pass, save and close; wait for it. False if it did not
+        stop in time (it is a daemon thread: the process can still exit)."""
+        self._queue.put(_STOP)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # --- the engine thread --------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._open()
+            self._next_rescan = self._mono() + self._rescan
+            self._guarded(self._pass, full=True, files=())
+            while True:
+                try:
+                    item = self._queue.get(timeout=self._timeout())
+                except queue.Empty:
+                    item = None
+                if item is _STOP:
+                    break
+                if item is not None:
+                    self._take(item)
+                self._due_work()
+        except Exception:  # pragma: no cover - the loop itself guards every pass
+            log.exception("the engine thread failed")
+        finally:
+            self._close()
+
+    def _open(self) -> None:
+        try:
+            try:
+                self._workspace = Workspace.open(self._env)
+            except ConfigError as error:
+                self._config_error(str(error))
+                self._workspace = Workspace.open(self._env, config=Config())
+        except Exception:
+            log.exception("cannot open the ledger; retrying on the next rescan")
+            self._workspace = None
+            self._next_rescan = self._mono() + self._rescan
+            return
+        self._memory = load_tray_state(self._workspace.paths)
+
+    def _close(self) -> None:
+        if self._workspace is not None:
+            try:
+                save_tray_state(self._workspace.paths, self._memory)
+            except OSError as error:
+                log.warning("cannot save the alert memory: %s", error)
+            self._workspace.close()
+            self._workspace = None
+
+    def _timeout(self) -> float:
+        mono, wall = self._mono(), self._wall()
+        waits = [self._next_rescan - mono, self._next_midnight + MIDNIGHT_SLACK - wall]
+        if self._pending.now:
+            waits.append(0.0)
+        elif self._pending.due is not None:
+            waits.append(self._pending.due - mono)
+        if self._memory.quiet_until is not None:
+            waits.append(self._memory.quiet_until - wall)
+        return min(max(0.0, min(waits)), self._rescan)
+
+    def _take(self, item: object) -> None:
+        pending = self._pending
+        if isinstance(item, Hint):
+            if pending.due is None:
+                pending.due = self._mono() + self._debounce
+            if item.kind is HintKind.TRANSCRIPT and item.path is not None:
+                pending.files.add(item.path)
+            elif item.kind is HintKind.STATE:
+                pending.state = True
+            elif item.kind is HintKind.CONFIG:
+                pending.config = True
+            elif item.kind is HintKind.ROOTS:
+                pending.roots = pending.full = True
+            else:
+                pending.full = True
+        elif isinstance(item, str):
+            self._guarded(self._action, item)
+
+    def _due_work(self) -> None:
+        mono, wall = self._mono(), self._wall()
+        pending = self._pending
+        rescan = mono >= self._next_rescan
+        debounced = pending.due is not None and mono >= pending.due
+        rolled = (
+            self._day is not None
+            and self._workspace is not None
+            and (local_date(wall, self._tz()) != self._day)
+        )
+        quiet_over = self._memory.quiet_until is not None and wall >= self._memory.quiet_until
+        if not (rescan or debounced or pending.now or rolled or quiet_over):
+            return
+        # Move every timer on before the pass, so a pass that fails cannot spin the loop.
+        self._pending = _Pending()
+        if rescan:
+            self._next_rescan = mono + self._rescan
+        if rolled:
+            self._day = local_date(wall, self._tz())
+        if quiet_over:
+            self._remember(pause_notifications(self._memory, None))
+        if self._workspace is None:
+            if not self._reopened():
+                return
+            rescan = True
+        if pending.config:
+            self._guarded(self._reload_config)
+        if (rescan or pending.roots or pending.full) and self._rewatch is not None:
+            self._guarded(self._rewatch)
+        self._guarded(self._pass, full=rescan or pending.full, files=pending.files)
+
+    def _reopened(self) -> bool:
+        self._guarded(self._open)
+        return self._workspace is not None
+
+    def _guarded(self, work: Callable[..., object], *args: object, **kwargs: object) -> None:
+        try:
+            work(*args, **kwargs)
+        except Exception:
+            log.exception("engine: %s failed", getattr(work, "__name__", "a step"))
+
+    # --- one pass -----------------------------------------------------------------------------
+
+    def _pass(self, full: bool, files: Iterable[Path]) -> None:
+        workspace = self._workspace
+        if workspace is None:
+            return
+        started = self._mono()
+        files = set(files)
+        if full:
+            self._data_problem = data_problem(workspace.refresh(), workspace.roots)
+        elif files:
+            workspace.refresh(only=files)
+        now = self._wall()
+        tz = self._tz()
+        raw = all_sessions(workspace.paths)
+        facts = {sid: facts_from(data) for sid, data in raw.items()}
+        snapshot = workspace.snapshot(Clock(now, tz), facts)
+        self._apply_resets(snapshot, raw)
+        snapshot = self._apply_pause_marks(snapshot, raw, now)
+        self._alert(snapshot, now, full)
+        view = tray_view(snapshot, self._view_options(now, tz))
+        self._snapshot = snapshot
+        self._day = local_date(now, tz)
+        self._next_midnight = day_period(now, tz).end
+        self._publish(view)
+        if self._on_pass is not None:
+            self._on_pass(PassReport(snapshot, view, full, len(files), self._mono() - started, now))
+
+    def _tz(self) -> tzinfo:
+        assert self._workspace is not None
+        try:
+            return self._workspace.config.tz()
+        except Exception:  # an unknown zone is refused when the config loads; be safe anyway
+            return Config().tz()
+
+    def _apply_resets(self, snapshot: Snapshot, raw: Mapping[str, SessionData]) -> None:
+        """A reset seen for the first time (from the tray or `claude-tray reset`) re-arms the
+        session's alerts above the level it was reset at."""
+        for session in snapshot.sessions:
+            data = raw.get(session.session_id)
+            reset_at = facts_from(data).reset_at if data else None
+            if reset_at is None:
+                continue
+            known = self._memory.sessions.get(session.session_id)
+            if known is None or known.reset_at is None or known.reset_at < reset_at:
+                level = acknowledged_level(data) if data else None
+                self._remember(
+                    acknowledge_reset(self._memory, session.session_id, level or Level.OK, reset_at)
+                )
+
+    def _apply_pause_marks(
+        self, snapshot: Snapshot, raw: Mapping[str, SessionData], now: float
+    ) -> Snapshot:
+        """Pause a session that reached the pause level (unless a reset acknowledged it); lift
+        the mark once its context fell below (a /compact)."""
+        assert self._workspace is not None
+        paths = self._workspace.paths
+        context = self._workspace.config.context
+        sessions: list[SessionState] = []
+        for session in snapshot.sessions:
+            data = raw.get(session.session_id, {})
+            acknowledged = acknowledged_level(data)
+            still = acknowledgement_after(
+                acknowledged, session.context_percent, context.thresholds, context.rearm_margin
+            )
+            if acknowledged is not None and still is None:
+                clear_acknowledgement(paths, session.session_id)
+            wanted = should_pause(session.level, still)
+            if wanted != session.paused and session.context_percent is not None:
+                mark_paused(
+                    paths,
+                    session.session_id,
+                    wanted,
+                    session.level.label,
+                    session.context_percent,
+                    now,
+                )
+                log.info(
+                    "session %s %s at %.1f%%",
+                    session.session_id,
+                    "paused" if wanted else "no longer paused",
+                    session.context_percent,
+                )
+                session = replace(session, paused=wanted)
+            sessions.append(session)
+        return replace(snapshot, sessions=tuple(sessions))
+
+    def _alert(self, snapshot: Snapshot, now: float, full: bool) -> None:
+        assert self._workspace is not None
+        config = self._workspace.config
+        rules = AlertRules(
+            config.context.thresholds,
+            config.context.rearm_margin,
+            enabled=config.tray.notifications,
+            pause_enforced=config.auto_pause.enforce,
+        )
+        decision = decide(self._memory, snapshot, rules, now, self._data_problem, full_pass=full)
+        for notice in decision.send:
+            self._send(notice.title, notice.body)
+        for notice in decision.suppressed:
+            log.info("notification not sent (paused or off): %s", notice.title)
+        self._remember(decision.memory)
+
+    def _send(self, title: str, body: str) -> None:
+        log.info("notify: %s — %s", title, body)
+        try:
+            self._notify(title, body)
+        except Exception:
+            log.exception("the notifier failed")
+
+    def _remember(self, memory: AlertMemory) -> None:
+        if memory == self._memory:
+            return
+        self._memory = memory
+        if self._workspace is not None:
+            try:
+                save_tray_state(self._workspace.paths, memory)
+            except OSError as error:
+                log.warning("cannot save the alert memory: %s", error)
+
+    def _view_options(self, now: float, tz: tzinfo) -> ViewOptions:
+        assert self._workspace is not None
+        try:
+            extras = self._extras()
+        except Exception:
+            log.exception("cannot tell the autostart and report state")
+            extras = ViewExtras()
+        return ViewOptions(
+            show_percent=self._workspace.config.tray.show_percent,
+            notifications_paused_until=self._memory.quiet_until,
+            autostart_enabled=extras.autostart_enabled,
+            report_available=extras.report_available,
+            now=now,
+            tz=tz,
+        )
+
+    def _reload_config(self) -> None:
+        assert self._workspace is not None
+        try:
+            self._workspace.reload_config()
+        except ConfigError as error:
+            self._config_error(str(error))
+            return
+        self._config_problem = None
+        log.info("config reloaded from %s", self._workspace.paths.config_file)
+
+    def _config_error(self, message: str) -> None:
+        log.warning("%s (keeping the previous settings)", message)
+        if message != self._config_problem:
+            self._config_problem = message
+            self._send(
+                "claude-tray: the config file has an error",
+                f"{message}. The previous settings stay in use until it is fixed.",
+            )
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _action(self, action: str) -> None:
+        name, _, argument = action.partition(":")
+        if name == "reset":
+            self._reset(argument or None)
+        elif action == "reset-current":
+            self._reset(None)
+        elif name == "pause-notifications":
+            self._pause_notifications(argument)
+        elif action == "resume-notifications":
+            self._remember(pause_notifications(self._memory, None))
+        elif action == "refresh":
+            self._pending.full = True
+        elif self._on_action is not None:
+            self._on_action(action)
+        else:
+            log.warning("unknown action %r", action)
+        self._pending.now = True
+
+    def _reset(self, session_id: str | None) -> None:
+        workspace = self._workspace
+        if workspace is None:
+            return
+        now = self._wall()
+        raw = all_sessions(workspace.paths)
+        facts = {sid: facts_from(data) for sid, data in raw.items()}
+        try:
+            session = find_session(workspace, Clock(now, self._tz()), facts, session_id)
+        except AmbiguousSession as error:
+            log.warning("reset: %s", error)
+            return
+        if session is None:
+            log.info("reset: no %s", f"session {session_id}" if session_id else "active session")
+            return
+        apply_reset(workspace, session, now)
+        log.info("reset session %s at %s", session.session_id, session.level.label)
+
+    def _pause_notifications(self, argument: str) -> None:
+        now = self._wall()
+        if argument == "tomorrow":
+            until = day_period(now, self._tz()).end
+        else:
+            try:
+                until = now + float(argument)
+            except ValueError:
+                log.warning("unknown notification pause %r", argument)
+                return
+        self._remember(pause_notifications(self._memory, until))
+
+
+def data_problem(stats: PassStats, roots: Iterable[Path]) -> str | None:
+    """Why Claude Code's data cannot be read after a full pass, or None. A file that vanished
+    since it was listed (Claude Code's cleanup) is not a problem."""
+    if not stats.data_found:
+        where = ", ".join(str(root / "projects") for root in roots)
+        return f"No Claude Code data found in {where}. Set CLAUDE_CONFIG_DIR if it is elsewhere."
+    unreadable = [(path, why) for path, why in stats.problems if os.path.exists(path)]
+    if not unreadable:
+        return None
+    path, why = unreadable[0]
+    more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+    return f"Cannot read {path}: {why}{more}."

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""The running tray's latency and idle cost, on the real desktop stack of tests/desktop.py.
+
+    .venv/bin/python benchmarks/tray_latency.py [--appends 20] [--interval 0.5] [--idle 60]
+                                                [--history DIR] [--json]
+
+Starts Xvfb, a private D-Bus bus, dunst and trayer, then `claude-tray run` (pystray's gtk backend)
+against a temporary Claude data root (plus `--history DIR`, e.g. one made by
+generate_history.py, as a second root so every pass walks a realistic tree), with
+`CLAUDE_TRAY_DEBUG_VIEW` set so every published view is also written to a JSON file with its
+publication time. Then:
+
+- latency: appends one transcript line at a time (`--appends`, `--interval` s apart) and takes, for
+  each, the time from just before the append to the publication of a view showing it (the app's own
+  timestamp) and to this script seeing the file (an upper bound, includes its 2 ms polling);
+- idle: after a pause to settle, CPU time of the whole process (all threads: UI loop, engine,
+  watchdog) from /proc/<pid>/stat over `--idle` seconds, as a share of one core, and its resident
+  memory every 5 s over that time (flat = no growth);
+- stop: SIGTERM and the exit code.
+
+Targets (issue 3): line to icon and menu under 1 s; idle under 0.5% of one core; memory flat.
+Linux only (/proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.desktop import running_desktop  # noqa: E402
+from tests.transcripts import ClaudeData, assistant  # noqa: E402
+
+SESSION = "bench-5e55"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")
+
+
+def line(pct: int, n: int) -> dict[str, Any]:
+    return assistant(
+        SESSION,
+        iso(time.time()),
+        f"msg-bench-{n}",
+        cwd="/home/u/app",
+        input=12,
+        cache_read=pct * 2000 - 12,
+        output=300,
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime (fields 14 and 15)
+
+
+def rss_mb(pid: int) -> float:
+    for text in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if text.startswith("VmRSS:"):
+            return int(text.split()[1]) / 1024
+    return 0.0
+
+
+def read_view(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())  # type: ignore[no-any-return]
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def wait_view(
+    path: Path, text: str, process: subprocess.Popen[bytes], timeout: float = 30.0
+) -> tuple[dict[str, Any], float]:
+    """The first published view whose icon shows `text`, and when this script saw it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = read_view(path)
+        if data and data["view"]["icon"]["text"] == text:
+            return data, time.time()
+        if process.poll() is not None:
+            raise SystemExit(f"claude-tray exited with {process.returncode}")
+        time.sleep(0.002)
+    raise SystemExit(f"no view showing {text!r} within {timeout:.0f} s")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    live = ClaudeData(folder / "claude")
+    roots = str(live.root) + (f",{Path(args.history).resolve()}" if args.history else "")
+    home = folder / "home"
+    home.mkdir()
+    os.environ.update(
+        {
+            "HOME": str(home),
+            "CLAUDE_TRAY_HOME": str(folder / "tray-home"),
+            "CLAUDE_CONFIG_DIR": roots,
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local/share"),
+            "XDG_STATE_HOME": str(home / ".local/state"),
+        }
+    )
+    view_file = folder / "view.json"
+    transcript = live.write(SESSION, line(10, 0))
+    script = Path(sys.executable).parent / "claude-tray"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "claude_tray"]
+    with running_desktop(folder / "desktop") as desktop:
+        env = {**desktop.env, "CLAUDE_TRAY_DEBUG_VIEW": str(view_file)}
+        started = time.monotonic()
+        log = (folder / "app.log").open("wb")
+        process = subprocess.Popen([*command, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_view(view_file, "10", process, timeout=600)
+            startup = time.monotonic() - started
+            published, seen = [], []
+            for n in range(1, args.appends + 1):
+                pct = 10 + n % 50
+                before = time.time()
+                live.append(transcript, line(pct, n))
+                data, saw = wait_view(view_file, str(pct), process)
+                published.append(data["published_at"] - before)
+                seen.append(saw - before)
+                time.sleep(args.interval)
+            time.sleep(args.settle)
+            rss = [rss_mb(process.pid)]
+            cpu_before, wall_before = cpu_seconds(process.pid), time.monotonic()
+            while time.monotonic() - wall_before < args.idle:
+                time.sleep(min(5.0, args.idle - (time.monotonic() - wall_before)) or 0.01)
+                rss.append(rss_mb(process.pid))
+            idle_cpu = cpu_seconds(process.pid) - cpu_before
+            idle_wall = time.monotonic() - wall_before
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            log.close()
+    return {
+        "history": args.history,
+        "startup_s": round(startup, 3),
+        "appends": args.appends,
+        "latency_published_ms": summary([1000 * v for v in published]),
+        "latency_seen_ms": summary([1000 * v for v in seen]),
+        "idle_seconds": round(idle_wall, 1),
+        "idle_cpu_percent_of_one_core": round(100 * idle_cpu / idle_wall, 3),
+        "idle_cpu_seconds": round(idle_cpu, 3),
+        "rss_mb_samples": [round(v, 1) for v in rss],
+        "rss_growth_mb": round(rss[-1] - rss[0], 2),
+        "exit_code": code,
+    }
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "min": round(min(values), 1),
+        "median": round(statistics.median(values), 1),
+        "p95": round(percentile(values, 0.95), 1),
+        "max": round(max(values), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--appends", type=int, default=20)
+    parser.add_argument("--interval", type=float, default=0.5, help="seconds between appends")
+    parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle measured")
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds before idle starts")
+    parser.add_argument("--history", help="a generated history folder to read as a second root")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="tray-latency-") as folder:
+        result = measure(args, Path(folder))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    pub, seen = result["latency_published_ms"], result["latency_seen_ms"]
+    print(
+        f"startup (first view): {result['startup_s']} s"
+        + (f" (history {result['history']})" if result["history"] else "")
+    )
+    print(
+        f"append -> view published, {result['appends']} appends: median {pub['median']} ms, "
+        f"p95 {pub['p95']} ms, max {pub['max']} ms (seen by this script: median "
+        f"{seen['median']} ms, max {seen['max']} ms); target < 1000 ms"
+    )
+    print(
+        f"idle CPU over {result['idle_seconds']} s: {result['idle_cpu_percent_of_one_core']}% "
+        f"of one core ({result['idle_cpu_seconds']} s CPU); target < 0.5%"
+    )
+    print(
+        f"RSS over the idle time (MB, every 5 s): {result['rss_mb_samples']} "
+        f"(growth {result['rss_growth_mb']} MB)"
+    )
+    print(f"SIGTERM -> exit code {result['exit_code']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""Running our hook and status line as Claude Code does, in-process or as the real program."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_tray.hooks.fast import run_hook, run_statusline
+from claude_tray.hooks.lean_paths import HookPaths, hook_paths
+from claude_tray.hooks.lean_state import read_state
+
+PROGRAM = Path(sys.executable).parent / "claude-tray"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str = ""
+
+    def decision(self) -> dict[str, Any] | None:
+        return json.loads(self.stdout) if self.stdout.strip() else None
+
+
+@pytest.fixture
+def paths() -> HookPaths:
+    return hook_paths()
+
+
+@pytest.fixture
+def hook() -> Callable[[dict[str, Any]], Result]:
+    """`claude-tray hook` in this process (the same function the program runs)."""
+
+    def call(payload: dict[str, Any] | bytes) -> Result:
+        raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        out = io.BytesIO()
+        code = run_hook(io.BytesIO(raw), out)
+        return Result(code, out.getvalue().decode())
+
+    return call
+
+
+@pytest.fixture
+def statusline() -> Callable[..., Result]:
+    """`claude-tray statusline [--then CMD]` in this process."""
+
+    def call(payload: dict[str, Any] | bytes, then: str | None = None) -> Result:
+        raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        out = io.BytesIO()
+        code = run_statusline(io.BytesIO(raw), out, then)
+        return Result(code, out.getvalue().decode())
+
+    return call
+
+
+@pytest.fixture
+def program() -> Callable[..., Result]:
+    """The installed console script, as a new process (stdin JSON, environment of the test)."""
+    if not PROGRAM.exists():
+        pytest.fail(f"{PROGRAM} is missing: install the package into this interpreter's venv")
+
+    def call(
+        *args: str,
+        stdin: dict[str, Any] | bytes | None = None,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Result:
+        raw = stdin if isinstance(stdin, bytes) or stdin is None else json.dumps(stdin).encode()
+        done = subprocess.run(
+            [str(PROGRAM), *args],
+            input=raw or b"",
+            capture_output=True,
+            cwd=cwd,
+            env=env or dict(os.environ),
+            timeout=60,
+        )
+        return Result(done.returncode, done.stdout.decode(), done.stderr.decode())
+
+    return call
+
+
+def state_of(paths: HookPaths, session: str) -> dict[str, Any]:
+    data = read_state(paths, session)
+    assert data is not None, f"no state recorded for {session}"
+    return data
+
+
+def write_config(text: str) -> Path:
+    path = Path(os.environ["CLAUDE_TRAY_HOME"]) / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def hooks_log() -> str:
+    path = Path(os.environ["CLAUDE_TRAY_HOME"]) / "logs" / "hooks.log"
+    return path.read_text(encoding="utf-8") if path.exists() else ""

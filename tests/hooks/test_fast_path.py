@@ -1,0 +1,80 @@
+"""The hook path stays lean: after the first call (which caches the config), a call imports none
+of the heavy modules. This guards the latency budget without timing anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.hooks import payloads
+
+PROBE = """
+import json, sys
+from claude_tray.cli.main import main
+code = main(sys.argv[1:])
+json.dump({"code": code, "modules": sorted(sys.modules)}, sys.stderr)
+"""
+NEVER = {
+    "sqlite3",
+    "orjson",
+    "tomllib",
+    "tomli_w",
+    "platformdirs",
+    "tempfile",
+    "zoneinfo",
+    "claude_tray.engine",
+    "claude_tray.storage.config",
+    "claude_tray.storage.ledger",
+    "claude_tray.storage.state",
+    "claude_tray.storage.paths",
+    "claude_tray.core.snapshot",
+    "claude_tray.core.pricing",
+    "claude_tray.hooks.install",
+    "claude_tray.hooks.json_edit",
+    "claude_tray.cli.usage_commands",
+}
+NOT_IN_THE_HOOK = {"pathlib", "dataclasses", "typing", "claude_tray.core.levels"}
+
+
+def probe(*args: str, stdin: dict) -> tuple[str, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        input=json.dumps(stdin).encode(),
+        capture_output=True,
+        env=dict(os.environ),
+        timeout=60,
+    )
+    report = json.loads(done.stderr.decode())
+    assert report["code"] == 0
+    return done.stdout.decode(), set(report["modules"])
+
+
+@pytest.mark.parametrize("payload", [payloads.user_prompt_submit(), payloads.session_start()])
+def test_the_hook_imports_only_what_it_needs(payload: dict) -> None:
+    probe("hook", stdin=payload)  # the first call loads and caches the config
+    out, modules = probe("hook", stdin=payload)
+    assert out == ""
+    assert not modules & (NEVER | NOT_IN_THE_HOOK)
+
+
+def test_the_status_line_imports_only_what_it_needs() -> None:
+    probe("statusline", stdin=payloads.status_new())
+    out, modules = probe("statusline", stdin=payloads.status_new())
+    assert "72%" in out
+    assert not modules & NEVER
+    assert "claude_tray.core.pause" in modules  # the auto-pause rule is core's, not a copy
+
+
+def test_a_changed_config_is_loaded_again(tmp_path: object) -> None:
+    probe("hook", stdin=payloads.user_prompt_submit())
+    path = os.path.join(os.environ["CLAUDE_TRAY_HOME"], "config.toml")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("[auto_pause]\nenforce = false\n")
+    _, modules = probe("hook", stdin=payloads.user_prompt_submit())
+    assert "claude_tray.storage.config" in modules
+    _, modules = probe("hook", stdin=payloads.user_prompt_submit())
+    assert "claude_tray.storage.config" not in modules

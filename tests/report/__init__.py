@@ -1,0 +1,1 @@
+"""Tests of the usage report, its charts and the history commands."""

@@ -1,0 +1,133 @@
+"""`claude-tray reset`: lifts the auto-pause in the session's state file (what the hook gate reads)
+and acknowledges the level, from a real ledger built from real transcripts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from claude_tray.cli.main import main
+from claude_tray.storage.paths import app_paths
+from claude_tray.storage.state import mark_paused, read_session
+from tests.transcripts import ClaudeData, assistant
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(NOW))
+
+
+def ts(minutes_ago: float) -> str:
+    return datetime.fromtimestamp(NOW - 60 * minutes_ago, UTC).isoformat().replace("+00:00", "Z")
+
+
+def at(
+    claude: ClaudeData,
+    sid: str,
+    pct: float,
+    minutes_ago: float = 1,
+    cwd: str = "/w/app",
+    n: int = 1,
+) -> None:
+    claude.write(
+        sid,
+        assistant(
+            sid,
+            ts(minutes_ago),
+            f"m-{sid}-{n}",
+            cwd=cwd,
+            input=10,
+            cache_read=int(pct * 2000) - 10,
+            output=100,
+        ),
+        cwd=cwd,
+    )
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def sessions(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    code, out, _ = run(capsys, "sessions", "--json")
+    assert code == 0
+    return {s["sessionId"]: s for s in json.loads(out)["sessions"]}
+
+
+def test_reset_current_lifts_the_pause_of_the_most_urgent_session(
+    claude: ClaudeData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at(claude, "calm-1", 40)
+    at(claude, "full-2", 92, cwd="/w/api")
+    mark_paused(app_paths(), "full-2", True, "pause", 92.0, NOW - 30)
+    assert sessions(capsys)["full-2"]["paused"] is True
+
+    code, out, err = run(capsys, "reset", "--current")
+    assert code == 0, err
+    assert out.startswith("Reset session full-2: api · Opus 4.5 · context ~92%.")
+    assert "Pause lifted" in out
+    state = read_session(app_paths(), "full-2")
+    assert state is not None
+    assert state["pause"]["paused"] is False
+    assert state["reset"] == {"at": NOW, "level": "pause"}
+    after = sessions(capsys)
+    assert after["full-2"]["paused"] is False and after["full-2"]["costSinceReset"] == 0
+    assert after["full-2"]["cost"] > 0  # the ledger keeps everything
+    assert read_session(app_paths(), "calm-1") is None  # the other session is untouched
+
+
+def test_reset_without_an_argument_means_current(
+    claude: ClaudeData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at(claude, "full-2", 96)
+    code, _, _ = run(capsys, "reset")
+    assert code == 0
+    state = read_session(app_paths(), "full-2")
+    assert state is not None and state["reset"]["level"] == "critical"
+
+
+def test_reset_by_id_or_unique_prefix_even_when_inactive(
+    claude: ClaudeData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at(claude, "aaa-old", 91, minutes_ago=600)  # long inactive, still paused
+    at(claude, "bbb-new", 20)
+    mark_paused(app_paths(), "aaa-old", True, "pause", 91.0, NOW - 36000)
+    code, out, err = run(capsys, "reset", "aaa", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["sessionId"] == "aaa-old" and data["wasPaused"] is True
+    assert data["paused"] is False and data["level"] == "pause"
+    assert data["reset"] == {"at": NOW, "level": "pause"}
+    state = read_session(app_paths(), "aaa-old")
+    assert state is not None and state["pause"]["paused"] is False
+
+
+def test_unknown_and_ambiguous_sessions_are_refused(
+    claude: ClaudeData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at(claude, "abc-1", 50)
+    at(claude, "abc-2", 50)
+    code, _, err = run(capsys, "reset", "zzz")
+    assert code == 1 and "no session 'zzz'" in err
+    code, _, err = run(capsys, "reset", "abc")
+    assert code == 2 and "matches 2 sessions" in err
+    assert read_session(app_paths(), "abc-1") is None
+
+
+def test_no_active_session_to_reset(claude: ClaudeData, capsys: pytest.CaptureFixture[str]) -> None:
+    at(claude, "old-1", 92, minutes_ago=600)
+    code, _, err = run(capsys, "reset", "--current")
+    assert code == 1 and "no active session" in err
+    assert err.count("\n") == 1
+
+
+def test_an_id_and_current_together_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "reset", "abc", "--current")
+    assert code == 2 and "not allowed with" in err
