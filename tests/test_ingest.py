@@ -469,3 +469,19 @@ def test_compact_boundary_lines_are_read(claude: ClaudeData, ws: Workspace) -> N
     ws.refresh()
     (row,) = ws.ledger.sessions()
     assert (row.context_tokens, row.compact_tokens) == (150_000, 20_000)
+
+
+def test_a_pass_over_named_files_reads_only_those(claude: ClaudeData, ws: Workspace) -> None:
+    a = claude.write("a", assistant("a", T.format(1), "m1", output=1))
+    b = claude.write("b", assistant("b", T.format(2), "m2", output=2))
+    outside = claude.root.parent / "elsewhere.jsonl"
+    outside.write_text(json.dumps(assistant("x", T.format(3), "m3", output=4)) + "\n")
+    stats = ws.refresh(only=[a, outside, a.with_suffix(".txt")])
+    assert (stats.files_seen, stats.files_read) == (1, 1)
+    assert totals(ws)[:3] == (1, 0, 1)
+    claude.append(a, assistant("a", T.format(5), "m5", output=8))
+    ws.refresh(only=[a])
+    assert totals(ws)[:3] == (2, 0, 9)
+    ws.refresh()  # the full pass finds b, and reads nothing of a twice
+    assert totals(ws)[:3] == (3, 0, 11)
+    assert b.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,3 +68,26 @@ def _walk(
                         found.files.append(Path(entry.path))
             except OSError as error:
                 found.problems.append((entry.path, error.strerror or str(error)))
+
+
+def discover_named(roots: list[Path], paths: Iterable[Path]) -> Discovery:
+    """Like `discover`, for just the given paths: those that are transcripts under a root's
+    `projects/` folder (as `discover` would name them) and still exist."""
+    found = Discovery()
+    tops: list[str] = []
+    for root in roots:
+        projects = root / PROJECTS
+        if projects.is_dir():
+            found.roots.append(root)
+            tops.append(os.path.join(str(projects), ""))
+        else:
+            found.missing_roots.append(root)
+    seen: set[str] = set()
+    for path in paths:
+        name = os.path.normpath(str(path))
+        if name in seen or not name.endswith(".jsonl") or not name.startswith(tuple(tops)):
+            continue
+        seen.add(name)
+        if os.path.isfile(name):
+            found.files.append(Path(name))
+    return found

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
 from claude_tray.engine.decode import decode_line, is_json_object
-from claude_tray.engine.discover import discover
+from claude_tray.engine.discover import discover, discover_named
 from claude_tray.storage.ledger import FileMark, Ledger, MessageRow, SessionMark
 
 log = logging.getLogger(__name__)
@@ -65,16 +65,15 @@ class PassStats:
 def ingest(ledger: Ledger, roots: list[Path], only: Iterable[Path] | None = None) -> PassStats:
     """Read what is new in every transcript under `roots` (or just the files in `only`)."""
     started = time.perf_counter()
-    found = discover(roots)
+    # A watcher's hint names the files: no walk over every folder then.
+    found = discover(roots) if only is None else discover_named(roots, only)
     stats = PassStats(
         roots=found.roots, missing_roots=found.missing_roots, problems=list(found.problems)
     )
     files = found.files
-    if only is not None:
-        wanted = {os.path.abspath(p) for p in only}
-        files = [f for f in files if os.path.abspath(f) in wanted]
     stats.files_seen = len(files)
-    plan = _plan(files, ledger.file_marks(), stats)
+    marks = ledger.file_marks(None if only is None else [str(f) for f in files])
+    plan = _plan(files, marks, stats)
     bulk = sum(w.size - w.start for w in plan) >= PARALLEL_MIN_BYTES and ledger.is_empty()
     with ledger.batch(bulk=bulk):
         committed_at = time.perf_counter()

@@ -239,8 +239,13 @@ class Ledger:
 
     # -- reading positions ------------------------------------------------------------------
 
-    def file_marks(self) -> dict[str, FileMark]:
-        rows = self._db.execute("SELECT path, device, inode, size, offset, mtime_ns FROM files")
+    def file_marks(self, paths: Sequence[str] | None = None) -> dict[str, FileMark]:
+        """Read positions of all known files, or of just `paths`."""
+        sql = "SELECT path, device, inode, size, offset, mtime_ns FROM files"
+        if paths is None:
+            rows = self._db.execute(sql)
+        else:
+            rows = self._db.execute(f"{sql} WHERE path IN ({','.join('?' * len(paths))})", paths)
         return {path: FileMark(*rest) for path, *rest in rows}
 
     def record(
