@@ -47,7 +47,9 @@ def actions(entries: tuple[MenuEntry, ...]) -> list[str]:
     ],
 )
 def test_icon_follows_the_most_urgent_session(percent: float, look: str, text: str) -> None:
-    view = tray_view(snapshot(session(percent=percent), today=spend("today", 1.0, 10.0)), options())
+    # The engine marks a session paused once it reaches the pause level.
+    urgent = session(percent=percent, paused=percent >= 90)
+    view = tray_view(snapshot(urgent, today=spend("today", 1.0, 10.0)), options())
     assert (view.icon.look, view.icon.text, view.icon.badge) == (look, text, None)
     assert len(view.icon.text or "") <= 3
 
@@ -312,3 +314,14 @@ def test_times_are_shown_in_the_options_timezone() -> None:
     tokyo = replace(options(paused_until=NOW + 3600), tz=ZoneInfo("Asia/Tokyo"))
     entry = find(tray_view(snapshot(), tokyo).menu, "Notifications paused until")
     assert entry.text == "Notifications paused until 22:00"
+
+
+def test_pause_look_only_while_a_session_is_really_paused() -> None:
+    paused = tray_view(snapshot(session(percent=92, paused=True)), options())
+    assert (paused.icon.look, paused.icon.text) == ("pause", "92")
+    # After "Reset session" at 92% the session is not paused: no pause mark, still high.
+    reset = tray_view(snapshot(session(percent=92, paused=False)), options())
+    assert (reset.icon.look, reset.icon.text) == ("warning", "92")
+    # Climbing on to critical shows critical whether paused or not.
+    critical = tray_view(snapshot(session(percent=96, paused=False)), options())
+    assert critical.icon.look == "critical"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from claude_tray.core.context import ContextSource
-from claude_tray.core.levels import BudgetLevel
+from claude_tray.core.levels import BudgetLevel, Level
 from claude_tray.core.snapshot import CostLine, SessionState, Snapshot, Spend
 
 TITLE_MAX = 127
@@ -103,7 +103,18 @@ def icon_spec(snapshot: Snapshot, options: ViewOptions) -> IconSpec:
     text = None
     if options.show_percent and urgent.context_percent is not None:
         text = str(min(ICON_TEXT_MAX, shown_percent(urgent.context_percent)))
-    return IconSpec(snapshot.level.label, text, badge)
+    return IconSpec(icon_level(snapshot).label, text, badge)
+
+
+def icon_level(snapshot: Snapshot) -> Level:
+    """The icon's level: the snapshot's, except that the pause look (with its pause mark) means a
+    session really is paused; one reset at that level shows as a warning until it climbs on."""
+    level = snapshot.level
+    if level is Level.PAUSE and not any(
+        s.paused for s in snapshot.sessions if s.level is Level.PAUSE
+    ):
+        return Level.WARNING
+    return level
 
 
 def shown_percent(value: float) -> int:
