@@ -69,20 +69,21 @@ def response(
 
     The one interpretation of those fields, whichever decoder produced them.
     """
-    if not isinstance(usage, dict):
+    if type(usage) is not dict:
         return None
-    model_id = _text(model) or "unknown"
+    model_id = model if type(model) is str and model else "unknown"
+    # Positional, and `_text` spelled out: this runs once per line of a first ingest.
     return Response(
-        message_id=_text(message_id),
-        request_id=_text(request_id),
-        session_id=_text(session_id),
-        project=_text(cwd),
-        model=model_id,
-        timestamp=parse_timestamp(timestamp),
-        tokens=_tokens(usage),
-        sidechain=sidechain is True,
-        speed=Speed.FAST if usage.get("speed") == "fast" else Speed.STANDARD,
-        api_error=model_id == SYNTHETIC_MODEL or api_error is True,
+        message_id if type(message_id) is str and message_id else None,
+        request_id if type(request_id) is str and request_id else None,
+        session_id if type(session_id) is str and session_id else None,
+        cwd if type(cwd) is str and cwd else None,
+        model_id,
+        parse_timestamp(timestamp),
+        _tokens(usage),
+        sidechain is True,
+        Speed.FAST if usage.get("speed") == "fast" else Speed.STANDARD,
+        model_id == SYNTHETIC_MODEL or api_error is True,
     )
 
 
@@ -101,9 +102,26 @@ def compact(session_id: object, cwd: object, timestamp: object, meta: object) ->
 
 def _tokens(usage: dict[str, Any]) -> Tokens:
     get = usage.get
-    cache_write = _count(get("cache_creation_input_tokens"))
+    inp = get("input_tokens")
+    out = get("output_tokens")
+    cache_write = get("cache_creation_input_tokens")
+    cache_read = get("cache_read_input_tokens")
+    # The usual case, checked inline: four whole numbers >= 0 (`type is int` rejects bools).
+    if not (
+        type(inp) is int
+        and type(out) is int
+        and type(cache_write) is int
+        and type(cache_read) is int
+        and min(inp, out, cache_write, cache_read) >= 0
+    ):
+        inp, out, cache_write, cache_read = (
+            _count(inp),
+            _count(out),
+            _count(cache_write),
+            _count(cache_read),
+        )
     split = get("cache_creation")
-    if isinstance(split, dict) and (
+    if type(split) is dict and (
         "ephemeral_5m_input_tokens" in split or "ephemeral_1h_input_tokens" in split
     ):
         write_1h = _count(split.get("ephemeral_1h_input_tokens"))
@@ -116,13 +134,7 @@ def _tokens(usage: dict[str, Any]) -> Tokens:
             cache_write = write_5m + write_1h
     else:
         write_5m, write_1h = cache_write, 0  # older builds: every cache write is a 5-minute one
-    return Tokens(
-        _count(get("input_tokens")),
-        _count(get("output_tokens")),
-        write_5m,
-        write_1h,
-        _count(get("cache_read_input_tokens")),
-    )
+    return Tokens(inp, out, write_5m, write_1h, cache_read)
 
 
 def _count(value: object) -> int:
