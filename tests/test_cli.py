@@ -228,3 +228,21 @@ def test_cli_never_imports_the_desktop_libraries() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=os.environ.copy(), timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_two_projects_with_the_same_folder_name_add_up(capsys: pytest.CaptureFixture[str],
+                                                        claude: ClaudeData) -> None:
+    from claude_tray.engine.snapshot import Clock
+    from claude_tray.engine.workspace import Workspace
+
+    claude.write("a", assistant("a", "2026-11-20T10:00:00Z", "m1", input=1000, cwd="/w/one/app"),
+                 cwd="/w/one/app")
+    claude.write("b", assistant("b", "2026-11-20T10:01:00Z", "m2", input=3000, cwd="/w/two/app"),
+                 cwd="/w/two/app")
+    with Workspace.open() as ws:
+        ws.refresh()
+        snapshot = ws.snapshot(Clock(NOW, UTC))
+    (line,) = snapshot.today.by_project
+    assert line.name == "app"
+    assert line.tokens.input == 4000
+    assert line.cost == pytest.approx(4000 * 5 / 1e6)

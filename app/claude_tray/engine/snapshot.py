@@ -81,14 +81,16 @@ def spend(ledger: Ledger, config: Config, prices: PriceTable, name: str, period:
         unpriced_tokens=total.unpriced_tokens,
         budget=budget,
         level=budget_level(total.cost, budget, config.budgets.alert_fraction),
-        by_model=_lines({display_name(m): t for m, t in total.models.items()}),
-        by_project=_lines({project_name(p): t for p, t in totals_by_group(sums).items()}),
+        by_model=_lines([(display_name(m), t) for m, t in total.models.items()]),
+        by_project=_lines([(project_name(p), t) for p, t in totals_by_group(sums).items()]),
     )
 
 
-def _lines(totals: Mapping[str, Total]) -> tuple[CostLine, ...]:
+def _lines(totals: Sequence[tuple[str, Total]]) -> tuple[CostLine, ...]:
+    """Breakdown rows by display name; totals that share a name (a dated id and its alias, two
+    folders called `app`) are added up."""
     merged: dict[str, Total] = {}
-    for name, total in totals.items():  # two ids can share a display name (dated and alias)
+    for name, total in totals:
         into = merged.setdefault(name, Total())
         into.tokens = into.tokens + total.tokens
         into.cost += total.cost

@@ -126,10 +126,12 @@ def period_range(name: str, period: Period) -> tuple[str, float, float]:
 
 def history_dates(ledger: Ledger, tz: tzinfo) -> tuple[date, date] | None:
     """The first and last local dates with any counted message."""
-    row = ledger.query("SELECT min(ts), max(ts) FROM messages")[0]
-    if row[0] is None:
+    # Two queries: SQLite answers each of min() and max() from the index, but not both at once.
+    (first,) = ledger.query("SELECT min(ts) FROM messages")[0]
+    (last,) = ledger.query("SELECT max(ts) FROM messages")[0]
+    if first is None or last is None:
         return None
-    return local_date(float(row[0]), tz), local_date(float(row[1]), tz)  # type: ignore[arg-type]
+    return local_date(float(first), tz), local_date(float(last), tz)  # type: ignore[arg-type]
 
 
 def totals_by_label(sums: Sequence[PricedSum]) -> dict[str, Total]:
