@@ -40,31 +40,62 @@ def history(claude: ClaudeData) -> ClaudeData:
     # 19 Nov 23:30 UTC is 20 Nov 00:30 in Berlin: the day depends on the timezone.
     claude.write(
         "a",
-        assistant("a", "2026-11-19T23:30:00Z", "m1", model="claude-opus-4-5-20251101",
-                  input=1000, output=2000, cache_write=4000, write_1h=1000, cache_read=10_000),
-        assistant("a", "2026-11-20T09:00:00Z", "m2", model="claude-sonnet-4-5-20250929",
-                  input=100, output=200, cache_read=1000),
+        assistant(
+            "a",
+            "2026-11-19T23:30:00Z",
+            "m1",
+            model="claude-opus-4-5-20251101",
+            input=1000,
+            output=2000,
+            cache_write=4000,
+            write_1h=1000,
+            cache_read=10_000,
+        ),
+        assistant(
+            "a",
+            "2026-11-20T09:00:00Z",
+            "m2",
+            model="claude-sonnet-4-5-20250929",
+            input=100,
+            output=200,
+            cache_read=1000,
+        ),
         assistant("a", "2026-11-20T09:05:00Z", "m3", model="mystery-1", input=50, output=50),
     )
     return claude
 
 
-def test_daily_json_uses_ccusage_field_names(capsys: pytest.CaptureFixture[str],
-                                              history: ClaudeData) -> None:
+def test_daily_json_uses_ccusage_field_names(
+    capsys: pytest.CaptureFixture[str], history: ClaudeData
+) -> None:
     data = run_json(capsys, "daily", "--timezone", "UTC")
     assert [d["date"] for d in data["daily"]] == ["2026-11-19", "2026-11-20"]
     first = data["daily"][0]
-    assert set(first) >= {"date", "inputTokens", "outputTokens", "cacheCreationTokens",
-                          "cacheReadTokens", "totalTokens", "totalCost", "modelsUsed",
-                          "modelBreakdowns"}
+    assert set(first) >= {
+        "date",
+        "inputTokens",
+        "outputTokens",
+        "cacheCreationTokens",
+        "cacheReadTokens",
+        "totalTokens",
+        "totalCost",
+        "modelsUsed",
+        "modelBreakdowns",
+    }
     assert first["cacheCreationTokens"] == 4000  # 3000 5m + 1000 1h
     assert first["totalTokens"] == 17_000
     # 1000*5 + 2000*25 + 3000*6.25 + 1000*10 + 10000*0.5 = 88,750 micro-dollars
     assert first["totalCost"] == pytest.approx(0.08875)
     assert first["modelsUsed"] == ["claude-opus-4-5-20251101"]
     (breakdown,) = first["modelBreakdowns"]
-    assert set(breakdown) >= {"modelName", "inputTokens", "outputTokens", "cacheCreationTokens",
-                              "cacheReadTokens", "cost"}
+    assert set(breakdown) >= {
+        "modelName",
+        "inputTokens",
+        "outputTokens",
+        "cacheCreationTokens",
+        "cacheReadTokens",
+        "cost",
+    }
     second = data["daily"][1]
     assert second["totalCost"] == pytest.approx((100 * 3 + 200 * 15 + 1000 * 0.3) / 1e6)
     unknown = [b for b in second["modelBreakdowns"] if b["modelName"] == "mystery-1"]
@@ -74,8 +105,9 @@ def test_daily_json_uses_ccusage_field_names(capsys: pytest.CaptureFixture[str],
     assert data["totals"]["totalCost"] == pytest.approx(first["totalCost"] + second["totalCost"])
 
 
-def test_daily_days_follow_the_timezone(capsys: pytest.CaptureFixture[str],
-                                        history: ClaudeData) -> None:
+def test_daily_days_follow_the_timezone(
+    capsys: pytest.CaptureFixture[str], history: ClaudeData
+) -> None:
     berlin = run_json(capsys, "daily", "--timezone", "Europe/Berlin")
     assert [d["date"] for d in berlin["daily"]] == ["2026-11-20"]
     la = run_json(capsys, "daily", "--timezone", "America/Los_Angeles")
@@ -83,14 +115,16 @@ def test_daily_days_follow_the_timezone(capsys: pytest.CaptureFixture[str],
 
 
 def test_daily_since_until(capsys: pytest.CaptureFixture[str], history: ClaudeData) -> None:
-    data = run_json(capsys, "daily", "--since", "2026-11-20", "--until", "2026-11-20",
-                    "--timezone", "UTC")
+    data = run_json(
+        capsys, "daily", "--since", "2026-11-20", "--until", "2026-11-20", "--timezone", "UTC"
+    )
     assert [d["date"] for d in data["daily"]] == ["2026-11-20"]
     assert run_json(capsys, "daily", "--since", "2027-01-01")["daily"] == []
 
 
-def test_today_json_and_budgets(capsys: pytest.CaptureFixture[str], history: ClaudeData,
-                                tray_home: Path) -> None:
+def test_today_json_and_budgets(
+    capsys: pytest.CaptureFixture[str], history: ClaudeData, tray_home: Path
+) -> None:
     tray_home.mkdir(parents=True, exist_ok=True)
     (tray_home / "config.toml").write_text(
         'timezone = "UTC"\n[budgets]\ndaily = 0.004\nweekly = 1.0\nmonthly = 0.09\n'
@@ -119,8 +153,9 @@ def test_status_shape(capsys: pytest.CaptureFixture[str], claude: ClaudeData) ->
     assert session["contextPercent"] == 75.0
 
 
-def test_human_tables(capsys: pytest.CaptureFixture[str], history: ClaudeData,
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_human_tables(
+    capsys: pytest.CaptureFixture[str], history: ClaudeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out, _ = run(capsys, "daily", "--breakdown", "--timezone", "UTC")
     assert code == 0
     lines = out.splitlines()
@@ -148,13 +183,14 @@ def test_colour_respects_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not use_color(Tty())  # type: ignore[arg-type]
 
 
-def test_invalid_config_is_exit_2_naming_file_and_key(capsys: pytest.CaptureFixture[str],
-                                                       tray_home: Path) -> None:
+def test_invalid_config_is_exit_2_naming_file_and_key(
+    capsys: pytest.CaptureFixture[str], tray_home: Path
+) -> None:
     tray_home.mkdir(parents=True)
     config = tray_home / "config.toml"
     config.write_text("[budgets]\ndaily = 'ten'\n")
     before = config.read_bytes()
-    code, out, err = run(capsys, "today")
+    code, _, err = run(capsys, "today")
     assert code == 2
     assert err.count("\n") == 1
     assert str(config) in err and "budgets.daily" in err and "must be a number" in err
@@ -165,8 +201,12 @@ def test_invalid_config_is_exit_2_naming_file_and_key(capsys: pytest.CaptureFixt
 
 
 def test_bad_usage_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    for args in (["frobnicate"], ["daily", "--since", "yesterday"], ["today", "--timezone", "Nowhere/X"],
-                 ["daily", "--since", "2026-02-02", "--until", "2026-01-01"]):
+    for args in (
+        ["frobnicate"],
+        ["daily", "--since", "yesterday"],
+        ["today", "--timezone", "Nowhere/X"],
+        ["daily", "--since", "2026-02-02", "--until", "2026-01-01"],
+    ):
         code, _, err = run(capsys, *args)
         assert code == 2, args
         assert err.startswith("claude-tray: ") and err.count("\n") == 1, err
@@ -193,8 +233,9 @@ def test_config_init_show_path(capsys: pytest.CaptureFixture[str], tray_home: Pa
     assert json.loads(out)["config"]["context"]["pause"] == 90.0
 
 
-def test_unexpected_error_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_error_is_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from claude_tray.cli import usage_commands
 
     def boom(args: object) -> int:
@@ -203,11 +244,14 @@ def test_unexpected_error_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[s
     monkeypatch.setattr(usage_commands, "run_today", boom)
     code, _, err = run(capsys, "today")
     assert code == 1
-    assert err == "claude-tray: unexpected error: RuntimeError: disk on fire (run with --debug for details)\n"
+    assert err == (
+        "claude-tray: unexpected error: RuntimeError: disk on fire (run with --debug for details)\n"
+    )
 
 
-def test_doctor_lists_unknown_models_and_skips(capsys: pytest.CaptureFixture[str],
-                                               history: ClaudeData) -> None:
+def test_doctor_lists_unknown_models_and_skips(
+    capsys: pytest.CaptureFixture[str], history: ClaudeData
+) -> None:
     history.write("a", "{broken")
     report = run_json(capsys, "doctor")
     assert report["unpricedModels"] == [{"model": "mystery-1", "tokens": 100}]
@@ -215,6 +259,7 @@ def test_doctor_lists_unknown_models_and_skips(capsys: pytest.CaptureFixture[str
     assert report["roots"][0]["found"] is True
     assert report["ledger"]["messages"] == 3
     code, out, _ = run(capsys, "doctor")
+    assert code == 0
     assert "mystery-1" in out and "malformed JSON" in out
 
 
@@ -225,20 +270,32 @@ def test_cli_never_imports_the_desktop_libraries() -> None:
         "bad = [m for m in ('pystray', 'PIL', 'plyer', 'gi') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=os.environ.copy(), timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_two_projects_with_the_same_folder_name_add_up(capsys: pytest.CaptureFixture[str],
-                                                        claude: ClaudeData) -> None:
+def test_two_projects_with_the_same_folder_name_add_up(
+    capsys: pytest.CaptureFixture[str], claude: ClaudeData
+) -> None:
     from claude_tray.engine.snapshot import Clock
     from claude_tray.engine.workspace import Workspace
 
-    claude.write("a", assistant("a", "2026-11-20T10:00:00Z", "m1", input=1000, cwd="/w/one/app"),
-                 cwd="/w/one/app")
-    claude.write("b", assistant("b", "2026-11-20T10:01:00Z", "m2", input=3000, cwd="/w/two/app"),
-                 cwd="/w/two/app")
+    claude.write(
+        "a",
+        assistant("a", "2026-11-20T10:00:00Z", "m1", input=1000, cwd="/w/one/app"),
+        cwd="/w/one/app",
+    )
+    claude.write(
+        "b",
+        assistant("b", "2026-11-20T10:01:00Z", "m2", input=3000, cwd="/w/two/app"),
+        cwd="/w/two/app",
+    )
     with Workspace.open() as ws:
         ws.refresh()
         snapshot = ws.snapshot(Clock(NOW, UTC))

@@ -19,7 +19,9 @@ T = "2026-11-20T10:{:02d}:00.000Z"
 NOW = datetime(2026, 11, 20, 10, 30, tzinfo=UTC).timestamp()
 
 
-def sessions(config: dict[str, object] | None = None) -> dict[str, tuple[int | None, int, float | None]]:
+def sessions(
+    config: dict[str, object] | None = None,
+) -> dict[str, tuple[int | None, int, float | None]]:
     with Workspace.open(config=config_from_mapping(config or {})) as ws:
         ws.refresh()
         snapshot = ws.snapshot(Clock(NOW, UTC))
@@ -32,7 +34,9 @@ def sessions(config: dict[str, object] | None = None) -> dict[str, tuple[int | N
 def test_context_is_the_prompt_of_the_latest_main_chain_response(claude: ClaudeData) -> None:
     claude.write(
         "s1",
-        assistant("s1", T.format(1), "m1", input=10, cache_write=1000, cache_read=50_000, output=999),
+        assistant(
+            "s1", T.format(1), "m1", input=10, cache_write=1000, cache_read=50_000, output=999
+        ),
         assistant("s1", T.format(2), "m2", input=6, cache_write=244, cache_read=87_250, output=637),
     )
     # A later sidechain response and a later API error do not change the main context.
@@ -84,8 +88,10 @@ def test_window_switches_to_1m_once_seen_above_200k(claude: ClaudeData) -> None:
 
 
 def test_configured_window_applies_to_every_spelling(claude: ClaudeData) -> None:
-    claude.write("s1", assistant("s1", T.format(1), "m1", model="claude-opus-4-6-20260101",
-                                 cache_read=100_000))
+    claude.write(
+        "s1",
+        assistant("s1", T.format(1), "m1", model="claude-opus-4-6-20260101", cache_read=100_000),
+    )
     found = sessions({"context": {"window": {"claude-opus-4-6": 1_000_000}}})
     assert found["s1"] == (100_000, 1_000_000, pytest.approx(10.0))
 
@@ -98,9 +104,14 @@ def test_statusline_figures_win_while_fresh(claude: ClaudeData) -> None:
     reported_at = datetime(2026, 11, 20, 10, 1, 30, tzinfo=UTC).timestamp()
 
     def record(data: dict[str, object]) -> None:
-        data["statusline"] = {"at": reported_at, "context_window": {
-            "context_window_size": 1_000_000, "used_percentage": 10.4,
-            "current_usage": {"input_tokens": 4000, "cache_read_input_tokens": 100_000}}}
+        data["statusline"] = {
+            "at": reported_at,
+            "context_window": {
+                "context_window_size": 1_000_000,
+                "used_percentage": 10.4,
+                "current_usage": {"input_tokens": 4000, "cache_read_input_tokens": 100_000},
+            },
+        }
 
     update_session(app_paths(), "s1", record)
     assert sessions()["s1"] == (104_000, 1_000_000, pytest.approx(10.4))
@@ -109,8 +120,9 @@ def test_statusline_figures_win_while_fresh(claude: ClaudeData) -> None:
     assert sessions()["s1"] == (150_000, 1_000_000, pytest.approx(15.0))
 
 
-def test_sessions_cli_reports_context_fields(claude: ClaudeData, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sessions_cli_reports_context_fields(
+    claude: ClaudeData, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from claude_tray.cli.main import main
 
     monkeypatch.setenv("CLAUDE_TRAY_NOW", str(NOW))
@@ -137,9 +149,18 @@ def test_transcript_context_picks_the_later_of_response_and_compaction() -> None
 
 @pytest.mark.parametrize(
     ("pct", "level"),
-    [(None, Level.OK), (0, Level.OK), (69.99, Level.OK), (70, Level.CAUTION), (84.9, Level.CAUTION),
-     (85, Level.WARNING), (90, Level.PAUSE), (94.99, Level.PAUSE), (95, Level.CRITICAL),
-     (130, Level.CRITICAL)],
+    [
+        (None, Level.OK),
+        (0, Level.OK),
+        (69.99, Level.OK),
+        (70, Level.CAUTION),
+        (84.9, Level.CAUTION),
+        (85, Level.WARNING),
+        (90, Level.PAUSE),
+        (94.99, Level.PAUSE),
+        (95, Level.CRITICAL),
+        (130, Level.CRITICAL),
+    ],
 )
 def test_levels(pct: float | None, level: Level) -> None:
     assert level_for(pct, Thresholds()) == level
@@ -153,8 +174,13 @@ def test_thresholds_are_configurable_and_checked() -> None:
 
 @pytest.mark.parametrize(
     ("spent", "budget", "level"),
-    [(0, None, BudgetLevel.OK), (7.99, 10, BudgetLevel.OK), (8, 10, BudgetLevel.ALERT),
-     (10, 10, BudgetLevel.ALERT), (10.01, 10, BudgetLevel.OVER)],
+    [
+        (0, None, BudgetLevel.OK),
+        (7.99, 10, BudgetLevel.OK),
+        (8, 10, BudgetLevel.ALERT),
+        (10, 10, BudgetLevel.ALERT),
+        (10.01, 10, BudgetLevel.OVER),
+    ],
 )
 def test_budget_levels(spent: float, budget: float | None, level: BudgetLevel) -> None:
     assert budget_level(spent, budget, 0.8) == level

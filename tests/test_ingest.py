@@ -38,7 +38,9 @@ T = "2026-11-20T10:00:{:02d}.000Z"
 # -- dedupe -----------------------------------------------------------------------------------
 
 
-def test_streamed_copies_count_once_with_the_final_output(claude: ClaudeData, ws: Workspace) -> None:
+def test_streamed_copies_count_once_with_the_final_output(
+    claude: ClaudeData, ws: Workspace
+) -> None:
     claude.write(
         "s1",
         assistant("s1", T.format(1), "m1", input=5, output=1, cache_read=100, content="thinking"),
@@ -261,7 +263,11 @@ def test_bad_token_counts(
 
 
 def test_missing_and_null_fields(claude: ClaudeData, ws: Workspace) -> None:
-    bare = {"type": "assistant", "timestamp": T.format(1), "message": {"usage": {"output_tokens": 4}}}
+    bare = {
+        "type": "assistant",
+        "timestamp": T.format(1),
+        "message": {"usage": {"output_tokens": 4}},
+    }
     nulls = assistant("s1", T.format(2), "m2", output=3)
     nulls.update({"sessionId": None, "cwd": None, "isSidechain": None, "requestId": None})
     nulls["message"]["model"] = None
@@ -380,13 +386,30 @@ def test_unreadable_file_as_an_unprivileged_user() -> None:
         (top / "home").mkdir(mode=0o777)
         (top / "home").chmod(0o777)
         locked.chmod(0o600)
-        env = {**os.environ, "CLAUDE_TRAY_HOME": str(top / "home" / "tray"),
-               "HOME": str(top / "home"), "CLAUDE_CONFIG_DIR": str(claude.root),
-               "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "app")}
+        env = {
+            **os.environ,
+            "CLAUDE_TRAY_HOME": str(top / "home" / "tray"),
+            "HOME": str(top / "home"),
+            "CLAUDE_CONFIG_DIR": str(claude.root),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "app"),
+        }
         result = subprocess.run(
-            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-             sys.executable, "-m", "claude_tray", "doctor", "--json"],
-            capture_output=True, text=True, env=env, cwd="/", timeout=60,
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-m",
+                "claude_tray",
+                "doctor",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd="/",
+            timeout=60,
         )
         if result.returncode != 0 and "claude-tray" not in result.stderr:
             pytest.skip(f"python cannot run as an unprivileged user here: {result.stderr[:200]}")
@@ -437,12 +460,17 @@ def test_two_processes_ingesting_at_once(claude: ClaudeData) -> None:
     for s in range(30):
         claude.write(
             f"s{s}",
-            *[assistant(f"s{s}", T.format(i % 60), f"m{s}-{i}", output=1, input=2) for i in range(200)],
+            *[
+                assistant(f"s{s}", T.format(i % 60), f"m{s}-{i}", output=1, input=2)
+                for i in range(200)
+            ],
             cwd=f"/home/u/p{s % 3}",
         )
     command = [sys.executable, "-m", "claude_tray", "daily", "--json"]
-    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(3)]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     for run, (out, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, err
@@ -465,7 +493,11 @@ def test_ledger_reopens_with_its_schema(tray_home: Path) -> None:
 
 
 def test_compact_boundary_lines_are_read(claude: ClaudeData, ws: Workspace) -> None:
-    claude.write("s1", assistant("s1", T.format(1), "m1", cache_read=150_000), compact("s1", T.format(5), 20_000))
+    claude.write(
+        "s1",
+        assistant("s1", T.format(1), "m1", cache_read=150_000),
+        compact("s1", T.format(5), 20_000),
+    )
     ws.refresh()
     (row,) = ws.ledger.sessions()
     assert (row.context_tokens, row.compact_tokens) == (150_000, 20_000)

@@ -83,7 +83,9 @@ def test_every_model_of_the_data_notes_is_priced() -> None:
     ]
     for model, *rates in rows:
         for kind, rate in zip(
-            ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read"), rates, strict=True
+            ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read"),
+            rates,
+            strict=True,
         ):
             tokens = Tokens(**{kind: 100_000})  # below the 200k long-context line
             assert cost(model, tokens) == pytest.approx(rate / 10), (model, kind)
@@ -163,8 +165,10 @@ def test_override_can_price_an_unknown_model() -> None:
         ({"input": 1}, 'pricing.models."m".output: required'),
         ({"input": -1, "output": 1}, 'pricing.models."m".input: must be a non-negative number'),
         ({"input": 1, "output": 1, "cache_reads": 1}, "unknown key 'cache_reads'"),
-        ({"input": 1, "output": 1, "long_context": {"input": 1, "output": 1, "until": "soon"}},
-         "until: must be a date"),
+        (
+            {"input": 1, "output": 1, "long_context": {"input": 1, "output": 1, "until": "soon"}},
+            "until: must be a date",
+        ),
     ],
 )
 def test_invalid_override_names_the_key(override: dict[str, object], message: str) -> None:

@@ -87,3 +87,15 @@ def test_state_files_and_locks_have_the_same_names(session: str) -> None:
 )
 def test_the_acknowledged_level_is_read_alike(data: dict[str, Any]) -> None:
     assert statusline.acknowledged_level(data) == state.acknowledged_level(data)
+
+
+def test_surely_ok_agrees_with_level_for() -> None:
+    from claude_tray.core.levels import Level, level_for
+    from claude_tray.hooks.hook_settings import load_hook_settings
+
+    settings = load_hook_settings(hook_paths()).settings
+    for tenth in range(0, 1101):
+        percent = tenth / 10
+        if statusline.surely_ok(percent, settings):
+            assert level_for(percent, settings.thresholds) is Level.OK
+    assert not statusline.surely_ok(settings.caution, settings)

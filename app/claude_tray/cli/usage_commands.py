@@ -10,7 +10,16 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
-from claude_tray.cli.render import Column, count, money, paint, percent, print_json, table, use_color
+from claude_tray.cli.render import (
+    Column,
+    count,
+    money,
+    paint,
+    percent,
+    print_json,
+    table,
+    use_color,
+)
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
 from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import LiveFacts, SessionState, Snapshot, Spend, plan_limits
@@ -25,7 +34,9 @@ log = logging.getLogger(__name__)
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    today = commands.add_parser("today", parents=[common], help="today's cost and tokens, per model")
+    today = commands.add_parser(
+        "today", parents=[common], help="today's cost and tokens, per model"
+    )
     add_timezone_option(today)
     today.set_defaults(handler=run_today)
 
@@ -36,8 +47,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     add_timezone_option(daily)
     daily.set_defaults(handler=run_daily)
 
-    sessions = commands.add_parser("sessions", parents=[common],
-                                   help="sessions with their context and cost, newest first")
+    sessions = commands.add_parser(
+        "sessions", parents=[common], help="sessions with their context and cost, newest first"
+    )
     sessions.add_argument("--active", action="store_true", help="only the active sessions")
     sessions.add_argument(
         "--all", action="store_true", help="every session with its duration, cost, note and tags"
@@ -73,8 +85,10 @@ def token_fields(tokens: Tokens) -> dict[str, int]:
 
 
 def model_breakdowns(total: Total) -> list[dict[str, Any]]:
-    rows = [{"modelName": model, **token_fields(t.tokens), "cost": t.model_cost()}
-            for model, t in total.models.items()]
+    rows = [
+        {"modelName": model, **token_fields(t.tokens), "cost": t.model_cost()}
+        for model, t in total.models.items()
+    ]
     return sorted(rows, key=lambda r: (-(r["cost"] or 0.0), r["modelName"]))
 
 
@@ -89,7 +103,8 @@ def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
         "model": state.model,
         "contextTokens": state.context_tokens,
         "contextWindow": state.context_window,
-        "contextPercent": None if state.context_percent is None
+        "contextPercent": None
+        if state.context_percent is None
         else round(state.context_percent, 2),
         "contextSource": state.context_source.value,
         "level": state.level.label,
@@ -119,33 +134,41 @@ def run_today(args: argparse.Namespace) -> int:
     with open_workspace() as workspace:
         clock = clock_for(args, workspace)
         period = day_period(clock.now, clock.tz)
-        sums = priced_sums(workspace.ledger, workspace.prices, [("today", period.start, period.end)])
+        sums = priced_sums(
+            workspace.ledger, workspace.prices, [("today", period.start, period.end)]
+        )
         total = totals_by_label(sums).get("today", Total())
         snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
         record_budget(workspace, snapshot, clock.now)
-    budgets = {spend.name: spend_json(spend)
-               for spend in (snapshot.today, snapshot.week, snapshot.month)}
+    budgets = {
+        spend.name: spend_json(spend) for spend in (snapshot.today, snapshot.week, snapshot.month)
+    }
     if args.json:
-        print_json({
-            "date": period.first.isoformat(),
-            **token_fields(total.tokens),
-            "totalCost": total.cost,
-            "unpricedTokens": total.unpriced_tokens,
-            "unpricedModels": unpriced_models(total),
-            "modelBreakdowns": model_breakdowns(total),
-            "budgets": budgets,
-        })
+        print_json(
+            {
+                "date": period.first.isoformat(),
+                **token_fields(total.tokens),
+                "totalCost": total.cost,
+                "unpricedTokens": total.unpriced_tokens,
+                "unpricedModels": unpriced_models(total),
+                "modelBreakdowns": model_breakdowns(total),
+                "budgets": budgets,
+            }
+        )
         return 0
     color = use_color(sys.stdout)
     rows = [_token_row(b["modelName"], b, b["cost"], False) for b in model_breakdowns(total)]
-    rows.append(_token_row("Total", token_fields(total.tokens), total.cost,
-                           total.unpriced_tokens > 0))
+    rows.append(
+        _token_row("Total", token_fields(total.tokens), total.cost, total.unpriced_tokens > 0)
+    )
     print(f"Today, {period.first.isoformat()}")
     print(table(_TOKEN_COLUMNS, rows, [None] * (len(rows) - 1) + ["bold"], color=color))
     for spend in (snapshot.today, snapshot.week, snapshot.month):
         if spend.budget is not None:
-            line = (f"{spend.name.capitalize()} budget: {money(spend.cost)} of "
-                    f"{money(spend.budget)} ({spend.level.label})")
+            line = (
+                f"{spend.name.capitalize()} budget: {money(spend.cost)} of "
+                f"{money(spend.budget)} ({spend.level.label})"
+            )
             print(paint(line, spend.level.label, color))
     _print_unpriced(total)
     return 0
@@ -163,23 +186,32 @@ _TOKEN_COLUMNS = (
 
 
 def _token_row(name: str, fields: dict[str, Any], cost: float | None, unpriced: bool) -> list[str]:
-    return [name, count(fields["inputTokens"]), count(fields["outputTokens"]),
-            count(fields["cacheCreationTokens"]), count(fields["cacheReadTokens"]),
-            count(fields["totalTokens"]), money(cost, unpriced)]
+    return [
+        name,
+        count(fields["inputTokens"]),
+        count(fields["outputTokens"]),
+        count(fields["cacheCreationTokens"]),
+        count(fields["cacheReadTokens"]),
+        count(fields["totalTokens"]),
+        money(cost, unpriced),
+    ]
 
 
 def _print_unpriced(total: Total) -> None:
     missing = unpriced_models(total)
     if missing:
-        print(f"? = leaves out {count(total.unpriced_tokens)} tokens of models with no known price "
-              f"({', '.join(missing)}); add them under [pricing.models] in the config")
+        print(
+            f"? = leaves out {count(total.unpriced_tokens)} tokens of models with no known price "
+            f"({', '.join(missing)}); add them under [pricing.models] in the config"
+        )
 
 
 # -- daily ------------------------------------------------------------------------------------
 
 
-def daily_report(workspace: Workspace, tz: tzinfo, since: date | None, until: date | None
-                 ) -> list[tuple[str, Total]]:
+def daily_report(
+    workspace: Workspace, tz: tzinfo, since: date | None, until: date | None
+) -> list[tuple[str, Total]]:
     """Days with any usage between `since` and `until` (inclusive), oldest first."""
     span = history_dates(workspace.ledger, tz)
     if span is None:
@@ -206,30 +238,41 @@ def run_daily(args: argparse.Namespace) -> int:
             _merge(grand.models[model], part)
         _merge(grand, total)
     if args.json:
-        print_json({
-            "daily": [{
-                "date": day,
-                **token_fields(total.tokens),
-                "totalCost": total.cost,
-                "modelsUsed": sorted(total.models),
-                "modelBreakdowns": model_breakdowns(total),
-                **({"unpricedTokens": total.unpriced_tokens} if total.unpriced_tokens else {}),
-            } for day, total in days],
-            "totals": {**token_fields(grand.tokens), "totalCost": grand.cost},
-        })
+        print_json(
+            {
+                "daily": [
+                    {
+                        "date": day,
+                        **token_fields(total.tokens),
+                        "totalCost": total.cost,
+                        "modelsUsed": sorted(total.models),
+                        "modelBreakdowns": model_breakdowns(total),
+                        **(
+                            {"unpricedTokens": total.unpriced_tokens}
+                            if total.unpriced_tokens
+                            else {}
+                        ),
+                    }
+                    for day, total in days
+                ],
+                "totals": {**token_fields(grand.tokens), "totalCost": grand.cost},
+            }
+        )
         return 0
     rows: list[list[str]] = []
     styles: list[str | None] = []
     for day, total in days:
-        rows.append(_token_row(day, token_fields(total.tokens), total.cost,
-                               total.unpriced_tokens > 0))
+        rows.append(
+            _token_row(day, token_fields(total.tokens), total.cost, total.unpriced_tokens > 0)
+        )
         styles.append(None)
         if args.breakdown:
             for b in model_breakdowns(total):
                 rows.append(_token_row("  " + b["modelName"], b, b["cost"], False))
                 styles.append("dim")
-    rows.append(_token_row("Total", token_fields(grand.tokens), grand.cost,
-                           grand.unpriced_tokens > 0))
+    rows.append(
+        _token_row("Total", token_fields(grand.tokens), grand.cost, grand.unpriced_tokens > 0)
+    )
     styles.append("bold")
     columns = (Column("Date", shrink=True), *_TOKEN_COLUMNS[1:])
     if not days:
@@ -262,8 +305,9 @@ def run_sessions(args: argparse.Namespace) -> int:
             states = sorted(states, key=lambda s: -s.last_activity)
         else:
             rows = workspace.ledger.sessions()
-            states = session_states(workspace.ledger, workspace.config, workspace.prices, clock,
-                                    rows, facts)
+            states = session_states(
+                workspace.ledger, workspace.config, workspace.prices, clock, rows, facts
+            )
     if args.json:
         print_json({"sessions": [session_json(s, clock.tz) for s in states]})
         return 0
@@ -276,16 +320,27 @@ def _print_sessions(states: Sequence[SessionState], clock: Clock) -> None:
         print("No sessions.")
         return
     color = use_color(sys.stdout)
-    columns = (Column("Project", shrink=True), Column("Model"), Column("Context", right=True),
-               Column("Level"), Column("Last activity", optional=True),
-               Column("Cost", right=True), Column("Session", optional=True))
-    rows = [[
-        s.project_name, s.model_name or "—",
-        percent(s.context_percent) + ("" if s.context_source.value == "statusline" else "~"),
-        s.level.label + (" (paused)" if s.paused else ""),
-        datetime.fromtimestamp(s.last_activity, clock.tz).strftime("%Y-%m-%d %H:%M"),
-        money(s.cost, s.unpriced_tokens > 0), s.session_id,
-    ] for s in states]
+    columns = (
+        Column("Project", shrink=True),
+        Column("Model"),
+        Column("Context", right=True),
+        Column("Level"),
+        Column("Last activity", optional=True),
+        Column("Cost", right=True),
+        Column("Session", optional=True),
+    )
+    rows = [
+        [
+            s.project_name,
+            s.model_name or "—",
+            percent(s.context_percent) + ("" if s.context_source.value == "statusline" else "~"),
+            s.level.label + (" (paused)" if s.paused else ""),
+            datetime.fromtimestamp(s.last_activity, clock.tz).strftime("%Y-%m-%d %H:%M"),
+            money(s.cost, s.unpriced_tokens > 0),
+            s.session_id,
+        ]
+        for s in states
+    ]
     styles = [s.level.label if s.level else None for s in states]
     print(table(columns, rows, styles, color=color))
     print("~ = estimated from the transcript")
@@ -307,11 +362,17 @@ def limits_json(facts: Iterable[LiveFacts], clock: Clock) -> dict[str, Any]:
     limits = plan_limits(facts, clock.now)
     if not limits:
         return {}
-    return {"limits": {_LIMIT_KEYS[name]: {
-        "usedPercent": limit.used_percent,
-        "resetsAt": None if limit.resets_at is None
-        else datetime.fromtimestamp(limit.resets_at, clock.tz).isoformat(),
-    } for name, limit in limits.items()}}
+    return {
+        "limits": {
+            _LIMIT_KEYS[name]: {
+                "usedPercent": limit.used_percent,
+                "resetsAt": None
+                if limit.resets_at is None
+                else datetime.fromtimestamp(limit.resets_at, clock.tz).isoformat(),
+            }
+            for name, limit in limits.items()
+        }
+    }
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -321,15 +382,20 @@ def run_status(args: argparse.Namespace) -> int:
         snapshot = workspace.snapshot(clock, facts)
         record_budget(workspace, snapshot, clock.now)
     if args.json:
-        print_json({
-            "level": snapshot.level.label,
-            "dataFound": snapshot.data_found,
-            "today": {"date": snapshot.today.period.first.isoformat(), **spend_json(snapshot.today)},
-            "week": spend_json(snapshot.week),
-            "month": spend_json(snapshot.month),
-            "sessions": [session_json(s, clock.tz) for s in snapshot.sessions],
-            **limits_json(facts.values(), clock),
-        })
+        print_json(
+            {
+                "level": snapshot.level.label,
+                "dataFound": snapshot.data_found,
+                "today": {
+                    "date": snapshot.today.period.first.isoformat(),
+                    **spend_json(snapshot.today),
+                },
+                "week": spend_json(snapshot.week),
+                "month": spend_json(snapshot.month),
+                "sessions": [session_json(s, clock.tz) for s in snapshot.sessions],
+                **limits_json(facts.values(), clock),
+            }
+        )
         return 0
     color = use_color(sys.stdout)
     print(paint(f"Level: {snapshot.level.label}", snapshot.level.label, color))

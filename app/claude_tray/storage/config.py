@@ -1,8 +1,9 @@
 """The user's `config.toml`: its sections as frozen dataclasses, loading with exact errors.
 
 Each section is a dataclass whose fields are the keys, with their defaults; the loader checks every
-key against them, so an unknown key (a typo) or a wrong type is an error naming the file, the key and
-the problem. We never write the user's file, except `config init`, which refuses to overwrite one.
+key against them, so an unknown key (a typo) or a wrong type is an error naming the file, the key
+and the problem. We never write the user's file, except `config init`, which refuses to overwrite
+one.
 """
 
 from __future__ import annotations
@@ -273,7 +274,7 @@ def _check(config: Config) -> None:
 
 _HEADER = """\
 # claude-tray configuration. Every key is optional; these are the defaults.
-# Budgets (USD) are off until set, e.g. under [budgets]: daily = 10.0, weekly = 50.0, monthly = 200.0
+# Budgets (USD) are off until set, e.g. [budgets] daily = 10.0, weekly = 50.0, monthly = 200.0
 # Context window per model: [context.window] "claude-opus-4-6" = 1000000
 # Price overrides: [pricing.models."claude-opus-4-5"] input = 5.0, output = 25.0,
 #   cache_write_5m = 6.25, cache_write_1h = 10.0, cache_read = 0.5 (USD per million tokens)
