@@ -185,13 +185,13 @@ _NOTIFICATIONS = {
 
 
 def _session_bus() -> Any:
-    from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
+    from jeepney.io.blocking import open_dbus_connection
 
     return open_dbus_connection(bus="SESSION")
 
 
 def _dbus_call(bus: Any, method: str, signature: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
-    import jeepney  # type: ignore[import-untyped]
+    import jeepney
 
     address = jeepney.DBusAddress(**_NOTIFICATIONS)
     message = jeepney.new_method_call(address, method, signature or None, args)
