@@ -216,3 +216,22 @@ def test_a_reset_after_going_over_lets_the_session_go_on(hook: Call, tray_home: 
     assert prompt(hook) is None
     record = json.loads((tray_home / "state" / "budget.json").read_text())
     assert record["over_since"] == NOW - 600
+
+
+@pytest.mark.parametrize(
+    ("text", "blocked"),
+    [
+        ("/compact", False),
+        ("  /compact keep the parser notes", False),
+        ("/CLEAR", False),
+        ("/context", False),
+        ("/model opus[1m]", False),
+        ("/my-custom-command do more work", True),  # custom commands reach the model
+        ("please /compact later", True),
+        ("/", True),
+    ],
+)
+def test_claude_codes_own_commands_always_pass(hook: Call, text: str, blocked: bool) -> None:
+    mark_paused(app_paths(), SID, True, "pause", 93.0, NOW)
+    result = hook(payloads.user_prompt_submit(prompt=text))
+    assert (result.decision() is not None) is blocked

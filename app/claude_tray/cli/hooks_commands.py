@@ -118,11 +118,11 @@ def _apply(args: argparse.Namespace, plan: Any) -> int:
     ]
     report = []
     for target, settings, change in changes:
-        changed = change.new_text != settings.text or (not settings.exists and change.notes)
+        changed = change.new_text != settings.text
         item: dict[str, Any] = {
             "scope": target.scope,
             "path": str(target.path),
-            "changed": bool(changed),
+            "changed": changed,
             "notes": list(change.notes),
         }
         if changed and args.dry_run:

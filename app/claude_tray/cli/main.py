@@ -36,8 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
     common.add_argument("--debug", action="store_true", help="log details to stderr")
-    parser = _Parser(prog=APP_NAME, description="Claude Code usage in your tray and terminal.",
-                     parents=[common])
+    parser = _Parser(
+        prog=APP_NAME, description="Claude Code usage in your tray and terminal.", parents=[common]
+    )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
@@ -54,8 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is not None:
             return code
     debug = "--debug" in argv
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format=f"{APP_NAME}: %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format=f"{APP_NAME}: %(levelname)s: %(message)s",
+    )
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -76,8 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: one clear line, details with --debug
         if debug:
             logging.exception("unexpected error")
-        print(f"{APP_NAME}: unexpected error: {type(error).__name__}: {error} "
-              "(run with --debug for details)", file=sys.stderr)
+        print(
+            f"{APP_NAME}: unexpected error: {type(error).__name__}: {error} "
+            "(run with --debug for details)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
 
 

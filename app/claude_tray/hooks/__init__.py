@@ -1,11 +1,15 @@
 """Claude Code integration: the hooks and the status line Claude Code runs, and installing them.
 
 Claude Code runs `claude-tray hook` on session events and `claude-tray statusline` on every new
-message, each with JSON on stdin. `fast` is their entry: it records what they report in the
-session's state file (`event`, `statusline`), refuses prompts of paused sessions (`gate`) and
-prints the status line, importing as little as it can (every prompt waits for it).
+message, each with JSON on stdin. `fast` is their entry (every prompt waits for it, so it imports
+little): `event` records what a hook reports in the session's state file, `gate` refuses prompts
+of paused sessions, `statusline` records the status line's figures, applies the auto-pause rule and
+renders our line, `chain` runs the user's own status line after ours. `lean_paths`, `lean_state`
+and `hook_settings` give them the app's folders, the state files and the config without the
+imports of `storage` (each checked against `storage` by the tests).
+
 `install`, `settings_file` and `json_edit` put our entries into Claude Code's settings.json and
-take them out again, leaving everything else in the file as it was.
+take them out again, leaving every other byte of the file as it was.
 
 Nothing is imported here, so that the hook path loads only the modules it uses.
 """

@@ -102,7 +102,7 @@ def handle_event(paths: HookPaths, payload: dict[str, Any], moment: float) -> st
     from claude_tray.hooks.gate import decide
 
     budget = _budget(paths) if loaded.settings.budget else None
-    return decide(data, loaded.settings, budget, moment)
+    return decide(data, loaded.settings, budget, moment, payload.get("prompt"))
 
 
 def run_statusline(stdin: IO[bytes], stdout: IO[bytes], then: str | None) -> int:
@@ -112,9 +112,9 @@ def run_statusline(stdin: IO[bytes], stdout: IO[bytes], then: str | None) -> int
     log_dir = None
     line = None
     try:
+        raw = stdin.read()  # first: a chained command gets it whatever happens next
         paths = _paths()
         log_dir = paths.log_dir
-        raw = stdin.read()
         payload = _payload(raw)
         line = statusline_text(paths, payload, now())
     except Exception as error:

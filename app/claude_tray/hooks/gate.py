@@ -4,6 +4,9 @@ A prompt is refused when the session carries the auto-pause mark and `[auto_paus
 or when `[auto_pause] budget` is on and today's spend is over the daily budget (from
 `state/budget.json`) and the session was not reset since it went over. The reason tells the user
 the numbers and every way to go on. Deciding reads no transcript and does no I/O.
+
+Claude Code's own commands are never refused: some versions pass `/compact` or `/clear` through
+UserPromptSubmit too, and they are the ways out of a pause (`LOCAL_COMMANDS`).
 """
 
 from __future__ import annotations
@@ -18,12 +21,45 @@ if TYPE_CHECKING:
     from claude_tray.storage.budget_state import BudgetState
 
 PREFIX = "Paused by claude-tray"
+LOCAL_COMMANDS = frozenset(
+    {
+        "compact",
+        "clear",
+        "reset",
+        "new",
+        "exit",
+        "quit",
+        "context",
+        "cost",
+        "usage",
+        "status",
+        "help",
+        "model",
+        "config",
+        "doctor",
+        "resume",
+        "rewind",
+        "login",
+        "logout",
+        "permissions",
+        "hooks",
+        "memory",
+    }
+)
+"""Built-in commands that manage the session or show things; none sends the prompt to the model
+(custom commands do, and are gated like any prompt)."""
 
 
 def decide(
-    data: dict[str, Any], settings: HookSettings, budget: BudgetState | None, now: float
+    data: dict[str, Any],
+    settings: HookSettings,
+    budget: BudgetState | None,
+    now: float,
+    prompt: object = None,
 ) -> str | None:
     """The reason to refuse the prompt, or None to let it through."""
+    if is_local_command(prompt):
+        return None
     session_id = str(data.get("session_id") or "")
     pause = table(data.get("pause"))
     if settings.enforce and pause.get("paused") is True:
@@ -33,6 +69,14 @@ def decide(
         if reset_at is None or reset_at < (budget.over_since or budget.start):
             return budget_reason(budget, settings, session_id)
     return None
+
+
+def is_local_command(prompt: object) -> bool:
+    """`/compact`, `/clear focus on the parser`, … (one of `LOCAL_COMMANDS`)."""
+    if not isinstance(prompt, str) or not prompt.lstrip().startswith("/"):
+        return False
+    word = prompt.lstrip()[1:].split(maxsplit=1)
+    return bool(word) and word[0].lower() in LOCAL_COMMANDS
 
 
 def _over_today(budget: BudgetState, now: float) -> bool:

@@ -10,7 +10,6 @@ since it was read, and is atomic (`storage.atomic.write_atomic`).
 from __future__ import annotations
 
 import contextlib
-import difflib
 import json
 import os
 import time
@@ -76,6 +75,8 @@ def parse_settings(path: Path, text: str) -> dict[str, Any]:
 
 
 def unified_diff(settings: SettingsFile, new_text: str) -> str:
+    import difflib  # only for --dry-run
+
     old = settings.text if settings.exists else ""
     name = str(settings.path)
     lines = difflib.unified_diff(

@@ -10,6 +10,10 @@ lack some of these; what is absent is simply not recorded.
 With the exact percentage the auto-pause rule (`core.pause`) is applied here too, so the gate works
 while the tray is not running: the session is marked paused when it must be, a reset's stale
 acknowledgement is dropped, and the mark is lifted once the context is back below the pause level.
+
+`core.levels`, `core.pause` and `core.context` define those rules; they are imported only when a
+call needs them (they cost ~12 ms). Below the caution level with no mark and no acknowledgement,
+the level is `ok` by definition (caution is the lowest start) and nothing can change.
 """
 
 from __future__ import annotations
@@ -18,9 +22,6 @@ import os
 import re
 import time
 
-from claude_tray.core.context import percent as context_percent_of
-from claude_tray.core.levels import Level, level_for
-from claude_tray.core.pause import acknowledgement_after, should_pause
 from claude_tray.hooks.event import lift_pause
 from claude_tray.hooks.payload import count, number, one_line, printable, table, text
 
@@ -28,6 +29,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from claude_tray.core.levels import Level
     from claude_tray.hooks.hook_settings import HookSettings
     from claude_tray.storage.budget_state import BudgetState
 
@@ -97,8 +99,10 @@ def context_percent(record: dict[str, Any]) -> float | None:
     size = count(window.get("context_window_size"))
     if not usage or not size:
         return None
+    from claude_tray.core.context import percent
+
     tokens = sum(count(usage.get(k)) or 0 for k in USAGE_KEYS if k != "output_tokens")
-    return context_percent_of(tokens, size)
+    return percent(tokens, size)
 
 
 def apply_statusline(
@@ -125,8 +129,17 @@ def apply_statusline(
 def apply_pause_rule(
     data: dict[str, Any], percent: float | None, settings: HookSettings, now: float
 ) -> None:
-    if percent is None:
+    pause = table(data.get("pause"))
+    paused = pause.get("paused") is True
+    if percent is None or (
+        surely_ok(percent, settings)
+        and not paused
+        and table(data.get("reset")).get("level") is None
+    ):
         return
+    from claude_tray.core.levels import Level, level_for
+    from claude_tray.core.pause import acknowledgement_after, should_pause
+
     thresholds = settings.thresholds
     level = level_for(percent, thresholds)
     acknowledged = acknowledged_level(data)
@@ -135,22 +148,27 @@ def apply_pause_rule(
         reset = table(data.get("reset"))
         reset["level"] = None
         data["reset"] = reset
-    pause = table(data.get("pause"))
-    if should_pause(level, still) or (pause.get("paused") is True and level >= Level.PAUSE):
-        since = pause.get("at") if pause.get("paused") is True else now
+    if should_pause(level, still) or (paused and level >= Level.PAUSE):
         data["pause"] = {
             "paused": True,
-            "at": since,
+            "at": pause.get("at") if paused else now,
             "level": level.label,
             "percent": round(percent, 2),
             "by": "statusline",
         }
-    elif pause.get("paused") is True:
+    elif paused:
         lift_pause(data, now, "context below the pause level")
+
+
+def surely_ok(percent: float, settings: HookSettings) -> bool:
+    """Below the caution level: `level_for` gives `ok` (caution is the lowest start)."""
+    return percent < settings.caution
 
 
 def acknowledged_level(data: dict[str, Any]) -> Level | None:
     """The level the latest reset acknowledged (as `storage.state.acknowledged_level` reads it)."""
+    from claude_tray.core.levels import Level
+
     label = table(data.get("reset")).get("level")
     if not isinstance(label, str) or label.upper() not in Level.__members__:
         return None
@@ -206,10 +224,7 @@ def line_values(
         values["model"] = (one_line(model, 40), None)
     pct = context_percent(record)
     if pct is not None:
-        values["context"] = (
-            f"{pct:.0f}%",
-            _LEVEL_COLORS[level_for(pct, settings.thresholds).label],
-        )
+        values["context"] = (f"{pct:.0f}%", _LEVEL_COLORS[_level_label(pct, settings)])
     tokens = _token_figure(record)
     if tokens:
         values["tokens"] = (tokens, None)
@@ -227,6 +242,14 @@ def line_values(
     if version:
         values["version"] = (one_line(version, 20), None)
     return values
+
+
+def _level_label(percent: float, settings: HookSettings) -> str:
+    if surely_ok(percent, settings):
+        return "ok"
+    from claude_tray.core.levels import level_for
+
+    return level_for(percent, settings.thresholds).label
 
 
 def _model_name(record: dict[str, Any]) -> str | None:

@@ -41,8 +41,9 @@ def read_session(paths: AppPaths, session_id: str) -> SessionData | None:
     return _read(state_file(paths, session_id))
 
 
-def update_session(paths: AppPaths, session_id: str,
-                   change: Callable[[SessionData], None]) -> SessionData:
+def update_session(
+    paths: AppPaths, session_id: str, change: Callable[[SessionData], None]
+) -> SessionData:
     """Apply `change` to the session's state under its lock and write it back atomically."""
     path = state_file(paths, session_id)
     with locked(path.with_suffix(".lock")):
@@ -117,8 +118,10 @@ def facts_from(data: SessionData) -> LiveFacts:
     usage = _dict(window.get("current_usage"))
     tokens = None
     if usage:
-        tokens = sum(_int(usage.get(k)) or 0 for k in
-                     ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+        tokens = sum(
+            _int(usage.get(k)) or 0
+            for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        )
     pause = _dict(data.get("pause"))
     reset = _dict(data.get("reset"))
     model = _dict(status.get("model")).get("id") or data.get("model")
