@@ -4,8 +4,10 @@ the texts, and the memory that survives a restart (stored for real in the tray's
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,7 +22,7 @@ from claude_tray.core.alerts import (
 from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level, Thresholds, budget_level, level_for
 from claude_tray.core.periods import Period
-from claude_tray.core.snapshot import SessionState, Snapshot, Spend
+from claude_tray.core.snapshot import PlanLimit, SessionState, Snapshot, Spend
 from claude_tray.core.tokens import Tokens
 from claude_tray.storage.paths import app_paths
 from claude_tray.storage.tray_state import load_tray_state, save_tray_state
@@ -76,6 +78,7 @@ def snap(
     today: Spend | None = None,
     week: Spend | None = None,
     month: Spend | None = None,
+    limits: tuple[PlanLimit, ...] = (),
 ) -> Snapshot:
     return Snapshot(
         taken_at=T0,
@@ -84,6 +87,7 @@ def snap(
         month=month or spend("month", 0.0, None),
         sessions=tuple(sessions),
         data_found=True,
+        limits=limits,
     )
 
 
@@ -222,6 +226,149 @@ def test_no_budget_no_notification() -> None:
     assert decision.send == () and "today" not in decision.memory.budgets
 
 
+# --- Claude Code's plan limits ---------------------------------------------------------------
+
+FIVE_HOURS = 5 * 3600.0
+WINDOW_END = T0 + 4 * 3600.0
+
+
+def plan(used: float, resets_at: float | None = WINDOW_END, name: str = "five_hour") -> PlanLimit:
+    return PlanLimit(used, resets_at, T0, name)
+
+
+def run_limits(
+    steps: list[tuple[PlanLimit, ...]], rules: AlertRules = RULES, memory: AlertMemory | None = None
+) -> tuple[list[list[str]], AlertMemory]:
+    """Feed the limits one snapshot at a time; the `<name>:<threshold>` notified at each step."""
+    memory = memory or AlertMemory()
+    fired: list[list[str]] = []
+    for i, limits in enumerate(steps):
+        decision = decide(memory, snap(limits=limits), rules, T0 + i)
+        memory = decision.memory
+        fired.append([n.key.split(":", 1)[1] for n in decision.send])
+    return fired, memory
+
+
+@pytest.mark.parametrize(
+    ("used", "expected"),
+    [
+        # a climb: each threshold once in the window
+        ([50, 80, 85, 95, 99], [[], ["five_hour:80"], [], ["five_hour:95"], []]),
+        # a jump past both: one notification, for the highest
+        ([50, 97, 99], [[], ["five_hour:95"], []]),
+        # just below a threshold is not at it
+        ([79.99, 94.99], [[], ["five_hour:80"]]),
+        # a lower report within the same window does not re-arm
+        ([82, 60, 83], [["five_hour:80"], [], []]),
+    ],
+)
+def test_plan_limit_thresholds_once_per_window(
+    used: list[float], expected: list[list[str]]
+) -> None:
+    fired, _ = run_limits([(plan(u),) for u in used])
+    assert fired == expected
+
+
+def test_a_jump_counts_the_thresholds_it_passed_as_notified() -> None:
+    _, memory = run_limits([(plan(97),)])
+    assert memory.limits["five_hour"].fired == [80.0, 95.0]
+    assert memory.limits["five_hour"].resets_at == WINDOW_END
+
+
+def test_the_next_window_rearms_the_thresholds() -> None:
+    nxt = WINDOW_END + FIVE_HOURS
+    fired, memory = run_limits(
+        [
+            (plan(96),),
+            (plan(97, WINDOW_END + 30),),  # the same reset, reported a little differently
+            (plan(81, nxt),),  # a new window
+            (plan(90, nxt),),
+            (plan(96, nxt),),
+        ]
+    )
+    assert fired == [["five_hour:95"], [], ["five_hour:80"], [], ["five_hour:95"]]
+    assert memory.limits["five_hour"].resets_at == nxt
+
+
+def test_each_limit_has_its_own_thresholds() -> None:
+    week_end = T0 + 5 * 86400
+    fired, memory = run_limits(
+        [
+            (plan(85), plan(40, week_end, "seven_day")),
+            (plan(86), plan(81, week_end, "seven_day")),
+        ]
+    )
+    assert fired == [["five_hour:80"], ["seven_day:80"]]
+    assert set(memory.limits) == {"five_hour", "seven_day"}
+
+
+def test_configured_thresholds() -> None:
+    rules = replace(RULES, limit_thresholds=(50.0, 75.0, 90.0))
+    fired, _ = run_limits([(plan(49),), (plan(55),), (plan(80),), (plan(85),)], rules)
+    assert fired == [[], ["five_hour:50"], ["five_hour:75"], []]
+    off = replace(RULES, limit_thresholds=())
+    assert run_limits([(plan(99),)], off)[0] == [[]]
+
+
+def test_no_plan_limits_no_notification_and_nothing_remembered() -> None:
+    decision = decide(AlertMemory(), snap(session(10)), RULES, T0)
+    assert decision.send == () and decision.memory.limits == {}
+
+
+def test_a_window_that_has_reset_is_forgotten() -> None:
+    _, memory = run_limits([(plan(85),)])
+    assert "five_hour" in memory.limits
+    later = decide(memory, snap(), RULES, WINDOW_END + 3600).memory
+    assert later.limits == {}
+
+
+def test_paused_notifications_drop_plan_limit_alerts_too() -> None:
+    memory = pause_notifications(AlertMemory(), T0 + 600)
+    during = decide(memory, snap(limits=(plan(85),)), RULES, T0 + 10)
+    assert during.send == ()
+    assert [n.key for n in during.suppressed] == ["limit:five_hour:80"]
+    after = decide(during.memory, snap(limits=(plan(86),)), RULES, T0 + 700)
+    assert after.send == () and after.suppressed == ()
+    climbed = decide(after.memory, snap(limits=(plan(95),)), RULES, T0 + 701)
+    assert [n.key for n in climbed.send] == ["limit:five_hour:95"]
+
+
+def test_plan_limit_texts() -> None:
+    berlin = replace(RULES, tz=ZoneInfo("Europe/Berlin"))  # T0 is Wed 1 Apr 01:33 there
+    at_0530 = T0 + 14_200  # 05:30 in Berlin, Wed 03:30 in UTC
+    notice = decide(AlertMemory(), snap(limits=(plan(82.7, at_0530),)), berlin, T0).send[0]
+    assert notice.title == "Claude plan: 5-hour limit at 82% — resets 05:30"
+    assert "82%" in notice.body and "05:30" in notice.body
+    utc = decide(AlertMemory(), snap(limits=(plan(82.7, at_0530),)), RULES, T0).send[0]
+    assert utc.title == "Claude plan: 5-hour limit at 82% — resets Wed 03:30"
+    week = plan(96, T0 + 5 * 86400, "seven_day")
+    weekly = decide(AlertMemory(), snap(limits=(week,)), berlin, T0).send[0]
+    assert weekly.title == "Claude plan: 7-day limit at 96% — resets Mon 6 Apr"
+    unknown = decide(AlertMemory(), snap(limits=(plan(90, None),)), RULES, T0).send[0]
+    assert unknown.title == "Claude plan: 5-hour limit at 90%"
+
+
+def test_plan_limit_memory_survives_a_restart() -> None:
+    paths = app_paths()
+    first = decide(AlertMemory(), snap(limits=(plan(85),)), RULES, T0)
+    assert len(first.send) == 1
+    save_tray_state(paths, first.memory)
+    stored = json.loads(paths.tray_state.read_text())
+    assert stored["limits"] == {"five_hour": {"resets_at": WINDOW_END, "fired": [80.0]}}
+    restarted = load_tray_state(paths)
+    assert restarted == first.memory
+    again = decide(restarted, snap(limits=(plan(88),)), RULES, T0 + 100)
+    assert again.send == () and again.suppressed == ()
+
+
+def test_a_memory_without_plan_limits_still_loads() -> None:
+    """A file written before plan limits were remembered."""
+    paths = app_paths()
+    paths.tray_state.parent.mkdir(parents=True)
+    paths.tray_state.write_text('{"version": 1, "sessions": {}, "quiet_until": 5.0}')
+    assert load_tray_state(paths) == AlertMemory(quiet_until=5.0)
+
+
 # --- unreadable data ------------------------------------------------------------------------
 
 
@@ -325,6 +472,8 @@ def test_a_corrupt_memory_is_moved_aside_and_rebuilt() -> None:
         b"[]",
         b'{"version": 99}',
         b'{"version": 1, "quiet_until": "soon"}',
+        b'{"version": 1, "limits": {"five_hour": {"resets_at": 1, "fired": ["eighty"]}}}',
+        b'{"version": 1, "limits": []}',
         b"\xff\xfe",
     ],
 )

@@ -17,8 +17,9 @@ from claude_tray.core.view import TrayView
 from claude_tray.runtime.engine import Engine, PassReport
 from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.watcher import Watcher
+from claude_tray.storage.budget_state import read_budget_state
 from claude_tray.storage.paths import app_paths, claude_roots
-from claude_tray.storage.state import read_session
+from claude_tray.storage.state import SessionData, read_session, update_session
 from tests.transcripts import ClaudeData, assistant, compact
 
 SID = "5e55-1011"
@@ -383,3 +384,73 @@ def test_the_engine_thread_sleeps_when_nothing_happens(
     recorder.wait(lambda: recorder.passes, "the first pass")
     time.sleep(1.0)
     assert len(recorder.passes) == 1  # no polling: nothing changed, nothing ran
+
+
+def test_a_pass_records_todays_spend_for_the_hook_gate(
+    claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
+) -> None:
+    app_paths().config_file.parent.mkdir(parents=True, exist_ok=True)
+    app_paths().config_file.write_text("[budgets]\ndaily = 10.0\n")
+    path = claude.write(SID, line(50, 1))
+    engine = make_engine()
+    recorder.wait(lambda: recorder.passes, "the first pass")
+    first = recorder.last.snapshot.today
+    state = read_budget_state(app_paths())
+    assert state is not None and first.cost > 0
+    assert (state.date, state.budget, state.level) == (first.period.first.isoformat(), 10.0, "ok")
+    assert state.cost == pytest.approx(first.cost) and state.covers(time.time())
+    written = state.written_at
+
+    engine.post("refresh")  # a pass that changes nothing leaves the file alone
+    count = len(recorder.passes)
+    recorder.wait(lambda: len(recorder.passes) > count, "the refresh")
+    again = read_budget_state(app_paths())
+    assert again is not None and again.written_at == written
+
+    claude.append(path, line(60, 2))
+    recorder.wait(lambda: recorder.last.snapshot.today.cost > first.cost, "the new line's cost")
+    later = read_budget_state(app_paths())
+    assert later is not None and later.cost == pytest.approx(recorder.last.snapshot.today.cost)
+    assert later.cost > state.cost
+
+
+def report_limits(five_hour: float, resets_at: float) -> None:
+    """What `claude-tray statusline` records of Claude Code's plan limits for SID."""
+
+    def change(data: SessionData) -> None:
+        data["statusline"] = {
+            "at": time.time(),
+            "rate_limits": {
+                "five_hour": {"used_percentage": five_hour, "resets_at": resets_at},
+                "seven_day": {"used_percentage": 20, "resets_at": resets_at + 3 * 86400},
+            },
+        }
+
+    update_session(app_paths(), SID, change)
+
+
+def test_plan_limits_reach_the_menu_and_notify_at_the_configured_thresholds(
+    claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
+) -> None:
+    app_paths().config_file.parent.mkdir(parents=True, exist_ok=True)
+    app_paths().config_file.write_text("[limits]\nnotify = [50, 90]\n")
+    claude.write(SID, line(10, 1))
+    resets_at = time.time() + 1800
+    report_limits(55, resets_at)
+    make_engine()
+    recorder.wait(lambda: recorder.passes, "the first pass")
+    rows = texts(recorder.last.view)
+    assert any(row.startswith("5h 55% · resets ") for row in rows), rows
+    assert any(row.startswith("7d 20% · resets ") for row in rows), rows
+    assert [limit.name for limit in recorder.last.snapshot.limits] == ["five_hour", "seven_day"]
+    assert recorder.titles() == [recorder.titles()[0]]
+    assert recorder.titles()[0].startswith("Claude plan: 5-hour limit at 55% — resets ")
+
+    report_limits(70, resets_at)  # no threshold between 55 and 70: nothing new
+    recorder.wait(lambda: "5h 70% · resets" in recorder.last.view.title, "70% seen")
+    report_limits(91, resets_at)
+    recorder.wait(lambda: "5h 91% · resets" in recorder.last.view.title, "91% seen")
+    assert len(recorder.notes) == 2
+    assert recorder.titles()[1].startswith("Claude plan: 5-hour limit at 91% — resets ")
+    stored = json.loads(app_paths().tray_state.read_text())["limits"]
+    assert stored["five_hour"] == {"resets_at": resets_at, "fired": [50.0, 90.0]}

@@ -11,7 +11,7 @@ import pytest
 
 from claude_tray.cli.main import main
 from claude_tray.storage.paths import app_paths
-from claude_tray.storage.state import mark_paused, read_session
+from claude_tray.storage.state import SessionData, mark_paused, read_session, update_session
 from tests.transcripts import ClaudeData, assistant
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
@@ -131,3 +131,57 @@ def test_no_active_session_to_reset(claude: ClaudeData, capsys: pytest.CaptureFi
 def test_an_id_and_current_together_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "reset", "abc", "--current")
     assert code == 2 and "not allowed with" in err
+
+
+def hooked(sid: str, pct: float) -> None:
+    """A session the hooks saw start and the status line report on, with no transcript line
+    read yet (Claude Code writes the transcript after the first response)."""
+
+    def change(data: SessionData) -> None:
+        data.update(
+            cwd="/w/fresh",
+            model="claude-opus-4-5",
+            started_at=NOW - 120,
+            last_event={"name": "UserPromptSubmit", "at": NOW - 60},
+            statusline={
+                "at": NOW - 30,
+                "model": {"id": "claude-opus-4-5"},
+                "context_window": {"context_window_size": 200_000, "used_percentage": pct},
+            },
+        )
+
+    update_session(app_paths(), sid, change)
+
+
+def test_reset_finds_a_session_known_only_from_its_state_file(
+    claude: ClaudeData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at(claude, "other-1", 30)
+    hooked("fresh-9", 93.0)
+    mark_paused(app_paths(), "fresh-9", True, "pause", 93.0, NOW - 30)
+    code, out, err = run(capsys, "reset", "fresh", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["sessionId"] == "fresh-9" and data["wasPaused"] is True
+    assert (data["level"], data["contextPercent"], data["contextSource"]) == (
+        "pause",
+        93.0,
+        "statusline",
+    )
+    assert data["project"] == "/w/fresh" and data["cost"] == 0
+    state = read_session(app_paths(), "fresh-9")
+    assert state is not None and state["pause"]["paused"] is False
+    assert state["reset"] == {"at": NOW, "level": "pause"}
+    assert read_session(app_paths(), "other-1") is None
+
+
+def test_a_state_file_only_session_by_its_full_id(
+    claude: ClaudeData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hooked("fresh-9", 40.0)
+    code, out, err = run(capsys, "reset", "fresh-9")
+    assert code == 0, err
+    assert out.startswith("Reset session fresh-9: fresh · Opus 4.5 · context 40%.")
+    assert "It was not paused" in out
+    state = read_session(app_paths(), "fresh-9")
+    assert state is not None and state["reset"] == {"at": NOW, "level": "ok"}

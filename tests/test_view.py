@@ -10,7 +10,7 @@ import pytest
 from claude_tray.core.context import ContextSource
 from claude_tray.core.snapshot import Snapshot
 from claude_tray.core.view import TITLE_MAX, MenuEntry, TrayView, tray_view
-from tests.tray_snapshots import NOW, Level, line, options, session, snapshot, spend
+from tests.tray_snapshots import NOW, Level, limit, line, options, session, snapshot, spend
 
 LONG = "/home/u/" + "a-very-long-project-name-" * 8 + "tail"
 
@@ -325,3 +325,85 @@ def test_pause_look_only_while_a_session_is_really_paused() -> None:
     # Climbing on to critical shows critical whether paused or not.
     critical = tray_view(snapshot(session(percent=96, paused=False)), options())
     assert critical.icon.look == "critical"
+
+
+# --- Claude Code's plan limits (reported by its status line) -------------------------------
+
+HOUR = 3600.0
+LIMITS = (limit("five_hour", 40.6, 2.5 * HOUR), limit("seven_day", 12.0, 3 * 24 * HOUR))
+"""NOW is Thursday 2026-01-01 12:00 UTC: the five-hour window resets at 14:30, the seven-day
+one on Sunday 4 January."""
+
+
+def test_plan_limits_are_rows_under_the_header() -> None:
+    view = tray_view(snapshot(session(percent=72), limits=LIMITS), options())
+    assert [e.text for e in view.menu[:5]] == [
+        "app · Opus 4.5 · context 72%",
+        "Today $3.42 of $10",
+        "5h 40% · resets 14:30",
+        "7d 12% · resets Sun 4 Jan",
+        "",
+    ]
+    assert view.menu[4].separator
+    assert view.menu[2].action is None and view.menu[3].action is None
+
+
+def test_no_plan_limit_rows_when_claude_code_reports_none() -> None:
+    view = tray_view(snapshot(session(percent=72)), options())
+    assert not any(e.text.startswith(("5h", "7d")) for e in view.menu)
+    assert "5h" not in view.title and "7d" not in view.title
+
+
+@pytest.mark.parametrize(
+    ("resets_in", "shown"),
+    [
+        (0.5 * HOUR, "5h 40% · resets 12:30"),
+        (20 * HOUR, "5h 40% · resets Fri 08:00"),  # tomorrow, within a day: weekday and time
+        (24 * HOUR + 60, "5h 40% · resets Fri 2 Jan"),  # more than a day away: the date
+        (None, "5h 40%"),  # no reset time reported: none shown, none guessed
+    ],
+)
+def test_plan_limit_reset_times(resets_in: float | None, shown: str) -> None:
+    snap = snapshot(limits=(limit("five_hour", 40.0, resets_in),))
+    assert find(tray_view(snap, options()).menu, "5h").text == shown
+
+
+def test_plan_limit_times_are_in_the_options_timezone() -> None:
+    tokyo = replace(options(), tz=ZoneInfo("Asia/Tokyo"))  # NOW is 21:00 there
+    snap = snapshot(limits=(limit("five_hour", 99.9, 3.5 * HOUR),))
+    assert find(tray_view(snap, options()).menu, "5h").text == "5h 99% · resets 15:30"
+    assert find(tray_view(snap, tokyo).menu, "5h").text == "5h 99% · resets Fri 00:30"
+
+
+def test_plan_limits_in_the_title_when_there_is_room() -> None:
+    view = tray_view(snapshot(session(percent=72), limits=LIMITS), options())
+    assert view.title == (
+        "Context 72% · app · Today $3.42 of $10 · 5h 40% · resets 14:30 · 7d 12% · resets Sun 4 Jan"
+    )
+    idle = tray_view(snapshot(limits=LIMITS[:1]), options())
+    assert idle.title == "No active session · Today $3.42 of $10 · 5h 40% · resets 14:30"
+
+
+def test_plan_limits_in_a_full_title_lose_their_reset_times_then_go() -> None:
+    project = "/w/" + "p" * 32  # as long as a project is shown unshortened
+    paused = options(paused_until=NOW + 60)
+    view = tray_view(snapshot(session(percent=72, project=project), limits=LIMITS), paused)
+    assert view.title == (
+        f"Context 72% · {'p' * 32} · Today $3.42 of $10 · 5h 40% · 7d 12% · notifications paused"
+    )
+    big = spend("today", 123456789.12, 987654321.5, unpriced_tokens=1)
+    without = tray_view(snapshot(session(percent=72, project=project), today=big), paused)
+    full = tray_view(
+        snapshot(session(percent=72, project=project), today=big, limits=LIMITS), paused
+    )
+    assert full.title == without.title  # no room even without the reset times: left out
+    assert "5h" not in full.title and len(full.title) <= TITLE_MAX
+
+
+@pytest.mark.parametrize("project", [LONG, "/x/" + "é" * 300])
+def test_title_with_plan_limits_never_longer_than_127(project: str) -> None:
+    snap = snapshot(session(percent=99.5, project=project, paused=True), limits=LIMITS)
+    view = tray_view(snap, options(paused_until=NOW + 60))
+    assert len(view.title) <= TITLE_MAX
+    assert view.title.startswith("Context 99% paused · ")
+    assert "Today $3.42 of $10" in view.title  # the budget is kept before the limits

@@ -8,7 +8,7 @@ from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level, Thresholds, budget_level, level_for
 from claude_tray.core.periods import day_period, month_period, week_period
 from claude_tray.core.pricing import display_name
-from claude_tray.core.snapshot import CostLine, SessionState, Snapshot, Spend
+from claude_tray.core.snapshot import CostLine, PlanLimit, SessionState, Snapshot, Spend
 from claude_tray.core.tokens import Tokens
 from claude_tray.core.view import ViewOptions
 
@@ -75,12 +75,19 @@ def session(
     )
 
 
+def limit(name: str, used: float, resets_in: float | None) -> PlanLimit:
+    """A plan limit as the status line reported it a minute ago; `resets_in` seconds from NOW."""
+    resets_at = None if resets_in is None else NOW + resets_in
+    return PlanLimit(used, resets_at, NOW - 60, name)
+
+
 def snapshot(
     *sessions: SessionState,
     today: Spend | None = None,
     week: Spend | None = None,
     month: Spend | None = None,
     data_found: bool = True,
+    limits: tuple[PlanLimit, ...] = (),
 ) -> Snapshot:
     return Snapshot(
         taken_at=NOW,
@@ -89,6 +96,7 @@ def snapshot(
         month=month or spend("month", 80.0, None),
         sessions=sessions,
         data_found=data_found,
+        limits=limits,
     )
 
 
@@ -108,4 +116,14 @@ def options(
     )
 
 
-__all__ = ["NOW", "BudgetLevel", "Level", "line", "options", "session", "snapshot", "spend"]
+__all__ = [
+    "NOW",
+    "BudgetLevel",
+    "Level",
+    "limit",
+    "line",
+    "options",
+    "session",
+    "snapshot",
+    "spend",
+]

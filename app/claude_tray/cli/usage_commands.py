@@ -22,7 +22,7 @@ from claude_tray.cli.render import (
 )
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
 from claude_tray.core.periods import day_period
-from claude_tray.core.snapshot import LiveFacts, SessionState, Snapshot, Spend, plan_limits
+from claude_tray.core.snapshot import PlanLimit, SessionState, Snapshot, Spend
 from claude_tray.core.tokens import Tokens
 from claude_tray.engine.snapshot import Clock, session_states
 from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
@@ -357,22 +357,19 @@ def record_budget(workspace: Workspace, snapshot: Snapshot, now: float) -> None:
 _LIMIT_KEYS = {"five_hour": "fiveHour", "seven_day": "sevenDay"}
 
 
-def limits_json(facts: Iterable[LiveFacts], clock: Clock) -> dict[str, Any]:
-    """`{"limits": …}` from the newest status line that reported plan limits; `{}` when none."""
-    limits = plan_limits(facts, clock.now)
-    if not limits:
-        return {}
-    return {
-        "limits": {
-            _LIMIT_KEYS[name]: {
-                "usedPercent": limit.used_percent,
-                "resetsAt": None
-                if limit.resets_at is None
-                else datetime.fromtimestamp(limit.resets_at, clock.tz).isoformat(),
-            }
-            for name, limit in limits.items()
+def limits_json(limits: Iterable[PlanLimit], tz: tzinfo) -> dict[str, Any]:
+    """`{"limits": …}` from the snapshot's plan limits (the newest status line that reported
+    them); `{}` when there are none."""
+    shown = {
+        _LIMIT_KEYS.get(limit.name, limit.name): {
+            "usedPercent": limit.used_percent,
+            "resetsAt": None
+            if limit.resets_at is None
+            else datetime.fromtimestamp(limit.resets_at, tz).isoformat(),
         }
+        for limit in limits
     }
+    return {"limits": shown} if shown else {}
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -393,7 +390,7 @@ def run_status(args: argparse.Namespace) -> int:
                 "week": spend_json(snapshot.week),
                 "month": spend_json(snapshot.month),
                 "sessions": [session_json(s, clock.tz) for s in snapshot.sessions],
-                **limits_json(facts.values(), clock),
+                **limits_json(snapshot.limits, clock.tz),
             }
         )
         return 0

@@ -11,6 +11,10 @@ Rules (the issue's "never a flood"):
 - Budgets (today, this week, this month): `alert` at the alert fraction and `over` when exceeded,
   each once per period; a change of the budget amount starts afresh. A jump straight past the
   budget sends only `over`.
+- Plan limits (Claude Code's five-hour and seven-day usage, when its status line reports them):
+  each configured threshold (`[limits] notify`, 80% and 95% by default) once per limit window; a
+  window is the limit's name and its reset time, so the next window re-arms them all. A jump past
+  several thresholds sends one notification, for the highest. Absent limits notify nothing.
 - Unreadable data: once, when a full pass first finds it; re-armed by a readable full pass.
 - Paused notifications ("Pause notifications" in the menu, or `[tray] notifications = false`):
   decisions go on as usual, alerts are recorded as notified but not sent. They are dropped, not
@@ -27,17 +31,27 @@ import copy
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Any
 
 from claude_tray.core.levels import BudgetLevel, Level, Thresholds
-from claude_tray.core.snapshot import SessionState, Snapshot, Spend
-from claude_tray.core.view import budget_money, context_tokens_text, money, shown_percent
+from claude_tray.core.snapshot import PlanLimit, SessionState, Snapshot, Spend
+from claude_tray.core.view import (
+    LIMIT_LONG,
+    budget_money,
+    context_tokens_text,
+    money,
+    reset_text,
+    shown_percent,
+)
 
 MEMORY_VERSION = 1
 SESSION_LEVELS = (Level.CAUTION, Level.WARNING, Level.PAUSE, Level.CRITICAL)
 BUDGET_LEVELS = (BudgetLevel.ALERT, BudgetLevel.OVER)
 FORGET_AFTER = 14 * 86400.0
 """A session not seen active for this long is forgotten (memory stays flat)."""
+LIMIT_WINDOW_SLACK = 60.0
+"""Reset times of one limit this close together are the same window (a report may round)."""
 SEEN_STEP = 3600.0
 """`seen_at` moves on in steps this long, so the memory (and its file) changes only when needed."""
 SEP = " · "
@@ -65,6 +79,14 @@ class BudgetAlerts:
 
 
 @dataclass
+class LimitAlerts:
+    resets_at: float | None
+    """The window's reset time as reported (None when Claude Code did not say)."""
+    fired: list[float] = field(default_factory=list)
+    """The thresholds (percent) notified (or suppressed) in this window."""
+
+
+@dataclass
 class AlertMemory:
     sessions: dict[str, SessionAlerts] = field(default_factory=dict)
     budgets: dict[str, BudgetAlerts] = field(default_factory=dict)
@@ -72,6 +94,8 @@ class AlertMemory:
     data_problem_notified: bool = False
     quiet_until: float | None = None
     """Notifications paused until this moment (epoch seconds); None when not paused."""
+    limits: dict[str, LimitAlerts] = field(default_factory=dict)
+    """By plan limit name: "five_hour", "seven_day"."""
 
     def quiet(self, now: float) -> bool:
         return self.quiet_until is not None and now < self.quiet_until
@@ -89,6 +113,10 @@ class AlertMemory:
             },
             "data_problem_notified": self.data_problem_notified,
             "quiet_until": self.quiet_until,
+            "limits": {
+                name: {"resets_at": lim.resets_at, "fired": list(lim.fired)}
+                for name, lim in self.limits.items()
+            },
         }
 
     @classmethod
@@ -119,12 +147,20 @@ class AlertMemory:
                 for k, v in _table(top.get("budgets", {}), "budgets").items()
             )
         }
+        limits = {
+            str(name): LimitAlerts(
+                resets_at=_optional_number(item.get("resets_at"), "resets_at"),
+                fired=_thresholds(item.get("fired")),
+            )
+            for name, item in (
+                (k, _table(v, "limit")) for k, v in _table(top.get("limits", {}), "limits").items()
+            )
+        }
         notified = top.get("data_problem_notified", False)
         if not isinstance(notified, bool):
             raise ValueError("data_problem_notified must be true or false")
-        return cls(
-            sessions, budgets, notified, _optional_number(top.get("quiet_until"), "quiet_until")
-        )
+        quiet_until = _optional_number(top.get("quiet_until"), "quiet_until")
+        return cls(sessions, budgets, notified, quiet_until, limits)
 
 
 def _table(value: object, what: str) -> dict[str, Any]:
@@ -155,6 +191,12 @@ def _labels(value: object, known: set[str]) -> list[str]:
     return [v for v in value if v in known]  # a label from a newer version is dropped
 
 
+def _thresholds(value: object) -> list[float]:
+    if not isinstance(value, list):
+        raise ValueError("fired must be a list of percentages")
+    return [_number(v, "a threshold") for v in value]
+
+
 # --- decisions --------------------------------------------------------------------------------
 
 
@@ -166,12 +208,17 @@ class AlertRules:
     """`[tray] notifications`: False records alerts without sending them."""
     pause_enforced: bool = True
     """`[auto_pause] enforce`: only changes the words of the pause notification."""
+    limit_thresholds: tuple[float, ...] = (80.0, 95.0)
+    """`[limits] notify`: the plan-limit percentages that notify."""
+    tz: tzinfo = UTC
+    """The timezone the notification texts give times in (a limit's reset)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
     key: str
-    """What fired: `session:<id>:<level>`, `budget:<name>:<level>`, `data`."""
+    """What fired: `session:<id>:<level>`, `budget:<name>:<level>`, `limit:<name>:<percent>`,
+    `data`."""
     title: str
     body: str
 
@@ -206,6 +253,9 @@ def decide(
     _forget_old_sessions(memory, now)
     for spend in (snapshot.today, snapshot.week, snapshot.month):
         notices += _budget_notices(memory, spend)
+    for limit in snapshot.limits:
+        notices += _limit_notices(memory, limit, rules, now)
+    _forget_old_limits(memory, now)
     if full_pass:
         notices += _data_notices(memory, data_problem)
     if rules.enabled and not memory.quiet(now):
@@ -274,6 +324,39 @@ def _budget_notices(memory: AlertMemory, spend: Spend) -> list[Notice]:
     return [budget_notice(spend, max(reached))]
 
 
+def _limit_notices(
+    memory: AlertMemory, limit: PlanLimit, rules: AlertRules, now: float
+) -> list[Notice]:
+    alerts = memory.limits.get(limit.name)
+    if alerts is None or not _same_window(alerts.resets_at, limit.resets_at):
+        alerts = memory.limits[limit.name] = LimitAlerts(limit.resets_at)
+    reached = [
+        t
+        for t in sorted(set(rules.limit_thresholds))
+        if limit.used_percent >= t and t not in alerts.fired
+    ]
+    if not reached:
+        return []
+    alerts.fired = sorted(set(alerts.fired) | set(reached))
+    return [limit_notice(limit, max(reached), rules, now)]
+
+
+def _same_window(known: float | None, reported: float | None) -> bool:
+    if known is None or reported is None:
+        return known is reported
+    return abs(known - reported) <= LIMIT_WINDOW_SLACK
+
+
+def _forget_old_limits(memory: AlertMemory, now: float) -> None:
+    """A window that has reset is over; a limit with no reset time is kept (two names at most)."""
+    for name in [
+        name
+        for name, alerts in memory.limits.items()
+        if alerts.resets_at is not None and alerts.resets_at + LIMIT_WINDOW_SLACK < now
+    ]:
+        del memory.limits[name]
+
+
 def _data_notices(memory: AlertMemory, problem: str | None) -> list[Notice]:
     if problem is None:
         memory.data_problem_notified = False
@@ -340,3 +423,16 @@ def budget_notice(spend: Spend, level: BudgetLevel) -> Notice:
 
 
 _PERIOD_LEFT = {"today": "today", "week": "this week", "month": "this month"}
+
+
+def limit_notice(limit: PlanLimit, threshold: float, rules: AlertRules, now: float) -> Notice:
+    """E.g. title `Claude plan: 5-hour limit at 82% — resets 14:30`, body: what it means."""
+    name = LIMIT_LONG.get(limit.name, limit.name)
+    pct = f"{shown_percent(limit.used_percent)}%"
+    title = f"Claude plan: {name} limit at {pct}"
+    body = f"{pct} of your Claude plan's {name} usage limit is used (as Claude Code reports it)."
+    if limit.resets_at is not None:
+        when = reset_text(limit.resets_at, now, rules.tz)
+        title += f" — resets {when}"
+        body += f" It resets {when}."
+    return Notice(f"limit:{limit.name}:{threshold:g}", title, body)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level
@@ -73,6 +73,22 @@ class Spend:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanLimit:
+    """One of Claude Code's plan usage limits (five-hour, seven-day) as its status line reported
+    it (Pro/Max plans, Claude Code 2.1.80+)."""
+
+    used_percent: float
+    resets_at: float | None
+    reported_at: float | None
+    name: str = ""
+    """`five_hour` or `seven_day` (`PLAN_LIMIT_NAMES`); set by `plan_limits` (in `LiveFacts` the
+    field a limit is in names it)."""
+
+
+PLAN_LIMIT_NAMES = ("five_hour", "seven_day")
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     taken_at: float
     today: Spend
@@ -82,6 +98,9 @@ class Snapshot:
     """Active sessions, most urgent first (level, then percentage, then latest activity)."""
     data_found: bool
     """False when no Claude data root exists: the tray shows its error look."""
+    limits: tuple[PlanLimit, ...] = ()
+    """Claude Code's plan usage limits as its status line last reported them (`plan_limits`);
+    empty when it reports none (no Pro/Max plan, an older Claude Code, no status line)."""
 
     @property
     def level(self) -> Level:
@@ -104,28 +123,19 @@ def urgency_order(session: SessionState) -> tuple[int, float, float]:
     return (-session.level, -(session.context_percent or 0.0), -session.last_activity)
 
 
-@dataclass(frozen=True, slots=True)
-class PlanLimit:
-    """One of Claude Code's plan usage limits (five-hour, seven-day) as its status line reported
-    it (Pro/Max plans, Claude Code 2.1.80+)."""
-
-    used_percent: float
-    resets_at: float | None
-    reported_at: float | None
-
-
-def plan_limits(facts: Iterable[LiveFacts], now: float) -> dict[str, PlanLimit]:
-    """The newest report of each plan limit across sessions (`five_hour`, `seven_day`); a limit
-    whose window has reset since it was reported is left out (its use is unknown)."""
+def plan_limits(facts: Iterable[LiveFacts], now: float) -> tuple[PlanLimit, ...]:
+    """The newest report of each plan limit across sessions, named and in `PLAN_LIMIT_NAMES`
+    order; a limit whose window has reset since it was reported is left out (its use is
+    unknown: nothing is guessed)."""
     newest: dict[str, PlanLimit] = {}
     for fact in facts:
-        for name, limit in (("five_hour", fact.five_hour), ("seven_day", fact.seven_day)):
+        for name, limit in zip(PLAN_LIMIT_NAMES, (fact.five_hour, fact.seven_day), strict=True):
             if limit is None or (limit.resets_at is not None and limit.resets_at <= now):
                 continue
             known = newest.get(name)
             if known is None or (limit.reported_at or 0.0) > (known.reported_at or 0.0):
                 newest[name] = limit
-    return newest
+    return tuple(replace(newest[name], name=name) for name in PLAN_LIMIT_NAMES if name in newest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from datetime import datetime, tzinfo
 
 from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level
-from claude_tray.core.snapshot import CostLine, SessionState, Snapshot, Spend
+from claude_tray.core.snapshot import CostLine, PlanLimit, SessionState, Snapshot, Spend
 
 TITLE_MAX = 127
 """Windows cuts tooltips at 127 characters; no title is longer on any platform."""
@@ -31,6 +31,10 @@ ELLIPSIS = "…"
 SEP = " · "
 UNPRICED_MARK = "?"
 """After a cost that leaves out tokens of models with no known price (as in the CLI)."""
+
+LIMIT_SHORT = {"five_hour": "5h", "seven_day": "7d"}
+LIMIT_LONG = {"five_hour": "5-hour", "seven_day": "7-day"}
+DAY_SECONDS = 86400.0
 
 PAUSE_HOUR = "pause-notifications:3600"
 PAUSE_TOMORROW = "pause-notifications:tomorrow"
@@ -181,6 +185,24 @@ def clock_text(moment: float, now: float, tz: tzinfo) -> str:
     return when.strftime("%a %H:%M")
 
 
+def reset_text(moment: float, now: float, tz: tzinfo) -> str:
+    """When a plan limit resets: `14:30` today, `Tue 09:00` within a day, else the date
+    (`Sat 21 Nov`)."""
+    if moment - now > DAY_SECONDS:
+        when = datetime.fromtimestamp(moment, tz)
+        return f"{when:%a} {when.day} {when:%b}"
+    return clock_text(moment, now, tz)
+
+
+def limit_text(limit: PlanLimit, now: float, tz: tzinfo, resets: bool = True) -> str:
+    """`5h 40% · resets 14:30` (`5h 40%` without the reset time, or when it is unknown)."""
+    label = LIMIT_SHORT.get(limit.name, limit.name)
+    text = f"{label} {shown_percent(limit.used_percent)}%"
+    if resets and limit.resets_at is not None:
+        text += f"{SEP}resets {reset_text(limit.resets_at, now, tz)}"
+    return text
+
+
 def notifications_paused(options: ViewOptions) -> bool:
     until = options.notifications_paused_until
     return until is not None and until > options.now
@@ -197,19 +219,36 @@ def title(snapshot: Snapshot, options: ViewOptions) -> str:
         return fit("claude-tray: no Claude Code data found", today)
     urgent = snapshot.most_urgent
     if urgent is None:
-        return fit("No active session", today, paused)
+        return with_limits(snapshot, options, ("No active session", today), paused)
     head = f"Context {context_text(urgent)}" + (" paused" if urgent.paused else "")
     for limit in (PROJECT_MAX, 16, 8):
-        text = fit(head, short_project(urgent.project_name, limit), today, paused)
-        if not text.endswith(ELLIPSIS):
-            return text
+        parts = (head, short_project(urgent.project_name, limit), today)
+        if fits(*parts, paused):
+            return with_limits(snapshot, options, parts, paused)
     return fit(head, today, paused)
+
+
+def with_limits(
+    snapshot: Snapshot, options: ViewOptions, parts: tuple[str, ...], paused: str
+) -> str:
+    """`parts` with the plan limits after them when there is room: with their reset times, else
+    without, else none."""
+    for resets in (True, False):
+        limits = [limit_text(lim, options.now, options.tz, resets) for lim in snapshot.limits]
+        if limits and fits(*parts, *limits, paused):
+            return fit(*parts, *limits, paused)
+    return fit(*parts, paused)
 
 
 def fit(*parts: str) -> str:
     """Parts joined by " · " (empty ones dropped), cut with "…" at `TITLE_MAX`."""
     text = SEP.join(part for part in parts if part)
     return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + ELLIPSIS
+
+
+def fits(*parts: str) -> bool:
+    """Whether `parts` joined are within `TITLE_MAX` (no cut)."""
+    return len(SEP.join(part for part in parts if part)) <= TITLE_MAX
 
 
 # --- the menu ---------------------------------------------------------------------------------
@@ -219,6 +258,7 @@ def menu(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
     urgent = snapshot.most_urgent
     return (
         *header(snapshot),
+        *limit_entries(snapshot, options),
         SEPARATOR,
         MenuEntry("Today's cost", children=cost_entries(snapshot)),
         MenuEntry("Sessions", children=session_entries(snapshot, options)),
@@ -243,6 +283,11 @@ def header(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
     else:
         first = session_text(snapshot.most_urgent)
     return (MenuEntry(first), MenuEntry(spend_text("Today", snapshot.today)))
+
+
+def limit_entries(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
+    """A row per plan limit Claude Code reported (`5h 40% · resets 14:30`); none when absent."""
+    return tuple(MenuEntry(limit_text(lim, options.now, options.tz)) for lim in snapshot.limits)
 
 
 def cost_entries(snapshot: Snapshot) -> tuple[MenuEntry, ...]:

@@ -18,6 +18,7 @@ from claude_tray.core.snapshot import (
     Snapshot,
     Spend,
     is_active,
+    plan_limits,
     project_name,
     urgency_order,
 )
@@ -60,6 +61,7 @@ def build_snapshot(
         month=spend(ledger, config, prices, "month", month_period(clock.now, clock.tz)),
         sessions=tuple(sorted(sessions, key=urgency_order)),
         data_found=data_found,
+        limits=plan_limits(facts.values(), clock.now),
     )
 
 

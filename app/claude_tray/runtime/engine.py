@@ -1,8 +1,8 @@
 """The engine thread: the tray's one writer, from file events to a published view.
 
 One pass: read the new transcript bytes (all files on a full pass, else only those hinted), read
-the session state files, build the snapshot, set or lift the auto-pause marks, decide the
-notifications and send them, build the `TrayView` and publish it.
+the session state files, build the snapshot, record today's spend for the hook gate, set or lift
+the auto-pause marks, decide the notifications and send them, build the `TrayView` and publish it.
 
 When passes run:
 - after file hints, debounced: the first hint opens a window of `debounce` seconds and everything
@@ -49,6 +49,7 @@ from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
+from claude_tray.storage.budget_state import write_budget_state
 from claude_tray.storage.config import Config, ConfigError
 from claude_tray.storage.state import (
     SessionData,
@@ -304,6 +305,7 @@ class Engine:
         raw = all_sessions(workspace.paths)
         facts = {sid: facts_from(data) for sid, data in raw.items()}
         snapshot = workspace.snapshot(Clock(now, tz), facts)
+        self._record_budget(snapshot, now)
         self._apply_resets(snapshot, raw)
         snapshot = self._apply_pause_marks(snapshot, raw, now)
         self._alert(snapshot, now, full)
@@ -321,6 +323,15 @@ class Engine:
             return self._workspace.config.tz()
         except Exception:  # an unknown zone is refused when the config loads; be safe anyway
             return Config().tz()
+
+    def _record_budget(self, snapshot: Snapshot, now: float) -> None:
+        """Leave today's spend for the hook gate and the status line (`storage.budget_state`);
+        the write is skipped when nothing changed."""
+        assert self._workspace is not None
+        try:
+            write_budget_state(self._workspace.paths, snapshot.today, now)
+        except OSError as error:
+            log.warning("cannot record today's budget state: %s", error)
 
     def _apply_resets(self, snapshot: Snapshot, raw: Mapping[str, SessionData]) -> None:
         """A reset seen for the first time (from the tray or `claude-tray reset`) re-arms the
@@ -382,6 +393,8 @@ class Engine:
             config.context.rearm_margin,
             enabled=config.tray.notifications,
             pause_enforced=config.auto_pause.enforce,
+            limit_thresholds=config.limits.notify,
+            tz=self._tz(),
         )
         decision = decide(self._memory, snapshot, rules, now, self._data_problem, full_pass=full)
         for notice in decision.send:
