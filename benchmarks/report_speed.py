@@ -4,13 +4,14 @@
     python benchmarks/report_speed.py [--messages 1000000] [--days 30 365] [--repeat 3]
                                       [--keep DIR] [--json-out FILE]
 
-Builds the ledger directly with SQLite inserts in the ledger's own schema (opened once through
-`Ledger`, so the schema and migrations are the real ones): a year of sessions ending now, mostly on
+Builds the ledger directly with SQLite inserts in the ledger's own schema (opened through `Ledger`,
+so the schema, migrations and rollup are the real ones): a year of sessions ending now, mostly on
 working days and hours, over 25 projects and three models, with sidechain, fast-mode and
 long-context requests. Then times `claude_tray.report.write_report` for each `--days` (the median
 of `--repeat` runs, each in a freshly opened workspace so nothing is cached between runs) and
 `claude-tray report` end to end as a child process (start-up, an ingest pass with no transcripts,
-the report). Prints a Markdown table; asserts nothing. The issue's target: under 2 s.
+the report; also the median of `--repeat` runs). Prints a Markdown table; asserts nothing. The
+issue's target: a year's report in under 2 s.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ def build_ledger(path: Path, count: int, end: float, seed: int = 1) -> float:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous = OFF")
     db.execute("BEGIN")
+    # Load as a bulk first ingest does: without the rollup's triggers (the ledger sums the rollup
+    # afresh when it is next opened and finds them missing).
+    triggers = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    for (name,) in triggers:
+        db.execute(f"DROP TRIGGER {name}")
     db.executemany(
         "INSERT INTO messages (key, ts, session, project, model, input, output, "
         "cache_write_5m, cache_write_1h, cache_read, total, sidechain, fast, long) "
@@ -113,6 +119,7 @@ def build_ledger(path: Path, count: int, end: float, seed: int = 1) -> float:
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
+    Ledger(path).close()  # rebuilds the rollup
     return time.perf_counter() - started
 
 
@@ -126,11 +133,14 @@ def time_report(env: dict[str, str], now: float, days: int, repeat: int) -> floa
     return statistics.median(runs)
 
 
-def time_cli(env: dict[str, str], days: int) -> float:
+def time_cli(env: dict[str, str], days: int, repeat: int) -> float:
     command = [sys.executable, "-m", "claude_tray", "report", "--days", str(days)]
-    started = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
 
 
 def main() -> int:
@@ -158,11 +168,11 @@ def main() -> int:
     results = {}
     for days in args.days:
         results[f"write_report --days {days}"] = time_report(env, now, days, args.repeat)
-        results[f"claude-tray report --days {days} (CLI)"] = time_cli(env, days)
+        results[f"claude-tray report --days {days} (CLI)"] = time_cli(env, days, args.repeat)
     print(f"\n| step ({args.messages:,} messages, a year) | seconds |\n|---|---|")
     for step, seconds in results.items():
         print(f"| {step} | {seconds:.2f} |")
-    print(f"\ntarget: under {TARGET_SECONDS:.0f} s for the default report (--days 30)")
+    print(f"\ntarget: under {TARGET_SECONDS:.0f} s, a year's report included (--days 365)")
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2))
     return 0

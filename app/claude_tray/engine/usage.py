@@ -2,21 +2,27 @@
 
 SQL sums tokens per (range, grouping columns, model, speed, long-context flag, price era); each such
 group shares one price, so pricing a sum is exact. The price itself comes from `core.pricing`.
+
+Ranges are cut at the price breakpoints (so every piece lies in one era) and then into the whole
+15-minute slots they cover, summed from the ledger's rollup (`slots`), and the part-slots at their
+ends, summed from the messages themselves: a year of history is tens of thousands of rollup rows
+rather than a million messages, and the sums are the same.
 """
 
 from __future__ import annotations
 
-import functools
+import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 
 from claude_tray.core.periods import Period, day_start, days, local_date
-from claude_tray.core.pricing import PriceTable
+from claude_tray.core.pricing import PriceTable, Rates
 from claude_tray.core.records import Speed
 from claude_tray.core.tokens import Tokens
 from claude_tray.core.trends import BUCKET_SECONDS, Bucket, cache_savings
-from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger import NO_VALUE, SLOT_SECONDS, Ledger, slot_sql
 
 GROUP_COLUMNS = ("session", "project")
 """Columns a report may group by, besides the range label and the model (always grouped)."""
@@ -72,44 +78,163 @@ def priced_sums(
     for column in group_by:
         if column not in GROUP_COLUMNS:
             raise ValueError(f"cannot group by {column!r}")
-    breakpoints = prices.breakpoints()
+    if session_ids is None:
+        rows = _rollup_sums(ledger, prices.breakpoints(), ranges, group_by)
+    else:
+        rows = _session_sums(ledger, prices.breakpoints(), ranges, group_by, session_ids)
+    width = len(group_by)
+    rates_for = _RatesCache(prices)
+    result: list[PricedSum] = []
+    for row in rows:
+        group = tuple(None if v is None else str(v) for v in row[1 : 1 + width])
+        model, fast, long, era, at = row[1 + width : 6 + width]
+        tokens = Tokens._make(row[6 + width :])
+        rates = rates_for(model, fast, long, era, at)
+        cost = None if rates is None else rates.cost(tokens)
+        result.append(PricedSum(str(row[0]), group, str(model), tokens, cost))
+    return result
+
+
+class _RatesCache:
+    """The rates of requests of one model, speed, long-context flag and price era (all the same,
+    so the first request's time stands for all): looked up once per such key."""
+
+    def __init__(self, prices: PriceTable) -> None:
+        self._prices = prices
+        self._known: dict[tuple[object, ...], Rates | None] = {}
+
+    def __call__(
+        self, model: object, fast: object, long: object, era: object, at: object
+    ) -> Rates | None:
+        key = (model, fast, long, era)
+        if key in self._known:
+            return self._known[key]
+        price = self._prices.lookup(str(model))
+        rates = (
+            None
+            if price is None
+            else price.rates_for(
+                speed=Speed.FAST if fast else Speed.STANDARD,
+                long_request=bool(long),
+                at=_number(at),
+            )
+        )
+        self._known[key] = rates
+        return rates
+
+
+_TOKENS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
+
+
+def _rollup_sums(
+    ledger: Ledger,
+    breakpoints: Sequence[float],
+    ranges: Sequence[tuple[str, float, float]],
+    group_by: Sequence[str],
+) -> list[tuple[object, ...]]:
+    """Rows of (label, *group, model, fast, long, era, first ts, *token sums): whole slots from
+    the rollup, part-slots from the messages, summed together."""
+    pieces = [
+        (label, era, whole, lo, hi)
+        for label, start, end in ranges
+        for era, whole, lo, hi in _pieces(start, end, breakpoints)
+    ]
+    if not pieces:
+        return []
+    keys = "".join(f"{c}, " for c in group_by)
+    restored = "".join(f"nullif(s.{c}, {NO_VALUE}) AS {c}, " for c in group_by)
+    sql = f"""
+        SELECT label, {keys} model, fast, long, era, min(first),
+               {", ".join(f"sum({c})" for c in _TOKENS)}
+        FROM (
+            SELECT r.label AS label, {restored}
+                   s.model AS model, s.fast AS fast, s.long AS long, r.era AS era,
+                   s.first_ts AS first, {", ".join(f"s.{c} AS {c}" for c in _TOKENS)}
+            FROM temp.pieces r JOIN slots s ON s.slot >= r.start AND s.slot < r.end
+            WHERE r.whole
+            UNION ALL
+            SELECT r.label, {"".join(f"m.{c}, " for c in group_by)} m.model, m.fast, m.long,
+                   r.era, m.ts, {", ".join(f"m.{c}" for c in _TOKENS)}
+            FROM temp.pieces r JOIN messages m ON m.ts >= r.start AND m.ts < r.end
+            WHERE NOT r.whole
+        )
+        GROUP BY label, {keys} model, fast, long, era
+    """
+    with ledger.temporary_pieces(pieces):
+        return ledger.query(sql)
+
+
+def _session_sums(
+    ledger: Ledger,
+    breakpoints: Sequence[float],
+    ranges: Sequence[tuple[str, float, float]],
+    group_by: Sequence[str],
+    session_ids: Sequence[str],
+) -> list[tuple[object, ...]]:
+    """The same rows for a few sessions, from their messages (through messages_session)."""
     era = " + ".join(f"(m.ts >= {point!r})" for point in breakpoints) or "0"
     columns = "".join(f"m.{c}, " for c in group_by)
-    where = ""
-    params: list[object] = []
-    if session_ids is not None:
-        where = f"WHERE m.session IN ({','.join('?' * len(session_ids))})"
-        params.extend(session_ids)
     sql = f"""
         SELECT r.label, {columns} m.model, m.fast, m.long, {era} AS era, min(m.ts),
                sum(m.input), sum(m.output), sum(m.cache_write_5m), sum(m.cache_write_1h),
                sum(m.cache_read)
         FROM temp.ranges r JOIN messages m ON m.ts >= r.start AND m.ts < r.end
-        {where}
+        WHERE m.session IN ({",".join("?" * len(session_ids))})
         GROUP BY r.label, {columns} m.model, m.fast, m.long, era
     """
-    width = len(group_by)
-    result: list[PricedSum] = []
     with ledger.temporary_ranges(ranges):
-        rows = ledger.query(sql, params)
-    for row in rows:
-        label = str(row[0])
-        group = tuple(None if v is None else str(v) for v in row[1 : 1 + width])
-        model, fast, long, _era, at = row[1 + width : 6 + width]
-        tokens = Tokens(*(int(v) for v in row[6 + width :]))  # type: ignore[call-overload]
-        price = prices.lookup(str(model))
-        cost = (
-            None
-            if price is None
-            else price.cost(
-                tokens,
-                speed=Speed.FAST if fast else Speed.STANDARD,
-                long_request=bool(long),
-                at=float(at),  # type: ignore[arg-type]
-            )
-        )
-        result.append(PricedSum(label, group, str(model), tokens, cost))
-    return result
+        return ledger.query(sql, list(session_ids))
+
+
+_FAR = 2**50
+"""A slot number beyond any time (the ends of unbounded ranges); exact as a REAL."""
+
+
+def _pieces(
+    start: float, end: float, breakpoints: Sequence[float]
+) -> list[tuple[int, bool, float, float]]:
+    """[start, end) cut at the price breakpoints into (era, whole, lo, hi) pieces: whole slots
+    [lo, hi) for the rollup, or epoch seconds [lo, hi) of part-slots for the messages."""
+    out: list[tuple[int, bool, float, float]] = []
+    cuts = [start, *(p for p in breakpoints if start < p < end), end]
+    for a, b in itertools.pairwise(cuts):
+        if not a < b:
+            continue
+        era = sum(1 for p in breakpoints if p <= a)
+        first, last = _first_slot_from(a), _last_slot_until(b)
+        if first >= last:  # no whole slot inside
+            out.append((era, False, a, b))
+            continue
+        if math.isfinite(a) and a < first * SLOT_SECONDS:
+            out.append((era, False, a, float(first * SLOT_SECONDS)))
+        out.append((era, True, float(first), float(last)))
+        if math.isfinite(b) and last * SLOT_SECONDS < b:
+            out.append((era, False, float(last * SLOT_SECONDS), b))
+    return out
+
+
+def _first_slot_from(t: float) -> int:
+    """The first slot starting at or after `t`."""
+    if not math.isfinite(t):
+        return -_FAR if t < 0 else _FAR
+    k = max(-_FAR, min(_FAR, math.ceil(t / SLOT_SECONDS)))
+    while k * SLOT_SECONDS < t and k < _FAR:
+        k += 1
+    while (k - 1) * SLOT_SECONDS >= t and k > -_FAR:
+        k -= 1
+    return k
+
+
+def _last_slot_until(t: float) -> int:
+    """The slot after the last whole slot ending at or before `t`."""
+    if not math.isfinite(t):
+        return -_FAR if t < 0 else _FAR
+    k = max(-_FAR, min(_FAR, math.floor(t / SLOT_SECONDS)))
+    while k * SLOT_SECONDS > t and k > -_FAR:
+        k -= 1
+    while (k + 1) * SLOT_SECONDS <= t and k < _FAR:
+        k += 1
+    return k
 
 
 def day_ranges(first: date, last: date, tz: tzinfo) -> list[tuple[str, float, float]]:
@@ -157,9 +282,79 @@ def priced_buckets(
 ) -> list[Bucket]:
     """Token sums per aligned time bucket and model in [start, end), priced (with cache savings).
 
-    One GROUP BY over the ts index: a report's days, hours, habits and blocks are all sums of these.
+    For 15-minute buckets, the rollup's whole slots read in index order (no sorting), plus the
+    messages of the part-slots at the ends: a report's days, hours, habits and blocks are all sums
+    of these.
     """
-    era = " + ".join(f"(ts >= {point!r})" for point in prices.breakpoints()) or "0"
+    if bucket_seconds == SLOT_SECONDS:
+        rows = _slot_rows(ledger, prices.breakpoints(), start, end)
+    else:
+        rows = _bucket_rows(ledger, prices.breakpoints(), start, end, bucket_seconds)
+    rates_for = _RatesCache(prices)
+    out: list[Bucket] = []
+    for row in rows:
+        rates = rates_for(*row[1:6])
+        tokens = Tokens._make(row[8:13])
+        out.append(
+            Bucket(
+                float(int(_number(row[0])) * bucket_seconds),
+                str(row[1]),
+                tokens,
+                None if rates is None else rates.cost(tokens),
+                0.0 if rates is None else cache_savings(rates, tokens),
+                _number(row[5]),
+                _number(row[6]),
+                int(_number(row[7])),
+            )
+        )
+    return out
+
+
+_SLOT_COLUMNS = "slot, model, fast, long"
+_SLOT_SUMS = (
+    "min(first_ts), max(last_ts), sum(messages), "
+    "sum(input), sum(output), sum(cache_write_5m), sum(cache_write_1h), sum(cache_read)"
+)
+_MESSAGE_SUMS = (
+    "min(ts), max(ts), count(*), "
+    "sum(input), sum(output), sum(cache_write_5m), sum(cache_write_1h), sum(cache_read)"
+)
+
+
+def _slot_rows(
+    ledger: Ledger, breakpoints: Sequence[float], start: float, end: float
+) -> list[tuple[object, ...]]:
+    """Rows of (slot, model, fast, long, era, first, last, count, *token sums) for [start, end),
+    ordered by the first five, as one GROUP BY over all the messages would give them.
+
+    A piece of one era holds each of its slots whole or not at all, and pieces do not overlap, so
+    no group spans two pieces: their rows follow each other in time order, except in a slot cut by
+    a price breakpoint, which two pieces share (their rows are sorted together then)."""
+    rows: list[tuple[object, ...]] = []
+    for era, whole, lo, hi in _pieces(start, end, breakpoints):
+        if whole:
+            rows += ledger.query(
+                f"SELECT {_SLOT_COLUMNS}, {era}, {_SLOT_SUMS} FROM slots "
+                f"WHERE slot >= ? AND slot < ? GROUP BY {_SLOT_COLUMNS} ORDER BY {_SLOT_COLUMNS}",
+                (int(lo), int(hi)),
+            )
+        else:
+            rows += ledger.query(
+                f"SELECT {slot_sql('ts')} AS bucket, model, fast, long, {era}, {_MESSAGE_SUMS} "
+                "FROM messages WHERE ts >= ? AND ts < ? "
+                "GROUP BY bucket, model, fast, long ORDER BY bucket, model, fast, long",
+                (lo, hi),
+            )
+    if any(start < p < end and p % SLOT_SECONDS for p in breakpoints):
+        rows.sort(key=lambda row: row[:5])
+    return rows
+
+
+def _bucket_rows(
+    ledger: Ledger, breakpoints: Sequence[float], start: float, end: float, seconds: int
+) -> list[tuple[object, ...]]:
+    """The same rows for buckets of another length, straight from the messages."""
+    era = " + ".join(f"(ts >= {point!r})" for point in breakpoints) or "0"
     sql = f"""
         SELECT CAST(ts / ? AS INTEGER) AS bucket, model, fast, long, {era} AS era,
                min(ts), max(ts), count(*), sum(input), sum(output), sum(cache_write_5m),
@@ -167,32 +362,7 @@ def priced_buckets(
         FROM messages WHERE ts >= ? AND ts < ?
         GROUP BY bucket, model, fast, long, era
     """
-    lookup = functools.lru_cache(maxsize=None)(prices.lookup)
-    out: list[Bucket] = []
-    for row in ledger.query(sql, (bucket_seconds, start, end)):
-        bucket = int(_number(row[0]))
-        first, last, messages, *sums = map(_number, row[5:])
-        tokens = Tokens(*(int(v) for v in sums))
-        model, speed, long = str(row[1]), Speed.FAST if row[2] else Speed.STANDARD, bool(row[3])
-        price = lookup(model)
-        cost, savings = None, 0.0
-        if price is not None:
-            rates = price.rates_for(speed=speed, long_request=long, at=first)
-            cost = price.cost(tokens, speed=speed, long_request=long, at=first)
-            savings = cache_savings(rates, tokens)
-        out.append(
-            Bucket(
-                float(bucket * bucket_seconds),
-                model,
-                tokens,
-                cost,
-                savings,
-                first,
-                last,
-                int(messages),
-            )
-        )
-    return out
+    return ledger.query(sql, (seconds, start, end))
 
 
 def _number(value: object) -> float:

@@ -4,10 +4,15 @@ One query sums tokens per 15-minute bucket and model (`engine.usage.priced_bucke
 habits, models, budgets and cache savings are all sums of those buckets. The other sums them per
 session (`report.groups.session_totals`, through `engine.usage.priced_sums`): projects, categories
 and the costliest sessions. Runs on the caller's thread (the tray's engine thread, or the CLI's).
+
+A year holds tens of thousands of buckets: they are summed per local day and model once, and the
+views that need no finer time (days, models, totals, budgets) add up those few hundred instead.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 
@@ -107,7 +112,9 @@ def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
     period_start, end = day_start(first, tz), day_start(today + timedelta(days=1), tz)
     buckets = priced_buckets(workspace.ledger, workspace.prices, start, end)
     in_period = [b for b in buckets if period_start <= b.start < end]
-    daily = daily_totals(buckets, lookback, today, tz)
+    per_day = _per_day(buckets, tz)
+    days_in_period = [b for b in per_day if period_start <= b.start < end]
+    daily = daily_totals(per_day, lookback, today, tz)
     shown = daily[-days:]
     full_days = shown[:-1]
     rate = sum(d.cost for d in daily[-8:-1]) / 7
@@ -124,7 +131,7 @@ def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
         rolling=rolling_average([d.cost for d in daily])[-days:],
         daily_budget=config.budgets.daily,
         today_hours=hours_of_day(buckets, today, tz),
-        by_model=model_mix(in_period),
+        by_model=model_mix(days_in_period),
         by_project=shares(
             (g.label, _as_sum(g.cost, g.tokens, g.unpriced_tokens))
             for g in group_sessions(sessions, "project")
@@ -132,17 +139,52 @@ def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
         by_category=[]
         if all(s.category is None for s in sessions)
         else shares((g.label, _as_sum(g.cost, g.tokens, g.unpriced_tokens)) for g in categories),
-        budgets=_budgets(workspace, clock, buckets, rate),
+        budgets=_budgets(workspace, clock, per_day, rate),
         weekdays=weekday_averages(full_days, int(config.first_weekday)) if full_days else [],
         hour_profile=[h / days for h in hours],
         peak_hours=peak_hours(hours),
         top_sessions=sessions[:TOP_SESSIONS],
         session_count=len(sessions),
-        totals=total(in_period),
+        totals=total(days_in_period),
         daily_rate=rate,
         week_over_week=week_over_week(daily),
         prices_as_of=workspace.prices.as_of,
     )
+
+
+def _per_day(buckets: Sequence[Bucket], tz: tzinfo) -> list[Bucket]:
+    """The buckets summed per local day and model: one bucket per (day, model) starting at the
+    day's local midnight. A sum over whole days of these is the sum of the buckets it replaces
+    (one model is priced for all its buckets, or for none)."""
+    if not buckets:
+        return []
+    first = local_date(min(b.start for b in buckets), tz)
+    last = local_date(max(b.start for b in buckets), tz)
+    starts = [day_start(first + timedelta(days=i), tz) for i in range((last - first).days + 2)]
+    groups: dict[tuple[float, str], list[Bucket]] = {}
+    for bucket in buckets:
+        key = (starts[bisect_right(starts, bucket.start) - 1], bucket.model)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [bucket]
+        else:
+            group.append(bucket)
+    out = []
+    for (start, model), group in groups.items():
+        priced = group[0].cost is not None
+        out.append(
+            Bucket(
+                start,
+                model,
+                Tokens._make(map(sum, zip(*(b.tokens for b in group), strict=True))),
+                sum(b.cost or 0.0 for b in group) if priced else None,
+                sum(b.cache_savings for b in group),
+                min(b.first for b in group),
+                max(b.last for b in group),
+                sum(b.messages for b in group),
+            )
+        )
+    return out
 
 
 def _budgets(

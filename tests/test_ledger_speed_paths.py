@@ -1,0 +1,370 @@
+"""The ledger's fast paths for long reports: the rollup (`slots`) and the queries that read it.
+
+The rollup must stay exactly the sums of the messages through every kind of write (inserts, a
+better copy replacing a row, pruning, a bulk load, an interrupted one, a ledger from before the
+rollup), and the report's grouped queries must give what plain GROUP BYs over the messages give,
+read the rollup in order and touch the messages only by time range (EXPLAIN QUERY PLAN: structure,
+never timing).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+from claude_tray.core.pricing import PriceTable, price_table_from_mapping
+from claude_tray.core.records import Speed
+from claude_tray.core.tokens import Tokens
+from claude_tray.core.trends import Bucket, cache_savings
+from claude_tray.engine.usage import PricedSum, priced_buckets, priced_sums
+from claude_tray.storage.config import builtin_prices
+from claude_tray.storage.ledger import FileMark, Ledger, MessageRow
+
+T0 = 1_771_200_000.0  # a slot boundary (a multiple of 900) in February 2026
+DAY = 86400.0
+MID_SLOT = T0 + 10 * DAY + 123.25
+"""A price breakpoint inside a 15-minute slot."""
+MODELS = (
+    "claude-opus-4-6",
+    "claude-sonnet-4-6-20260101",
+    "claude-haiku-4-5-20251001",
+    "no-such-model",  # unpriced
+)
+TRIGGERS = ("slots_insert", "slots_update", "slots_delete")
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "ledger.sqlite3") as opened:
+        yield opened
+
+
+def prices() -> PriceTable:
+    """The built-in prices, with two breakpoints: the long-context premium ends inside a slot
+    for the models that have one, and on a slot boundary for a made-up premium on Haiku."""
+    base = price_table_from_mapping(builtin_prices())
+    models = {}
+    for key, price in base.models.items():
+        if price.long_context is not None:
+            price = dataclasses.replace(price, long_context_until=MID_SLOT)
+        elif "haiku" in key:
+            premium = dataclasses.replace(price.standard, input=price.standard.input * 3)
+            price = dataclasses.replace(
+                price, long_context=premium, long_context_until=T0 + 20 * DAY
+            )
+        models[key] = price
+    table = PriceTable(models, {}, base.as_of, base.source)
+    assert len(table.breakpoints()) == 2
+    return table
+
+
+def moment(rnd: random.Random) -> float:
+    """Times on slot boundaries, a millisecond either side, and anywhere in 30 days."""
+    k = rnd.randrange(30 * 96)
+    pick = rnd.random()
+    if pick < 0.15:
+        return T0 + k * 900
+    if pick < 0.25:
+        return T0 + k * 900 - 0.001
+    if pick < 0.35:
+        return T0 + k * 900 + 0.001
+    if pick < 0.45:
+        return MID_SLOT + rnd.uniform(-900, 900)
+    return T0 + rnd.uniform(0, 30 * DAY)
+
+
+def message(rnd: random.Random, key: int, extra: int = 0) -> MessageRow:
+    i, o, w5, w1, cr = (rnd.randint(0, 5000) for _ in range(5))
+    return (
+        key,
+        moment(rnd),
+        rnd.choice(("s1", "s2", "s3", None)),
+        rnd.choice(("/a", "/b", "", None)),  # no folder, and an empty one: not the same
+        rnd.choice(MODELS),
+        i,
+        o,
+        w5,
+        w1,
+        cr,
+        i + o + w5 + w1 + cr + extra,
+        rnd.randint(0, 1),
+        int(rnd.random() < 0.1),
+        int(rnd.random() < 0.3),
+    )
+
+
+def record(ledger: Ledger, name: str, rows: Sequence[MessageRow]) -> None:
+    ledger.record(name, FileMark(1, hash(name), 1, 1, 1), 1, rows, [], {}, restarted=True)
+
+
+class Message(NamedTuple):
+    ts: float
+    session: str | None
+    project: str | None
+    model: str
+    fast: int
+    long: int
+    tokens: Tokens
+
+
+def messages(ledger: Ledger) -> list[Message]:
+    rows: list[tuple[Any, ...]] = ledger.query(
+        "SELECT ts, session, project, model, fast, long, input, output, cache_write_5m, "
+        "cache_write_1h, cache_read FROM messages"
+    )
+    return [
+        Message(float(ts), session, project, str(model), int(fast), int(long), Tokens._make(rest))
+        for ts, session, project, model, fast, long, *rest in rows
+    ]
+
+
+def rollup(ledger: Ledger) -> list[tuple[object, ...]]:
+    return ledger.query(
+        "SELECT slot, model, fast, long, session, project, messages, first_ts, last_ts, input, "
+        "output, cache_write_5m, cache_write_1h, cache_read FROM slots ORDER BY 1, 2, 3, 4, 5, 6"
+    )
+
+
+class Acc:
+    """A sum of messages: count, first and last time, tokens."""
+
+    def __init__(self) -> None:
+        self.count, self.first, self.last, self.tokens = 0, math.inf, -math.inf, Tokens()
+
+    def add(self, m: Message) -> None:
+        self.count += 1
+        self.first, self.last = min(self.first, m.ts), max(self.last, m.ts)
+        self.tokens = self.tokens + m.tokens
+
+
+def expected_rollup(ledger: Ledger) -> list[tuple[object, ...]]:
+    """The rollup summed in Python from the messages (NULL kept as an empty blob, an empty text
+    as text)."""
+    sums: dict[tuple[object, ...], Acc] = {}
+    for m in messages(ledger):
+        session = b"" if m.session is None else m.session
+        project = b"" if m.project is None else m.project
+        key = (int(m.ts // 900), m.model, m.fast, m.long, session, project)
+        sums.setdefault(key, Acc()).add(m)
+    rows = [(*key, a.count, a.first, a.last, *a.tokens) for key, a in sums.items()]
+    return sorted(rows, key=sqlite_order)
+
+
+def sqlite_order(row: Sequence[object]) -> tuple[tuple[int, object], ...]:
+    """SQLite's order: NULL, then numbers, then text, then blobs."""
+    rank = {type(None): 0, int: 1, float: 1, str: 2, bytes: 3}
+    return tuple((rank[type(v)], 0 if v is None else v) for v in row)
+
+
+def era_of(ts: float, breakpoints: Sequence[float]) -> int:
+    return sum(1 for point in breakpoints if ts >= point)
+
+
+def speed(fast: int) -> Speed:
+    return Speed.FAST if fast else Speed.STANDARD
+
+
+def expected_buckets(ledger: Ledger, table: PriceTable, start: float, end: float) -> list[Bucket]:
+    """priced_buckets' answer from the messages alone, in its order."""
+    groups: dict[tuple[int, str, int, int, int], Acc] = {}
+    for m in messages(ledger):
+        if start <= m.ts < end:
+            key = (int(m.ts // 900), m.model, m.fast, m.long, era_of(m.ts, table.breakpoints()))
+            groups.setdefault(key, Acc()).add(m)
+    out = []
+    for key in sorted(groups):
+        slot, model, fast, long, _ = key
+        a = groups[key]
+        price = table.lookup(model)
+        cost, saved = None, 0.0
+        if price is not None:
+            rates = price.rates_for(speed=speed(fast), long_request=bool(long), at=a.first)
+            cost, saved = rates.cost(a.tokens), cache_savings(rates, a.tokens)
+        out.append(Bucket(slot * 900.0, model, a.tokens, cost, saved, a.first, a.last, a.count))
+    return out
+
+
+def expected_sums(
+    ledger: Ledger,
+    table: PriceTable,
+    ranges: Sequence[tuple[str, float, float]],
+    group_by: Sequence[str],
+) -> list[PricedSum]:
+    """priced_sums' answer from the messages alone (sorted; compare with a sorted answer)."""
+    groups: dict[tuple[str, tuple[str | None, ...], str, int, int, int], Acc] = {}
+    for m in messages(ledger):
+        for label, start, end in ranges:
+            if start <= m.ts < end:
+                group = tuple(m.session if c == "session" else m.project for c in group_by)
+                era = era_of(m.ts, table.breakpoints())
+                groups.setdefault((label, group, m.model, m.fast, m.long, era), Acc()).add(m)
+    out = []
+    for (label, group, model, fast, long, _), a in groups.items():
+        price = table.lookup(model)
+        cost = None
+        if price is not None:
+            cost = price.cost(a.tokens, speed=speed(fast), long_request=bool(long), at=a.first)
+        out.append(PricedSum(label, group, model, a.tokens, cost))
+    return sorted(out, key=priced_order)
+
+
+def priced_order(item: PricedSum) -> tuple[object, ...]:
+    group = tuple((v is not None, v or "") for v in item.group)
+    return (item.label, group, item.model, item.tokens, -1.0 if item.cost is None else item.cost)
+
+
+RANGES = (
+    (T0, T0 + 31 * DAY),  # aligned
+    (T0 + 1000.5, T0 + 12 * DAY + 17.25),  # part-slots at both ends
+    (T0 + 10 * DAY + 100, T0 + 10 * DAY + 200),  # inside one slot
+    (MID_SLOT - 50, MID_SLOT + 50),  # across the breakpoint inside a slot
+    (0.0, math.inf),
+    (-math.inf, math.inf),
+    (T0 + 5, T0 + 5),  # empty
+    (T0 + 9, T0 + 3),  # reversed
+)
+
+
+def check_queries(ledger: Ledger) -> None:
+    table = prices()
+    for start, end in RANGES:
+        assert priced_buckets(ledger, table, start, end) == expected_buckets(
+            ledger, table, start, end
+        ), (start, end)
+    days = [(f"d{i}", T0 + i * DAY, T0 + (i + 1) * DAY) for i in range(-1, 32)]
+    odd = [(str(i), start, end) for i, (start, end) in enumerate(RANGES)]
+    for ranges in (days, odd):
+        for group_by in ((), ("session",), ("project",), ("session", "project")):
+            got = priced_sums(ledger, table, ranges, group_by)
+            assert sorted(got, key=priced_order) == expected_sums(ledger, table, ranges, group_by)
+
+
+def test_the_rollup_holds_the_sums_of_the_messages_through_every_write(ledger: Ledger) -> None:
+    rnd = random.Random(5)
+    record(ledger, "/first", [message(rnd, key) for key in range(1, 2001)])
+    assert rollup(ledger) == expected_rollup(ledger)
+    # better copies of known messages, anywhere (they move between rollup rows) ...
+    better = [message(rnd, key, extra=10**7) for key in rnd.sample(range(1, 2001), 500)]
+    # ... worse ones (ignored), and copies of the same size off the main chain
+    worse = [message(rnd, key, extra=-(10**6)) for key in rnd.sample(range(1, 2001), 200)]
+    record(ledger, "/again", better + worse)
+    assert ledger.query("SELECT count(*) FROM messages WHERE total > 1000000")[0][0] == 500
+    assert rollup(ledger) == expected_rollup(ledger)
+    record(ledger, "/more", [message(rnd, key) for key in range(5000, 5300)])
+    pruned = ledger.prune_before(T0 + 2 * DAY + 450.5)  # in the middle of a slot
+    assert pruned["messages"] > 0
+    assert rollup(ledger) == expected_rollup(ledger)
+    check_queries(ledger)
+
+
+def test_a_bulk_load_sums_the_rollup_once_at_the_end(ledger: Ledger) -> None:
+    rnd = random.Random(7)
+    with ledger.batch(bulk=True):
+        record(ledger, "/a", [message(rnd, key) for key in range(1, 1001)])
+        assert trigger_names(ledger) == set()
+        assert ledger.query("SELECT count(*) FROM slots")[0][0] == 0
+        record(ledger, "/b", [message(rnd, key, extra=10**7) for key in range(500, 1500)])
+    assert trigger_names(ledger) == set(TRIGGERS)
+    assert rollup(ledger) == expected_rollup(ledger)
+    check_queries(ledger)
+
+
+def test_an_interrupted_bulk_load_is_summed_again_when_the_ledger_opens(tmp_path: Path) -> None:
+    rnd = random.Random(9)
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as ledger, pytest.raises(KeyboardInterrupt), ledger.batch(bulk=True):
+        record(ledger, "/a", [message(rnd, key) for key in range(1, 801)])
+        ledger.commit_point()  # these stay, loaded without the triggers
+        record(ledger, "/b", [message(rnd, key) for key in range(801, 1601)])
+        raise KeyboardInterrupt
+    with Ledger(path) as ledger:
+        assert ledger.stats()["messages"] == 800
+        assert trigger_names(ledger) == set(TRIGGERS)
+        assert rollup(ledger) == expected_rollup(ledger)
+        record(ledger, "/c", [message(rnd, key) for key in range(801, 1201)])
+        assert rollup(ledger) == expected_rollup(ledger)
+
+
+def test_a_ledger_from_before_the_rollup_gets_one(tmp_path: Path) -> None:
+    rnd = random.Random(11)
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as ledger:
+        record(ledger, "/a", [message(rnd, key) for key in range(1, 1001)])
+    db = sqlite3.connect(path)
+    for name in TRIGGERS:
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("DROP TABLE slots")
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        assert trigger_names(ledger) == set(TRIGGERS)
+        assert rollup(ledger) == expected_rollup(ledger)
+        check_queries(ledger)
+
+
+def trigger_names(ledger: Ledger) -> set[str]:
+    rows = ledger.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    return {str(name) for (name,) in rows}
+
+
+# -- query plans -------------------------------------------------------------------------------
+
+
+Seen = list[tuple[str, Sequence[object], list[str]]]
+
+
+def plans_of(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, run: object) -> Seen:
+    """Each statement `run` sends through `ledger.query`, with its parameters and EXPLAIN QUERY
+    PLAN (taken just before it runs, so its temp tables hold their rows); the statements run as
+    usual."""
+    seen: Seen = []
+
+    def real(sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        return Ledger.query(ledger, sql, params)
+
+    def query(sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        plan = [str(row[3]) for row in real(f"EXPLAIN QUERY PLAN {sql}", params)]
+        seen.append((sql, params, plan))
+        return real(sql, params)
+
+    monkeypatch.setattr(ledger, "query", query)
+    assert callable(run)
+    run()
+    return seen
+
+
+def test_the_report_queries_read_the_rollup_in_order(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rnd = random.Random(13)
+    record(ledger, "/a", [message(rnd, key) for key in range(1, 3001)])
+    table = price_table_from_mapping(builtin_prices())
+    start, end = T0 + 450.0, T0 + 29 * DAY + 17.0  # part-slots at both ends
+
+    seen = plans_of(ledger, monkeypatch, lambda: priced_buckets(ledger, table, start, end))
+    whole = [plan for sql, _, plan in seen if "FROM slots" in sql]
+    assert len(whole) == len(table.breakpoints()) + 1  # one in-order read per price era
+    for plan in whole:
+        assert plan == ["SEARCH slots USING PRIMARY KEY (slot>? AND slot<?)"]  # no temp B-tree
+    parts = [(params, plan) for sql, params, plan in seen if "FROM messages" in sql]
+    assert len(parts) == 2  # the part-slots at the ends, from the messages by time range
+    for (lo, hi), plan in parts:
+        assert plan[0] == "SEARCH messages USING INDEX messages_ts (ts>? AND ts<?)"
+        assert 0 < float(hi) - float(lo) < 900  # type: ignore[arg-type]  # less than a slot
+
+    seen = plans_of(
+        ledger,
+        monkeypatch,
+        lambda: priced_sums(ledger, table, [("range", start, end)], ("session", "project")),
+    )
+    ((_, _, plan),) = seen
+    assert "SEARCH s USING PRIMARY KEY (slot>? AND slot<?)" in plan
+    assert "SEARCH m USING INDEX messages_ts (ts>? AND ts<?)" in plan
+    assert not [step for step in plan if step.startswith("SCAN m")]  # never all the messages
