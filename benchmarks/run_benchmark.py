@@ -426,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         + (f"; pre-read in {warm_s:.1f} s" if warm_s is not None else "")
     )
     print()
-    print("| step | runs | wall s (median) | peak RSS MB | notes |")
+    print("| step | runs | wall s (median) | peak RSS MB (process tree) | notes |")
     print("|---|---:|---:|---:|---|")
     for r in rows:
         failed = r["exit"] != 0 or r["timed_out"]

@@ -1,7 +1,7 @@
 """Entry point: parse arguments, run one command, turn failures into one line and an exit code.
 
 Exit codes: 0 ok, 2 bad usage or invalid config, 1 anything else (details with `--debug`).
-Each command module has `register(subparsers, common)`; adding a command is adding a module to
+Each command module has `register(subparsers, common)`; adding a command is adding it to
 `COMMAND_MODULES`.
 """
 
@@ -16,15 +16,30 @@ from collections.abc import Sequence
 from claude_tray import APP_NAME, __version__
 from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
 
-COMMAND_MODULES = (
-    "claude_tray.cli.usage_commands",
-    "claude_tray.cli.doctor",
-    "claude_tray.cli.config_commands",
-    "claude_tray.cli.tray_commands",
-    "claude_tray.cli.autostart_commands",
-    "claude_tray.cli.hooks_commands",
-    "claude_tray.cli.report_commands",
-)
+COMMAND_MODULES = {
+    "claude_tray.cli.usage_commands": ("today", "daily", "sessions", "status"),
+    "claude_tray.cli.doctor": ("doctor",),
+    "claude_tray.cli.config_commands": ("config",),
+    "claude_tray.cli.tray_commands": ("run", "reset"),
+    "claude_tray.cli.autostart_commands": ("autostart",),
+    "claude_tray.cli.hooks_commands": ("hooks", "hook", "statusline"),
+    "claude_tray.cli.report_commands": (
+        "report",
+        "weekly",
+        "monthly",
+        "projects",
+        "categories",
+        "trends",
+        "blocks",
+        "export",
+        "note",
+        "tag",
+        "compare",
+        "prune",
+    ),
+}
+"""Each module and the commands it registers. A run imports only the module of its command (the
+others pull in the report, the hooks, the tray...), all of them for `--help` or a typo."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +47,8 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{message} (see `{self.prog} --help`)", EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; given the arguments, with only the command modules they need."""
     common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print JSON instead of a table")
     common.add_argument("--debug", action="store_true", help="log details to stderr")
@@ -41,9 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    for name in _modules_for(argv):
         importlib.import_module(name).register(commands, common)
     return parser
+
+
+def _modules_for(argv: Sequence[str]) -> list[str]:
+    words = [word for word in argv if not word.startswith("-")]
+    if not words and ("-h" in argv or "--help" in argv):
+        return list(COMMAND_MODULES)
+    command = words[0] if words else "run"  # no command starts the tray
+    for module, names in COMMAND_MODULES.items():
+        if command in names:
+            return [module]
+    return list(COMMAND_MODULES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,10 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format=f"{APP_NAME}: %(levelname)s: %(message)s",
     )
     try:
-        parser = build_parser()
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if args.command is None:
-            args = parser.parse_args(["run", *argv]) if _has_command(parser, "run") else args
+            args = parser.parse_args(["run", *argv])
         handler = getattr(args, "handler", None)
         if handler is None:
             parser.print_help()
@@ -85,10 +112,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
-
-
-def _has_command(parser: argparse.ArgumentParser, name: str) -> bool:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return name in action.choices
-    return False

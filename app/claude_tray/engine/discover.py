@@ -1,8 +1,13 @@
-"""Finding Claude Code's transcripts under its data roots."""
+"""Finding Claude Code's transcripts under its data roots.
+
+Each file found comes with its `os.stat_result`, taken once: a pass over years of history stats
+thousands of files and should not do it twice (nor build a `Path` for each).
+"""
 
 from __future__ import annotations
 
 import os
+import stat as stat_kinds
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +20,16 @@ class Discovery:
     roots: list[Path] = field(default_factory=list)
     """Data roots whose `projects/` folder exists."""
     missing_roots: list[Path] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
+    files: list[tuple[str, os.stat_result]] = field(default_factory=list)
+    """Each transcript's path (as the walk names it: the key of its read position) and stat."""
     problems: list[tuple[str, str]] = field(default_factory=list)
-    """(path, what went wrong) for folders we could not read; never fatal."""
+    """(path, what went wrong) for folders and files we could not read; never fatal."""
 
 
 def discover(roots: list[Path]) -> Discovery:
     """Every `*.jsonl` under each root's `projects/`, recursively, following symlinked folders
     once (a symlink loop is walked around, not into)."""
     found = Discovery()
-    seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
     for root in roots:
         projects = root / PROJECTS
@@ -32,45 +37,42 @@ def discover(roots: list[Path]) -> Discovery:
             found.missing_roots.append(root)
             continue
         found.roots.append(root)
-        _walk(str(projects), found, seen_dirs, seen_files)
+        _walk(str(projects), found, seen_files)
     return found
 
 
-def _walk(
-    top: str, found: Discovery, seen_dirs: set[tuple[int, int]], seen_files: set[tuple[int, int]]
-) -> None:
+def _walk(top: str, found: Discovery, seen_files: set[tuple[int, int]]) -> None:
+    # Plain folders cannot form a loop; only symlinked ones are resolved, each target once.
+    visited = {os.path.realpath(top)}
     stack = [top]
     while stack:
         folder = stack.pop()
-        try:
-            info = os.stat(folder)
-        except OSError as error:
-            found.problems.append((folder, error.strerror or str(error)))
-            continue
-        identity = (info.st_dev, info.st_ino)
-        if identity in seen_dirs:
-            continue  # a symlink loop, or a folder reached twice
-        seen_dirs.add(identity)
         try:
             with os.scandir(folder) as entries:
                 children = list(entries)
         except OSError as error:
             found.problems.append((folder, error.strerror or str(error)))
             continue
-        for entry in sorted(children, key=lambda e: e.name):
+        for entry in children:
             try:
-                if entry.is_dir():  # follows symlinks
+                if entry.is_dir():  # follows symlinks; the file type comes with the listing
+                    if entry.is_symlink():
+                        target = os.path.realpath(entry.path)
+                        if target in visited:
+                            continue
+                        visited.add(target)
                     stack.append(entry.path)
-                elif entry.name.endswith(".jsonl") and entry.is_file():
-                    stat = entry.stat()
-                    if (stat.st_dev, stat.st_ino) not in seen_files:
-                        seen_files.add((stat.st_dev, stat.st_ino))
-                        found.files.append(Path(entry.path))
+                elif entry.name.endswith(".jsonl"):
+                    stat = entry.stat()  # follows symlinks; one system call per file
+                    identity = (stat.st_dev, stat.st_ino)
+                    if _is_regular(stat) and identity not in seen_files:
+                        seen_files.add(identity)
+                        found.files.append((entry.path, stat))
             except OSError as error:
                 found.problems.append((entry.path, error.strerror or str(error)))
 
 
-def discover_named(roots: list[Path], paths: Iterable[Path]) -> Discovery:
+def discover_named(roots: list[Path], paths: Iterable[Path | str]) -> Discovery:
     """Like `discover`, for just the given paths: those that are transcripts under a root's
     `projects/` folder (as `discover` would name them) and still exist."""
     found = Discovery()
@@ -88,6 +90,14 @@ def discover_named(roots: list[Path], paths: Iterable[Path]) -> Discovery:
         if name in seen or not name.endswith(".jsonl") or not name.startswith(tuple(tops)):
             continue
         seen.add(name)
-        if os.path.isfile(name):
-            found.files.append(Path(name))
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue  # gone again: the next pass will not see it either
+        if _is_regular(stat):
+            found.files.append((name, stat))
     return found
+
+
+def _is_regular(info: os.stat_result) -> bool:
+    return stat_kinds.S_ISREG(info.st_mode)

@@ -72,7 +72,7 @@ def ingest(ledger: Ledger, roots: list[Path], only: Iterable[Path] | None = None
     )
     files = found.files
     stats.files_seen = len(files)
-    marks = ledger.file_marks(None if only is None else [str(f) for f in files])
+    marks = ledger.file_marks(None if only is None else [path for path, _ in files])
     plan = _plan(files, marks, stats)
     bulk = sum(w.size - w.start for w in plan) >= PARALLEL_MIN_BYTES and ledger.is_empty()
     with ledger.batch(bulk=bulk):
@@ -105,17 +105,13 @@ class _Work:
     size: int
 
 
-def _plan(files: list[Path], marks: dict[str, FileMark], stats: PassStats) -> list[_Work]:
+def _plan(
+    files: list[tuple[str, os.stat_result]], marks: dict[str, FileMark], stats: PassStats
+) -> list[_Work]:
     """The files with new bytes, and where to start reading each, oldest file first (so that a
     cold pass meets messages in the order a live one would have)."""
     work: list[tuple[int, _Work]] = []
-    for path in files:
-        key = str(path)
-        try:
-            info = os.stat(path)
-        except OSError as error:
-            stats.problems.append((key, error.strerror or str(error)))
-            continue
+    for key, info in files:
         mark = marks.get(key)
         start = 0
         if mark is not None and (mark.device, mark.inode) == (info.st_dev, info.st_ino):

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from claude_tray.storage.atomic import move_aside
 
@@ -98,9 +99,10 @@ _MIGRATIONS: dict[int, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class FileMark:
-    """How far a transcript has been read, and which file that was (device + inode)."""
+class FileMark(NamedTuple):
+    """How far a transcript has been read, and which file that was (device + inode).
+
+    A named tuple: a warm pass loads one per known transcript, thousands of them."""
 
     device: int
     inode: int
