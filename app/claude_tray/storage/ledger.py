@@ -173,7 +173,7 @@ class Ledger:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA temp_store = MEMORY")
-            db.execute("PRAGMA cache_size = -65536")  # 64 MiB: a first ingest of years of history
+            db.execute("PRAGMA cache_size = -32768")  # 32 MiB: room for a first ingest of a year
             self._migrate(db)
             for statement in _INDEXES:  # also restores them after an interrupted bulk load
                 db.execute(statement)
