@@ -122,7 +122,8 @@ def test_api_errors_and_synthetic_lines_cost_nothing(claude: ClaudeData, ws: Wor
     error["isApiErrorMessage"] = True
     claude.write("s1", error)
     ws.refresh()
-    assert totals(ws)[1:] == (0, 0, 0, 0, 0)
+    assert totals(ws) == (0, 0, 0, 0, 0, 0)  # no ledger row for an error that cost nothing
+    assert [s.session for s in ws.ledger.sessions()] == ["s1"]  # but it is activity
 
 
 # -- incremental reading ------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from typing import Any, TextIO
 
 import msgspec
 
+from claude_tray.core.tokens import Tokens
+
 UNPRICED_MARK = "?"
 """Shown after a cost that leaves out tokens of models with no known price."""
 
@@ -108,3 +110,26 @@ def table(
 def print_json(data: Any, stream: TextIO | None = None) -> None:
     out = stream or sys.stdout
     out.write(msgspec.json.format(msgspec.json.encode(data), indent=2).decode() + "\n")
+
+
+TOKEN_COLUMNS = (
+    Column("Input", right=True, optional=True),
+    Column("Output", right=True, optional=True),
+    Column("Cache write", right=True, optional=True),
+    Column("Cache read", right=True, optional=True),
+    Column("Total tokens", right=True),
+    Column("Cost", right=True),
+)
+"""The columns of every token table, after its first (label) column."""
+
+
+def token_cells(tokens: Tokens, cost: float | None, unpriced: bool = False) -> list[str]:
+    """The cells under `TOKEN_COLUMNS` (cache write = 5-minute + 1-hour writes)."""
+    return [
+        count(tokens.input),
+        count(tokens.output),
+        count(tokens.cache_write),
+        count(tokens.cache_read),
+        count(tokens.total),
+        money(cost, unpriced),
+    ]

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
-from claude_tray.cli.render import Column, count, money, print_json, table, use_color
+from claude_tray.cli.render import (
+    TOKEN_COLUMNS,
+    Column,
+    count,
+    money,
+    print_json,
+    table,
+    token_cells,
+    use_color,
+)
 from claude_tray.cli.usage_commands import model_breakdowns, token_fields
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
 from claude_tray.core.periods import day_start
@@ -233,7 +242,7 @@ def run_periods(args: argparse.Namespace) -> int:
         )
     grand = Total()
     for period in periods:
-        _merge(grand, period.total)
+        grand.absorb(period.total)
     if args.json:
         key = "weekly" if args.unit == "week" else "monthly"
         print_json(
@@ -258,42 +267,15 @@ def run_periods(args: argparse.Namespace) -> int:
         return 0
     rows = [_token_row(p.label, p.total) for p in periods] + [_token_row("Total", grand)]
     _table(
-        (Column("Week of" if args.unit == "week" else "Month"), *_TOKEN_COLUMNS),
+        (Column("Week of" if args.unit == "week" else "Month"), *TOKEN_COLUMNS),
         rows,
         [None] * len(periods) + ["bold"],
     )
     return 0
 
 
-_TOKEN_COLUMNS = (
-    Column("Input", right=True, optional=True),
-    Column("Output", right=True, optional=True),
-    Column("Cache write", right=True, optional=True),
-    Column("Cache read", right=True, optional=True),
-    Column("Total tokens", right=True),
-    Column("Cost", right=True),
-)
-
-
 def _token_row(label: str, total: Total) -> list[str]:
-    t = total.tokens
-    return [
-        label,
-        count(t.input),
-        count(t.output),
-        count(t.cache_write),
-        count(t.cache_read),
-        count(t.total),
-        money(total.cost, total.unpriced_tokens > 0),
-    ]
-
-
-def _merge(into: Total, part: Total) -> None:
-    into.tokens = into.tokens + part.tokens
-    into.cost += part.cost
-    into.unpriced_tokens += part.unpriced_tokens
-    for model, sub in part.models.items():
-        _merge(into.models.setdefault(model, Total()), sub)
+    return [label, *token_cells(total.tokens, total.cost, total.unpriced_tokens > 0)]
 
 
 # -- projects, categories ---------------------------------------------------------------------

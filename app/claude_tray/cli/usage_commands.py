@@ -11,6 +11,7 @@ from typing import Any
 
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import (
+    TOKEN_COLUMNS,
     Column,
     count,
     money,
@@ -18,6 +19,7 @@ from claude_tray.cli.render import (
     percent,
     print_json,
     table,
+    token_cells,
     use_color,
 )
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
@@ -157,12 +159,11 @@ def run_today(args: argparse.Namespace) -> int:
         )
         return 0
     color = use_color(sys.stdout)
-    rows = [_token_row(b["modelName"], b, b["cost"], False) for b in model_breakdowns(total)]
-    rows.append(
-        _token_row("Total", token_fields(total.tokens), total.cost, total.unpriced_tokens > 0)
-    )
+    total_row, *model_rows = _token_rows("Total", total, breakdown=True)
+    rows = [[name.strip(), *cells] for name, *cells in model_rows] + [total_row]
+    columns = (Column("Model", shrink=True), *TOKEN_COLUMNS)
     print(f"Today, {period.first.isoformat()}")
-    print(table(_TOKEN_COLUMNS, rows, [None] * (len(rows) - 1) + ["bold"], color=color))
+    print(table(columns, rows, [None] * (len(rows) - 1) + ["bold"], color=color))
     for spend in (snapshot.today, snapshot.week, snapshot.month):
         if spend.budget is not None:
             line = (
@@ -174,27 +175,13 @@ def run_today(args: argparse.Namespace) -> int:
     return 0
 
 
-_TOKEN_COLUMNS = (
-    Column("Model", shrink=True),
-    Column("Input", right=True, optional=True),
-    Column("Output", right=True, optional=True),
-    Column("Cache write", right=True, optional=True),
-    Column("Cache read", right=True, optional=True),
-    Column("Total tokens", right=True),
-    Column("Cost", right=True),
-)
-
-
-def _token_row(name: str, fields: dict[str, Any], cost: float | None, unpriced: bool) -> list[str]:
-    return [
-        name,
-        count(fields["inputTokens"]),
-        count(fields["outputTokens"]),
-        count(fields["cacheCreationTokens"]),
-        count(fields["cacheReadTokens"]),
-        count(fields["totalTokens"]),
-        money(cost, unpriced),
-    ]
+def _token_rows(label: str, total: Total, breakdown: bool) -> list[list[str]]:
+    """A row for `total`, then (with `breakdown`) one per model, costliest first."""
+    rows = [[label, *token_cells(total.tokens, total.cost, not total.priced)]]
+    if breakdown:
+        models = sorted(total.models.items(), key=lambda m: (-(m[1].model_cost() or 0.0), m[0]))
+        rows += [["  " + name, *token_cells(t.tokens, t.model_cost())] for name, t in models]
+    return rows
 
 
 def _print_unpriced(total: Total) -> None:
@@ -233,10 +220,7 @@ def run_daily(args: argparse.Namespace) -> int:
         days = daily_report(workspace, clock.tz, args.since, args.until)
     grand = Total()
     for _, total in days:
-        for model, part in total.models.items():
-            grand.models.setdefault(model, Total())
-            _merge(grand.models[model], part)
-        _merge(grand, total)
+        grand.absorb(total)
     if args.json:
         print_json(
             {
@@ -262,31 +246,18 @@ def run_daily(args: argparse.Namespace) -> int:
     rows: list[list[str]] = []
     styles: list[str | None] = []
     for day, total in days:
-        rows.append(
-            _token_row(day, token_fields(total.tokens), total.cost, total.unpriced_tokens > 0)
-        )
-        styles.append(None)
-        if args.breakdown:
-            for b in model_breakdowns(total):
-                rows.append(_token_row("  " + b["modelName"], b, b["cost"], False))
-                styles.append("dim")
-    rows.append(
-        _token_row("Total", token_fields(grand.tokens), grand.cost, grand.unpriced_tokens > 0)
-    )
+        day_rows = _token_rows(day, total, args.breakdown)
+        rows += day_rows
+        styles += [None] + ["dim"] * (len(day_rows) - 1)
+    rows += _token_rows("Total", grand, breakdown=False)
     styles.append("bold")
-    columns = (Column("Date", shrink=True), *_TOKEN_COLUMNS[1:])
+    columns = (Column("Date", shrink=True), *TOKEN_COLUMNS)
     if not days:
         print("No usage in this range.")
         return 0
     print(table(columns, rows, styles, color=use_color(sys.stdout)))
     _print_unpriced(grand)
     return 0
-
-
-def _merge(into: Total, part: Total) -> None:
-    into.tokens = into.tokens + part.tokens
-    into.cost += part.cost
-    into.unpriced_tokens += part.unpriced_tokens
 
 
 # -- sessions and status ----------------------------------------------------------------------

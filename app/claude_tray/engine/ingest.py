@@ -293,26 +293,27 @@ class _FileReader:
         session = response.session_id or self.fallback_session
         tokens = response.tokens
         total = tokens.total
-        sidechain = int(response.sidechain)
-        if response.message_id:
-            key = _hash(f"{response.message_id}:{response.request_id or ''}".encode())
-        else:  # cannot be deduped: counted once as it stands, whichever pass reads it
-            key = _hash(b"line:" + line)
-        best = self.rows.get(key)
-        # The dedupe rule (the ledger applies the same one across files and passes).
-        if best is None or total > best[10] or (total == best[10] and sidechain < best[11]):
-            self.rows[key] = (
-                key,
-                response.timestamp,
-                session,
-                response.project,
-                response.model,
-                *tokens,
-                total,
-                sidechain,
-                int(response.speed is Speed.FAST),
-                int(tokens.is_long_context),
-            )
+        if total or not response.api_error:  # a client-side error costs nothing: no ledger row
+            sidechain = int(response.sidechain)
+            if response.message_id:
+                key = _hash(f"{response.message_id}:{response.request_id or ''}".encode())
+            else:  # cannot be deduped: counted once as it stands, whichever pass reads it
+                key = _hash(b"line:" + line)
+            best = self.rows.get(key)
+            # The dedupe rule (the ledger applies the same one across files and passes).
+            if best is None or total > best[10] or (total == best[10] and sidechain < best[11]):
+                self.rows[key] = (
+                    key,
+                    response.timestamp,
+                    session,
+                    response.project,
+                    response.model,
+                    *tokens,
+                    total,
+                    sidechain,
+                    int(response.speed is Speed.FAST),
+                    int(tokens.is_long_context),
+                )
         acc = self._sessions.get(session)
         if acc is None:
             acc = self._sessions[session] = _SessionAccumulator(session)

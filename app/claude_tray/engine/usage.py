@@ -58,6 +58,14 @@ class Total:
         if by_model:
             self.models.setdefault(item.model, Total()).add(item, by_model=False)
 
+    def absorb(self, other: Total) -> None:
+        """Add another total into this one, model by model."""
+        self.tokens = self.tokens + other.tokens
+        self.cost += other.cost
+        self.unpriced_tokens += other.unpriced_tokens
+        for model, part in other.models.items():
+            self.models.setdefault(model, Total()).absorb(part)
+
     @property
     def priced(self) -> bool:
         return self.unpriced_tokens == 0
