@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from claude_tray import __version__
@@ -33,7 +34,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             "config": {"path": str(paths.config_file), "exists": paths.config_file.exists()},
             "ledger": {
                 "path": str(paths.ledger),
-                "bytes": paths.ledger.stat().st_size if paths.ledger.exists() else 0,
+                "bytes": _size_on_disk(paths.ledger),
                 **ledger_stats,
             },
             "stateDir": str(paths.state_dir),
@@ -101,3 +102,13 @@ def run_doctor(args: argparse.Namespace) -> int:
         f"overrides: {', '.join(report['prices']['overrides']) or 'none'}"
     )
     return 0
+
+
+def _size_on_disk(ledger: Path) -> int:
+    """The ledger with its write-ahead log (recent writes live there until a checkpoint)."""
+    total = 0
+    for suffix in ("", "-wal"):
+        part = ledger.with_name(ledger.name + suffix)
+        if part.exists():
+            total += part.stat().st_size
+    return total
