@@ -111,3 +111,13 @@ def test_a_missing_path_is_an_error_not_a_guess() -> None:
         editor.append_item(("a",), 2)
     with pytest.raises(ValueError):
         editor.remove(("nope",))
+
+
+def test_a_minified_file_stays_minified() -> None:
+    text = '{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"echo hi"}]}]},"x":1}'
+    editor = Editor.of(text)
+    editor.append_item(("hooks", "Stop"), {"hooks": [{"type": "command", "command": "t hook"}]})
+    editor.insert_member(("hooks",), "SessionEnd", [{"hooks": [{"type": "command"}]}])
+    assert editor.text.startswith(text[:50])
+    minified = json.dumps(json.loads(editor.text), separators=(",", ":"))
+    assert editor.text == minified

@@ -212,9 +212,10 @@ class Editor:
             indent = _line_indent(text, container.start) + self.style.indent
         entry = self._render(value, indent if multiline else "", multiline)
         if key is not None:
-            entry = key + (self.style.colon if multiline else ": ") + entry
+            entry = key + (self.style.colon if multiline else self._inline[1]) + entry
         if container.children:
-            glue = "," + (self.style.newline + indent if multiline else " ")
+            glue = self.style.newline + indent if multiline else self._inline[0][1:]
+            glue = "," + glue
             at = container.children[-1].end
             self.text = text[:at] + glue + entry + text[at:]
         else:
@@ -232,9 +233,15 @@ class Editor:
         root = parse(self.text)
         return container.start == root.start or "\n" in self.text[root.start : root.end]
 
+    @property
+    def _inline(self) -> tuple[str, str]:
+        """Separators inside a one-line container: as compact as the file writes its colons
+        (a minified file stays minified)."""
+        return (",", ":") if self.style.colon == ":" else (", ", ": ")
+
     def _render(self, value: Any, indent: str, multiline: bool = True) -> str:
         if not multiline:
-            return json.dumps(value, ensure_ascii=False)
+            return json.dumps(value, ensure_ascii=False, separators=self._inline)
         rendered = json.dumps(
             value, ensure_ascii=False, indent=self.style.indent, separators=(",", self.style.colon)
         )
