@@ -156,6 +156,39 @@ def test_built_app_runs_doctor_on_its_own_home(built: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.slow
+def test_built_app_reads_a_big_history_in_worker_processes(built: Path, tmp_path: Path) -> None:
+    """A first run over more than PARALLEL_MIN_BYTES starts worker processes: in a frozen app they
+    must run the reader, not a second copy of the app (multiprocessing.freeze_support)."""
+    from claude_tray.engine.ingest import PARALLEL_MIN_BYTES
+    from tests.transcripts import ClaudeData, assistant, user
+
+    claude = ClaudeData(tmp_path / "claude")
+    filler = "x" * (1 << 20)
+    sessions = PARALLEL_MIN_BYTES // (3 << 20) + 4
+    for n in range(sessions):
+        ts = f"2026-11-20T10:{n % 60:02d}:00Z"
+        claude.write(
+            f"s{n}",
+            user(f"s{n}", ts, filler),
+            user(f"s{n}", ts, filler),
+            user(f"s{n}", ts, filler),
+            assistant(f"s{n}", ts, f"m{n}", output=7),
+        )
+    result = subprocess.run(
+        [built, "daily", "--json", "--timezone", "UTC"],
+        capture_output=True,
+        text=True,
+        env=app_env(tmp_path),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["totals"]["outputTokens"] == 7 * sessions
+    # Without freeze_support the workers start the app again ("invalid choice: 'tracker_fd=…'")
+    # and the reading falls back to one process with a warning: stderr must stay empty.
+    assert result.stderr == ""
+
+
+@pytest.mark.slow
 @pytest.mark.desktop
 def test_built_app_shows_its_tray_icon(built: Path, tmp_path: Path) -> None:
     (tmp_path / "claude" / "projects").mkdir(parents=True)
