@@ -19,8 +19,6 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-import tomli_w
-
 from claude_tray.core.levels import Thresholds
 from claude_tray.core.periods import Weekday
 from claude_tray.core.pricing import PriceTable, PriceTableError, price_table_from_mapping
@@ -284,10 +282,12 @@ _HEADER = """\
 
 def default_config_toml() -> str:
     """The defaults as TOML (written by `config init`); `None` values are left out."""
-    return _HEADER + tomli_w.dumps(_plain(Config()))
+    return _HEADER + config_to_toml(Config())
 
 
 def config_to_toml(config: Config) -> str:
+    import tomli_w  # only `config init` and `config show` write TOML: not on every start
+
     return tomli_w.dumps(_plain(config))
 
 
