@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
+from tests.tools import require_tools
 
 WIDTH = 800
 HEIGHT = 600
@@ -175,10 +176,6 @@ def wait_for(condition: Callable[[], T], timeout: float = 10.0, what: str = "con
         time.sleep(0.05)
 
 
-def missing_tools() -> list[str]:
-    return [tool for tool in TOOLS if shutil.which(tool) is None]
-
-
 @contextlib.contextmanager
 def running_desktop(
     folder: Path,
@@ -188,12 +185,11 @@ def running_desktop(
     height: int = HEIGHT,
 ) -> Iterator[Desktop]:
     """Xvfb + a private D-Bus + (dunst) + (trayer), all stopped by pid on exit."""
-    missing = missing_tools()
-    if missing:
-        pytest.fail(
-            "the desktop tests need " + ", ".join(missing) + " (apt-get install xvfb dbus-x11 "
-            "trayer dunst libnotify-bin xdotool imagemagick x11-utils)"
-        )
+    require_tools(
+        *TOOLS,
+        install="apt-get install xvfb dbus-x11 trayer dunst libnotify-bin xdotool imagemagick "
+        "x11-utils",
+    )
     folder.mkdir(parents=True, exist_ok=True)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:

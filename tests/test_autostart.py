@@ -25,6 +25,7 @@ from claude_tray.adapters.autostart import (
     split_windows_command,
 )
 from claude_tray.cli.main import main
+from tests.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = ["/opt/py env/bin/python3", "-m", "claude_tray", "run"]
@@ -129,12 +130,12 @@ def test_exec_line_follows_the_desktop_entry_spec() -> None:
     assert desktop_keys("[Other]\nExec=no\n[Desktop Entry]\nExec=a\\sb\n")["Exec"] == "a b"
 
 
-@pytest.mark.skipif(not Path("/usr/bin/desktop-file-validate").exists(), reason="no validator")
 def test_xdg_entry_validates(tmp_path: Path) -> None:
+    validate = require_tools("desktop-file-validate", install="apt-get install desktop-file-utils")
     autostart = XdgAutostart(tmp_path)
     autostart.enable(COMMAND)
     result = subprocess.run(
-        ["desktop-file-validate", str(autostart.path)], capture_output=True, text=True
+        [validate["desktop-file-validate"], str(autostart.path)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

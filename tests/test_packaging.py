@@ -7,7 +7,6 @@ import json
 import os
 import plistlib
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import pytest
 
 from claude_tray import __version__
 from tests.desktop import running_desktop, wait_for
+from tests.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGING = ROOT / "packaging"
@@ -28,11 +28,11 @@ def test_linux_launcher_is_a_valid_desktop_entry() -> None:
     launcher = PACKAGING / "claude-tray.desktop"
     text = launcher.read_text()
     assert "\nExec=claude-tray run\n" in text and "\nIcon=claude-tray\n" in text
-    if shutil.which("desktop-file-validate"):
-        result = subprocess.run(
-            ["desktop-file-validate", str(launcher)], capture_output=True, text=True
-        )
-        assert result.returncode == 0 and not result.stdout.strip(), result.stdout
+    validate = require_tools("desktop-file-validate", install="apt-get install desktop-file-utils")
+    result = subprocess.run(
+        [validate["desktop-file-validate"], str(launcher)], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout
 
 
 def test_macos_info_plist_hides_the_dock_icon() -> None:
@@ -101,8 +101,9 @@ def test_smoke_checklist_covers_both_systems() -> None:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """`pyinstaller packaging/claude-tray.spec` into a temporary folder; the app's executable."""
-    if shutil.which("pyinstaller", path=str(Path(sys.executable).parent)) is None:
-        pytest.fail("the packaging test needs PyInstaller: pip install pyinstaller")
+    require_tools(
+        "pyinstaller", install="pip install pyinstaller", path=str(Path(sys.executable).parent)
+    )
     work = tmp_path_factory.mktemp("pyinstaller")
     result = subprocess.run(
         [

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -16,10 +17,7 @@ BIN = Path(sys.executable).parent
 def tool(name: str) -> str:
     path = BIN / name
     if not path.exists():
-        found = shutil.which(name)
-        if found is None:
-            pytest.fail(f"{name} is not installed: run .ci/setup")
-        return found
+        return require_tools(name, install="pip install -e '.[test]'")[name]
     return str(path)
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from claude_tray.cli.main import main
+from tests.tools import require_executable
 from tests.transcripts import ClaudeData, assistant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +40,13 @@ _CANDIDATES = [
     ),
     "/tmp/ccusage-bench/node_modules/@ccusage/ccusage-linux-x64/bin/ccusage",
 ]
-CCUSAGE = next((c for c in _CANDIDATES if c and os.access(c, os.X_OK)), None)
-needs_ccusage = pytest.mark.skipif(CCUSAGE is None, reason="ccusage 20 is not installed")
+
+
+def ccusage_program() -> str:
+    """ccusage's native binary; in CI (where .ci/setup installed it) a missing one fails."""
+    return require_executable(
+        _CANDIDATES, "ccusage 20", "npm install ccusage@20.0.24 @ccusage/ccusage-linux-x64@20.0.24"
+    )
 
 
 def ours(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
@@ -50,7 +56,7 @@ def ours(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
 
 def ccusage(root: Path, home: Path) -> dict[str, Any]:
     """ccusage's daily report, with its day field (`period` in ccusage 20) named `date`."""
-    assert CCUSAGE is not None
+    program = ccusage_program()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
@@ -58,7 +64,7 @@ def ccusage(root: Path, home: Path) -> dict[str, Any]:
         "CLAUDE_CONFIG_DIR": str(root),
     }
     result = subprocess.run(
-        [CCUSAGE, "daily", "--offline", "--json"],
+        [program, "daily", "--offline", "--json"],
         capture_output=True,
         text=True,
         env=env,
@@ -104,7 +110,6 @@ def test_we_count_the_final_copy_and_price_1h_writes_at_2x(
     assert day["totalCost"] == pytest.approx(RULES_COST)
 
 
-@needs_ccusage
 def test_streamed_copies_and_1h_writes_agree(
     capsys: pytest.CaptureFixture[str], claude: ClaudeData, tmp_path: Path
 ) -> None:
@@ -126,7 +131,6 @@ def test_copies_without_request_id_count_once(
     assert day["inputTokens"] == 100
 
 
-@needs_ccusage
 def test_ccusage_counts_every_copy_without_request_id(
     capsys: pytest.CaptureFixture[str], claude: ClaudeData, tmp_path: Path
 ) -> None:
@@ -154,7 +158,6 @@ def test_long_context_request_is_billed_whole_at_the_premium(
     assert day["totalCost"] == pytest.approx(LONG_RULES)
 
 
-@needs_ccusage
 def test_ccusage_tiers_each_token_kind(
     capsys: pytest.CaptureFixture[str], claude: ClaudeData, tmp_path: Path
 ) -> None:
@@ -173,7 +176,6 @@ def test_unknown_model_is_unpriced(capsys: pytest.CaptureFixture[str], claude: C
     assert day["unpricedTokens"] == 20
 
 
-@needs_ccusage
 def test_ccusage_prices_an_unknown_model_at_zero(
     capsys: pytest.CaptureFixture[str], claude: ClaudeData, tmp_path: Path
 ) -> None:
@@ -186,7 +188,6 @@ def test_ccusage_prices_an_unknown_model_at_zero(
 # -- equality on a compatible history ----------------------------------------------------------
 
 
-@needs_ccusage
 @pytest.mark.slow
 def test_equal_to_ccusage_on_a_compatible_history(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

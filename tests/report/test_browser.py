@@ -16,6 +16,7 @@ from claude_tray.engine.workspace import Workspace
 from claude_tray.report import write_report
 from tests.report.ledgers import NOW, clock, write_config
 from tests.report.test_page import FORMULA, HOSTILE, Page
+from tests.tools import require_tools
 from tests.transcripts import ClaudeData, assistant
 
 pytestmark = pytest.mark.browser
@@ -25,10 +26,10 @@ PROJECTS = ("/home/u/app", "/home/u/api-server", f"/home/u/{HOSTILE}", "/home/u/
 
 
 def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.fail("the browser tests need Chromium (apt-get install chromium)")
-    return found
+    found = shutil.which("chromium-browser")  # some systems name it so
+    if found is not None:
+        return found
+    return require_tools("chromium", install="apt-get install chromium")["chromium"]
 
 
 def browse(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[bytes]:

@@ -1,0 +1,47 @@
+"""The one rule for tests that need a program `.ci/setup` installs (ccusage, Xvfb and the desktop
+stack, the StatusNotifier host, Chromium, PyInstaller, ruff, desktop-file-validate, …).
+
+`require_tools("Xvfb", "dunst", install="apt-get install xvfb dunst")` returns the programs' paths.
+When one is missing the test cannot run: under `CI=true` that is a FAILURE naming what is missing
+(CI ran `.ci/setup`, so a missing tool means setup is broken and the test would otherwise hide it);
+on a developer's machine it is a skip with the same reason and how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def missing(what: str, install: str) -> NoReturn:
+    """This test cannot run because `what` is missing: fail in CI, skip elsewhere."""
+    reason = f"{what} missing ({install})"
+    if in_ci():
+        pytest.fail(f"{reason}: .ci/setup installs it, so in CI a missing tool is a failure")
+    pytest.skip(f"{reason}; run .ci/setup")
+
+
+def require_tools(*names: str, install: str, path: str | None = None) -> dict[str, str]:
+    """The full path of each program in `names` (searched on `path`, default PATH)."""
+    found = {name: shutil.which(name, path=path) for name in names}
+    absent = [name for name, where in found.items() if where is None]
+    if absent:
+        missing(", ".join(absent), install)
+    return {name: where for name, where in found.items() if where is not None}
+
+
+def require_executable(candidates: Iterable[str | Path], what: str, install: str) -> str:
+    """The first of `candidates` that is an executable file."""
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return str(candidate)
+    missing(what, install)
