@@ -2,6 +2,14 @@
 
 Each file found comes with its `os.stat_result`, taken once: a pass over years of history stats
 thousands of files and should not do it twice (nor build a `Path` for each).
+
+A file is known by its identity (device, inode): the same transcript reached twice (through a
+symlinked folder, or two roots) is counted once, and the ingest marks compare it with the identity
+`os.fstat` gives the reader. On Windows `os.DirEntry.stat()` leaves `st_dev` and `st_ino` zero
+(Python's documentation of `os.DirEntry.stat`: "On Windows, the st_ino, st_dev and st_nlink
+attributes of the stat_result are always set to zero. Call os.stat() to get these attributes"), so
+a zero identity from the listing is taken again with `os.stat`; a file whose identity is still zero
+(a file system without file ids) is known by its resolved path instead.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ def discover(roots: list[Path]) -> Discovery:
     """Every `*.jsonl` under each root's `projects/`, recursively, following symlinked folders
     once (a symlink loop is walked around, not into)."""
     found = Discovery()
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int] | str] = set()
     for root in roots:
         projects = root / PROJECTS
         if not projects.is_dir():
@@ -41,7 +49,7 @@ def discover(roots: list[Path]) -> Discovery:
     return found
 
 
-def _walk(top: str, found: Discovery, seen_files: set[tuple[int, int]]) -> None:
+def _walk(top: str, found: Discovery, seen_files: set[tuple[int, int] | str]) -> None:
     # Plain folders cannot form a loop; only symlinked ones are resolved, each target once.
     visited = {os.path.realpath(top)}
     stack = [top]
@@ -64,7 +72,9 @@ def _walk(top: str, found: Discovery, seen_files: set[tuple[int, int]]) -> None:
                     stack.append(entry.path)
                 elif entry.name.endswith(".jsonl"):
                     stat = entry.stat()  # follows symlinks; one system call per file
-                    identity = (stat.st_dev, stat.st_ino)
+                    if not (stat.st_dev or stat.st_ino):  # Windows: the listing has no ids
+                        stat = os.stat(entry.path)
+                    identity = file_identity(entry.path, stat)
                     if _is_regular(stat) and identity not in seen_files:
                         seen_files.add(identity)
                         found.files.append((entry.path, stat))
@@ -97,6 +107,13 @@ def discover_named(roots: list[Path], paths: Iterable[Path | str]) -> Discovery:
         if _is_regular(stat):
             found.files.append((name, stat))
     return found
+
+
+def file_identity(path: str, info: os.stat_result) -> tuple[int, int] | str:
+    """(device, inode), or the resolved path where the file system gives no ids (both zero)."""
+    if info.st_dev or info.st_ino:
+        return (info.st_dev, info.st_ino)
+    return os.path.normcase(os.path.realpath(path))
 
 
 def _is_regular(info: os.stat_result) -> bool:
