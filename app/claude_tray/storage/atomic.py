@@ -1,15 +1,34 @@
-"""Writing our own files so that a crash or a second writer never leaves half a file."""
+"""Writing our own files so that a crash or a second writer never leaves half a file.
+
+On Windows a file that another process holds open (without FILE_SHARE_DELETE, which is how
+Python's `open` and most programs open files) cannot be replaced: `os.replace` (MoveFileExW) then
+fails with ERROR_ACCESS_DENIED or ERROR_SHARING_VIOLATION, a `PermissionError` with `winerror` 5
+or 32. Such holds are short (the tray reading a state file, an antivirus scan), so the replace is
+retried for a moment; and our own readers of files that writers replace while holding a lock take
+the same lock (`read_locked`), so they never hold the file open under a writer at all.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from claude_tray.storage.locking import LockTimeout, locked
+
 log = logging.getLogger(__name__)
+
+REPLACE_RETRY_S = 2.0
+"""How long a replace blocked by another process's open handle is retried (Windows)."""
+SHARING_ERRORS = frozenset({5, 32})
+"""ERROR_ACCESS_DENIED, ERROR_SHARING_VIOLATION: the target is open in another process."""
+READ_LOCK_TIMEOUT_S = 2.0
+READERS_BLOCK_WRITERS = sys.platform == "win32"
+"""Whether an open reader makes `os.replace` of the file fail (Windows), so readers lock."""
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -23,11 +42,42 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(temp, mode)
-        os.replace(temp, path)
+        replace_retrying(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def replace_retrying(source: str | Path, target: Path, timeout: float = REPLACE_RETRY_S) -> None:
+    """`os.replace`, retried while the target is open in another process (Windows)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError as error:
+            if getattr(error, "winerror", None) not in SHARING_ERRORS:
+                raise
+            if time.monotonic() >= deadline:
+                log.warning("cannot replace %s: it stays open in another program", target)
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def read_locked(path: Path, lock: Path, use_lock: bool = READERS_BLOCK_WRITERS) -> bytes:
+    """The bytes of `path`, read while holding `lock` (the lock its writers hold) where a reader
+    would block their `os.replace` (Windows); a plain read elsewhere. Raises `OSError` like
+    `Path.read_bytes` (`FileNotFoundError` for a missing file)."""
+    if not use_lock or not path.exists():
+        return path.read_bytes()
+    try:
+        with locked(lock, READ_LOCK_TIMEOUT_S):
+            return path.read_bytes()
+    except LockTimeout:  # a stuck writer: read what is there rather than nothing
+        return path.read_bytes()
 
 
 def move_aside(path: Path, why: str) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claude_tray.core.levels import Level
-from claude_tray.storage.atomic import move_aside, write_atomic
+from claude_tray.storage.atomic import move_aside, read_locked, write_atomic
 from claude_tray.storage.locking import locked
 from claude_tray.storage.paths import AppPaths
 
@@ -74,8 +74,10 @@ def read_all_facts(paths: AppPaths) -> dict[str, LiveFacts]:
 
 
 def _read(path: Path, repair: bool = False) -> SessionData | None:
+    """`repair` is for callers that hold the file's lock (it moves a corrupt file aside);
+    others read under the lock where an open reader would block a writer (Windows)."""
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if repair else read_locked(path, path.with_suffix(".lock"))
     except FileNotFoundError:
         return None
     except OSError as error:
