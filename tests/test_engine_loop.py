@@ -454,3 +454,26 @@ def test_plan_limits_reach_the_menu_and_notify_at_the_configured_thresholds(
     assert recorder.titles()[1].startswith("Claude plan: 5-hour limit at 91% — resets ")
     stored = json.loads(app_paths().tray_state.read_text())["limits"]
     assert stored["five_hour"] == {"resets_at": resets_at, "fired": [50.0, 90.0]}
+
+
+def test_the_trays_day_follows_tz(
+    claude: ClaudeData,
+    recorder: Recorder,
+    make_engine: Callable[..., Engine],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from claude_tray.storage.zone import forget_local_zone
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # no timezone in the config: the user's TZ decides
+    forget_local_zone()
+    claude.write(SID, line(40, 1))
+    make_engine(watch=False)
+    recorder.wait(lambda: recorder.passes, "the first pass")
+    today = recorder.last.snapshot.today.period
+    tokyo = datetime.now(ZoneInfo("Asia/Tokyo"))
+    midnight = tokyo.replace(hour=0, minute=0, second=0, microsecond=0)
+    assert today.start == midnight.timestamp()
+    assert today.first == midnight.date()
+    forget_local_zone()

@@ -10,6 +10,7 @@ from claude_tray import __version__
 from claude_tray.cli.render import count, print_json
 from claude_tray.cli.workspace import open_workspace
 from claude_tray.engine.usage import priced_sums, totals_by_label
+from claude_tray.storage.zone import local_zone_source
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -38,6 +39,9 @@ def run_doctor(args: argparse.Namespace) -> int:
                 **ledger_stats,
             },
             "stateDir": str(paths.state_dir),
+            "timezone": f"{workspace.config.timezone} (from the config)"
+            if workspace.config.timezone
+            else local_zone_source(),
             "roots": [{"path": str(r), "found": r in stats.roots} for r in workspace.roots],
             "lastPass": {
                 "filesSeen": stats.files_seen,
@@ -74,6 +78,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         f"Ledger:  {ledger['path']} ({count(ledger['bytes'])} bytes, "
         f"{count(ledger['messages'])} messages, {count(ledger['sessions'])} sessions)"
     )
+    print(f"Timezone: {report['timezone']}")
     print("Claude data roots:")
     for root in report["roots"]:
         print(f"  {'found  ' if root['found'] else 'missing'} {root['path']}")

@@ -13,7 +13,8 @@ from datetime import tzinfo
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
-from claude_tray.storage.config import ConfigError, resolve_timezone
+from claude_tray.storage.config import ConfigError
+from claude_tray.storage.zone import resolve_timezone
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from typing import Any
 from claude_tray.core.levels import Thresholds
 from claude_tray.core.periods import Weekday
 from claude_tray.core.pricing import PriceTable, PriceTableError, price_table_from_mapping
+from claude_tray.storage.zone import resolve_timezone
 
 
 class ConfigError(Exception):
@@ -112,26 +113,6 @@ class Config:
     @property
     def first_weekday(self) -> Weekday:
         return Weekday[self.week_start.upper()]
-
-
-def resolve_timezone(name: str) -> tzinfo:
-    """An IANA zone by name, or this machine's local zone for an empty name."""
-    if not name:
-        local = _local_zone()
-        return local
-    return zoneinfo.ZoneInfo(name)
-
-
-def _local_zone() -> tzinfo:
-    from datetime import datetime
-
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
-    # A fixed offset would put every day at this instant's offset; prefer the named zone when known.
-    try:
-        return zoneinfo.ZoneInfo("localtime")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return zone
 
 
 def load_config(path: Path) -> Config:
