@@ -58,6 +58,9 @@ class SkipReason(enum.StrEnum):
     INVALID_UTF8 = "invalid UTF-8"
     BAD_TIMESTAMP = "missing or invalid timestamp"
     BAD_TOKENS = "negative or non-integer token count"
+    TOKENS_TOO_LARGE = "token count too large"
+    NOT_FINITE = "number out of range (infinite or NaN)"
+    IMPLAUSIBLE_TIME = "timestamp before 2023 or in the future"
     BAD_FIELD = "field of the wrong type"
     TOO_LONG = "line longer than the limit"
 

@@ -2,21 +2,26 @@
 
 Claude Code calls its format internal and changes it between versions: unknown line types and
 fields are ignored, missing or null fields take their neutral value, and only a field whose value
-makes the line meaningless (a token count of -3, a timestamp that is not a date) skips the line.
+makes the line meaningless (a token count of -3 or of 10**20, a timestamp that is not a date or
+lies outside the plausible window of `core.bounds`) skips the line, counted under its reason.
+
+`latest` is the latest plausible time (`bounds.latest_plausible(now)`): core reads no clock.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
+from claude_tray.core.bounds import EARLIEST, MAX_TOKENS
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
 from claude_tray.core.tokens import Tokens
 
 SYNTHETIC_MODEL = "<synthetic>"
 
 
-def interpret(obj: object) -> Response | CompactBoundary | None:
+def interpret(obj: object, latest: float) -> Response | CompactBoundary | None:
     """The record one decoded line stands for, None when it carries nothing we count.
 
     Raises `Skipped` when the line claims to be usage but its values are unusable.
@@ -25,13 +30,13 @@ def interpret(obj: object) -> Response | CompactBoundary | None:
         raise Skipped(SkipReason.NOT_AN_OBJECT)
     kind = obj.get("type")
     if kind == "assistant":
-        return _response(obj)
+        return _response(obj, latest)
     if kind == "system" and obj.get("subtype") == "compact_boundary":
-        return _compact(obj)
+        return _compact(obj, latest)
     return None
 
 
-def _response(obj: dict[str, Any]) -> Response | None:
+def _response(obj: dict[str, Any], latest: float) -> Response | None:
     message = obj.get("message")
     if not isinstance(message, dict):
         return None
@@ -45,12 +50,17 @@ def _response(obj: dict[str, Any]) -> Response | None:
         obj.get("isSidechain"),
         obj.get("timestamp"),
         obj.get("isApiErrorMessage"),
+        latest,
     )
 
 
-def _compact(obj: dict[str, Any]) -> CompactBoundary:
+def _compact(obj: dict[str, Any], latest: float) -> CompactBoundary:
     return compact(
-        obj.get("sessionId"), obj.get("cwd"), obj.get("timestamp"), obj.get("compactMetadata")
+        obj.get("sessionId"),
+        obj.get("cwd"),
+        obj.get("timestamp"),
+        obj.get("compactMetadata"),
+        latest,
     )
 
 
@@ -64,6 +74,7 @@ def response(
     sidechain: object,
     timestamp: object,
     api_error: object,
+    latest: float,
 ) -> Response | None:
     """An assistant line's usage from its raw field values (as decoded, of any JSON type).
 
@@ -79,7 +90,7 @@ def response(
         session_id if type(session_id) is str and session_id else None,
         cwd if type(cwd) is str and cwd else None,
         model_id,
-        parse_timestamp(timestamp),
+        parse_timestamp(timestamp, latest),
         _tokens(usage),
         sidechain is True,
         Speed.FAST if usage.get("speed") == "fast" else Speed.STANDARD,
@@ -87,13 +98,15 @@ def response(
     )
 
 
-def compact(session_id: object, cwd: object, timestamp: object, meta: object) -> CompactBoundary:
-    """A compact boundary from its raw field values."""
+def compact(
+    session_id: object, cwd: object, timestamp: object, meta: object, latest: float
+) -> CompactBoundary:
+    """A compact boundary from its raw field values (an unusable token count skips it)."""
     details = meta if isinstance(meta, dict) else {}
     return CompactBoundary(
         session_id=_text(session_id),
         project=_text(cwd),
-        timestamp=parse_timestamp(timestamp),
+        timestamp=parse_timestamp(timestamp, latest),
         post_tokens=_optional_count(details.get("postTokens")),
         pre_tokens=_optional_count(details.get("preTokens")),
         trigger=_text(details.get("trigger")),
@@ -113,6 +126,7 @@ def _tokens(usage: dict[str, Any]) -> Tokens:
         and type(cache_write) is int
         and type(cache_read) is int
         and min(inp, out, cache_write, cache_read) >= 0
+        and max(inp, out, cache_write, cache_read) <= MAX_TOKENS
     ):
         inp, out, cache_write, cache_read = (
             _count(inp),
@@ -138,38 +152,49 @@ def _tokens(usage: dict[str, Any]) -> Tokens:
 
 
 def _count(value: object) -> int:
-    """A token count: absent or null is 0; anything but a whole number >= 0 skips the line."""
-    if type(value) is int and value >= 0:  # the usual case first (bool is not `int` here)
+    """A token count: absent or null is 0; anything but a whole number in 0..`MAX_TOKENS` skips
+    the line."""
+    if type(value) is int and 0 <= value <= MAX_TOKENS:  # the usual case first (not bool)
         return value
     if value is None:
         return 0
-    if isinstance(value, float) and value.is_integer() and value >= 0:
-        return int(value)
-    raise Skipped(SkipReason.BAD_TOKENS)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise Skipped(SkipReason.NOT_FINITE)
+        if not value.is_integer():
+            raise Skipped(SkipReason.BAD_TOKENS)
+    elif type(value) is not int:
+        raise Skipped(SkipReason.BAD_TOKENS)
+    if value < 0:
+        raise Skipped(SkipReason.BAD_TOKENS)
+    if value > MAX_TOKENS:
+        raise Skipped(SkipReason.TOKENS_TOO_LARGE)
+    return int(value)
 
 
 def _optional_count(value: object) -> int | None:
-    try:
-        return None if value is None else _count(value)
-    except Skipped:
-        return None
+    return None if value is None else _count(value)
 
 
 def _text(value: object) -> str | None:
     return value if type(value) is str and value else None
 
 
-def parse_timestamp(value: object) -> float:
+def parse_timestamp(value: object, latest: float) -> float:
     """ISO 8601 (with `Z` or an offset, with or without fractions) to epoch seconds.
 
-    A timestamp without an offset is taken as UTC, as Claude Code writes UTC.
+    A timestamp without an offset is taken as UTC, as Claude Code writes UTC. One before 2023 or
+    after `latest` skips the line.
     """
     if not isinstance(value, str):
         raise Skipped(SkipReason.BAD_TIMESTAMP)
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        seconds = moment.timestamp()
+    except (ValueError, OverflowError):
         raise Skipped(SkipReason.BAD_TIMESTAMP) from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC).timestamp()
-    return moment.timestamp()
+    if not EARLIEST <= seconds <= latest:
+        raise Skipped(SkipReason.IMPLAUSIBLE_TIME)
+    return seconds

@@ -39,20 +39,21 @@ _TYPED = msgspec.json.Decoder(_Line)
 _GENERIC = msgspec.json.Decoder()
 
 
-def decode_line(line: bytes) -> Response | CompactBoundary | None:
+def decode_line(line: bytes, latest: float) -> Response | CompactBoundary | None:
     """The record a line stands for; None when it carries nothing we count.
 
-    Raises `Skipped` for a line that is not JSON, not UTF-8, or whose usage values are unusable.
+    Raises `Skipped` for a line that is not JSON, not UTF-8, or whose usage values are unusable
+    (`latest`: the latest plausible timestamp, see `core.bounds`).
     """
     try:
         parsed = _TYPED.decode(line)
     except msgspec.ValidationError:  # valid JSON of an unusual shape
         try:
-            return interpret(_GENERIC.decode(line))
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            raise Skipped(decode_failure(line)) from None
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        raise Skipped(decode_failure(line)) from None
+            return interpret(_GENERIC.decode(line), latest)
+        except (msgspec.DecodeError, UnicodeDecodeError) as error:
+            raise Skipped(decode_failure(line, error)) from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        raise Skipped(decode_failure(line, error)) from None
     kind = parsed.type
     if kind == "assistant":
         message = parsed.message
@@ -68,9 +69,12 @@ def decode_line(line: bytes) -> Response | CompactBoundary | None:
             parsed.isSidechain,
             parsed.timestamp,
             parsed.isApiErrorMessage,
+            latest,
         )
     if kind == "system" and parsed.subtype == "compact_boundary":
-        return compact(parsed.sessionId, parsed.cwd, parsed.timestamp, parsed.compactMetadata)
+        return compact(
+            parsed.sessionId, parsed.cwd, parsed.timestamp, parsed.compactMetadata, latest
+        )
     return None
 
 
@@ -86,9 +90,11 @@ def is_json_object(data: bytes) -> bool:
     return True
 
 
-def decode_failure(line: bytes) -> SkipReason:
+def decode_failure(line: bytes, error: Exception | None = None) -> SkipReason:
     try:
         line.decode("utf-8")
     except UnicodeDecodeError:
         return SkipReason.INVALID_UTF8
+    if error is not None and "out of range" in str(error):  # msgspec: a number beyond a double
+        return SkipReason.NOT_FINITE
     return SkipReason.MALFORMED_JSON

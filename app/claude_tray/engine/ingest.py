@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claude_tray.core.bounds import latest_plausible
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
 from claude_tray.engine.decode import decode_line, is_json_object
 from claude_tray.engine.discover import discover, discover_named
@@ -199,6 +200,8 @@ class _FileReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.fallback_session = _session_from_path(path)
+        self.latest = latest_plausible(time.time())
+        """A line dated later than this is skipped (the edge's check, `core.bounds`)."""
         self.lines = 0
         self.responses = 0
         self.skipped: Counter[str] = Counter()
@@ -276,7 +279,7 @@ class _FileReader:
 
     def _decode(self, line: bytes) -> None:
         try:
-            record = decode_line(line)
+            record = decode_line(line, self.latest)
         except Skipped as skipped:
             self._skip(skipped.reason)
             return

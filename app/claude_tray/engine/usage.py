@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 
+from claude_tray.core.bounds import EARLIEST, latest_plausible
 from claude_tray.core.periods import Period, day_start, days, local_date
 from claude_tray.core.pricing import PriceTable, Rates
 from claude_tray.core.records import Speed
@@ -258,10 +260,15 @@ def period_range(name: str, period: Period) -> tuple[str, float, float]:
 
 
 def history_dates(ledger: Ledger, tz: tzinfo) -> tuple[date, date] | None:
-    """The first and last local dates with any counted message."""
+    """The first and last local dates with any counted message dated plausibly.
+
+    Range views (daily, weekly, monthly, export) span these dates: a stray row (one a ledger
+    recorded before timestamps were checked at ingest) never stretches them over centuries.
+    """
     # Two queries: SQLite answers each of min() and max() from the index, but not both at once.
-    (first,) = ledger.query("SELECT min(ts) FROM messages")[0]
-    (last,) = ledger.query("SELECT max(ts) FROM messages")[0]
+    (first,) = ledger.query("SELECT min(ts) FROM messages WHERE ts >= ?", (EARLIEST,))[0]
+    latest = latest_plausible(time.time())
+    (last,) = ledger.query("SELECT max(ts) FROM messages WHERE ts <= ?", (latest,))[0]
     if first is None or last is None:
         return None
     return local_date(float(first), tz), local_date(float(last), tz)  # type: ignore[arg-type]
