@@ -25,7 +25,8 @@ from claude_tray.core.tokens import Tokens
 from claude_tray.core.trends import Bucket, cache_savings
 from claude_tray.engine.usage import PricedSum, priced_buckets, priced_sums
 from claude_tray.storage.config import builtin_prices
-from claude_tray.storage.ledger import FileMark, Ledger, MessageRow
+from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger_rows import FileMark, MessageRow
 
 T0 = 1_771_200_000.0  # a slot boundary (a multiple of 900) in February 2026
 DAY = 86400.0
@@ -82,7 +83,7 @@ def moment(rnd: random.Random) -> float:
 
 def message(rnd: random.Random, key: int, extra: int = 0) -> MessageRow:
     i, o, w5, w1, cr = (rnd.randint(0, 5000) for _ in range(5))
-    return (
+    return MessageRow(
         key,
         moment(rnd),
         rnd.choice(("s1", "s2", "s3", None)),
@@ -320,21 +321,29 @@ def trigger_names(ledger: Ledger) -> set[str]:
 Seen = list[tuple[str, Sequence[object], list[str]]]
 
 
+class _Recording:
+    """A connection that records each SELECT sent through it, with its parameters and EXPLAIN
+    QUERY PLAN (taken just before it runs, so its temp tables hold their rows)."""
+
+    def __init__(self, db: sqlite3.Connection, seen: Seen) -> None:
+        self._db = db
+        self._seen = seen
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        if sql.lstrip().upper().startswith("SELECT"):
+            rows = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+            self._seen.append((sql, params, [str(row[3]) for row in rows]))
+        return self._db.execute(sql, params)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._db, name)
+
+
 def plans_of(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, run: object) -> Seen:
-    """Each statement `run` sends through `ledger.query`, with its parameters and EXPLAIN QUERY
-    PLAN (taken just before it runs, so its temp tables hold their rows); the statements run as
-    usual."""
+    """Each query `run` sends to the ledger's connection, with its parameters and query plan;
+    the statements run as usual."""
     seen: Seen = []
-
-    def real(sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        return Ledger.query(ledger, sql, params)
-
-    def query(sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        plan = [str(row[3]) for row in real(f"EXPLAIN QUERY PLAN {sql}", params)]
-        seen.append((sql, params, plan))
-        return real(sql, params)
-
-    monkeypatch.setattr(ledger, "query", query)
+    monkeypatch.setattr(ledger, "_db", _Recording(ledger._db, seen))
     assert callable(run)
     run()
     return seen

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
-from claude_tray.storage.ledger import FileMark, MessageRow, SessionMark
+from claude_tray.storage.ledger_rows import FileMark, MessageRow, SessionMark
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC).timestamp()
 OPUS = "claude-opus-4-5-20251101"  # $5 per million input tokens
@@ -33,21 +33,23 @@ def message(
     number = int.from_bytes(
         hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True
     )
-    return (number, at(when), session, project, model, tokens, 0, 0, 0, 0, tokens, 0, 0, 0)
+    return MessageRow(
+        number, at(when), session, project, model, tokens, 0, 0, 0, 0, tokens, 0, 0, 0
+    )
 
 
 def fill(workspace: Workspace, rows: Sequence[MessageRow]) -> None:
     """Record `rows` as one read of a made-up file, with a session mark for each session."""
     sessions: dict[str, list[MessageRow]] = {}
     for row in rows:
-        sessions.setdefault(str(row[2]), []).append(row)
+        sessions.setdefault(str(row.session), []).append(row)
     marks = [
         SessionMark(
             sid,
-            str(items[0][3]),
-            str(items[0][4]),
-            min(r[1] for r in items),
-            max(r[1] for r in items),
+            str(items[0].project),
+            str(items[0].model),
+            min(r.ts for r in items),
+            max(r.ts for r in items),
             None,
             None,
             None,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from claude_tray.storage.ledger import _MIGRATIONS, SCHEMA_VERSION, Ledger
+from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger_schema import MIGRATIONS, SCHEMA_VERSION
 
 COLUMNS = (
     "key, ts, session, project, model, input, output, cache_write_5m, cache_write_1h, "
@@ -16,7 +17,7 @@ MESSAGE = (11, 1000.0, "s1", "/p", "claude-opus-4-5", 1, 2, 3, 4, 5, 15, 0, 0, 0
 
 def make_v1(path: Path) -> None:
     db = sqlite3.connect(path)
-    for statement in _MIGRATIONS[1].split(";"):
+    for statement in MIGRATIONS[1].split(";"):
         if statement.strip():
             db.execute(statement)
     db.execute("PRAGMA user_version = 1")

@@ -24,7 +24,8 @@ from claude_tray.core.bounds import latest_plausible
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
 from claude_tray.engine.decode import decode_line, is_json_object
 from claude_tray.engine.discover import discover, discover_named
-from claude_tray.storage.ledger import FileMark, Ledger, MessageRow, SessionMark
+from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger_rows import FileMark, MessageRow, SessionMark, replaces
 
 log = logging.getLogger(__name__)
 
@@ -302,21 +303,20 @@ class _FileReader:
                 key = _hash(f"{response.message_id}:{response.request_id or ''}".encode())
             else:  # cannot be deduped: counted once as it stands, whichever pass reads it
                 key = _hash(b"line:" + line)
-            best = self.rows.get(key)
-            # The dedupe rule (the ledger applies the same one across files and passes).
-            if best is None or total > best[10] or (total == best[10] and sidechain < best[11]):
-                self.rows[key] = (
-                    key,
-                    response.timestamp,
-                    session,
-                    response.project,
-                    response.model,
-                    *tokens,
-                    total,
-                    sidechain,
-                    int(response.speed is Speed.FAST),
-                    int(tokens.is_long_context),
-                )
+            row = MessageRow(
+                key,
+                response.timestamp,
+                session,
+                response.project,
+                response.model,
+                *tokens,
+                total,
+                sidechain,
+                int(response.speed is Speed.FAST),
+                int(tokens.is_long_context),
+            )
+            if replaces(row, self.rows.get(key)):  # the ledger applies it across files too
+                self.rows[key] = row
         acc = self._sessions.get(session)
         if acc is None:
             acc = self._sessions[session] = _SessionAccumulator(session)

@@ -24,10 +24,8 @@ from claude_tray.core.pricing import PriceTable, Rates
 from claude_tray.core.records import Speed
 from claude_tray.core.tokens import Tokens
 from claude_tray.core.trends import BUCKET_SECONDS, Bucket, cache_savings
-from claude_tray.storage.ledger import NO_VALUE, SLOT_SECONDS, Ledger, slot_sql
-
-GROUP_COLUMNS = ("session", "project")
-"""Columns a report may group by, besides the range label and the model (always grouped)."""
+from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger_rollup import SLOT_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +83,10 @@ def priced_sums(
     session_ids: Sequence[str] | None = None,
 ) -> list[PricedSum]:
     """Sum tokens over labelled epoch ranges, grouped by `group_by` and model; price the sums."""
-    for column in group_by:
-        if column not in GROUP_COLUMNS:
-            raise ValueError(f"cannot group by {column!r}")
     if session_ids is None:
         rows = _rollup_sums(ledger, prices.breakpoints(), ranges, group_by)
     else:
-        rows = _session_sums(ledger, prices.breakpoints(), ranges, group_by, session_ids)
+        rows = ledger.session_sums(prices.breakpoints(), ranges, group_by, session_ids)
     width = len(group_by)
     rates_for = _RatesCache(prices)
     result: list[PricedSum] = []
@@ -133,9 +128,6 @@ class _RatesCache:
         return rates
 
 
-_TOKENS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-
-
 def _rollup_sums(
     ledger: Ledger,
     breakpoints: Sequence[float],
@@ -151,49 +143,7 @@ def _rollup_sums(
     ]
     if not pieces:
         return []
-    keys = "".join(f"{c}, " for c in group_by)
-    restored = "".join(f"nullif(s.{c}, {NO_VALUE}) AS {c}, " for c in group_by)
-    sql = f"""
-        SELECT label, {keys} model, fast, long, era, min(first),
-               {", ".join(f"sum({c})" for c in _TOKENS)}
-        FROM (
-            SELECT r.label AS label, {restored}
-                   s.model AS model, s.fast AS fast, s.long AS long, r.era AS era,
-                   s.first_ts AS first, {", ".join(f"s.{c} AS {c}" for c in _TOKENS)}
-            FROM temp.pieces r JOIN slots s ON s.slot >= r.start AND s.slot < r.end
-            WHERE r.whole
-            UNION ALL
-            SELECT r.label, {"".join(f"m.{c}, " for c in group_by)} m.model, m.fast, m.long,
-                   r.era, m.ts, {", ".join(f"m.{c}" for c in _TOKENS)}
-            FROM temp.pieces r JOIN messages m ON m.ts >= r.start AND m.ts < r.end
-            WHERE NOT r.whole
-        )
-        GROUP BY label, {keys} model, fast, long, era
-    """
-    with ledger.temporary_pieces(pieces):
-        return ledger.query(sql)
-
-
-def _session_sums(
-    ledger: Ledger,
-    breakpoints: Sequence[float],
-    ranges: Sequence[tuple[str, float, float]],
-    group_by: Sequence[str],
-    session_ids: Sequence[str],
-) -> list[tuple[object, ...]]:
-    """The same rows for a few sessions, from their messages (through messages_session)."""
-    era = " + ".join(f"(m.ts >= {point!r})" for point in breakpoints) or "0"
-    columns = "".join(f"m.{c}, " for c in group_by)
-    sql = f"""
-        SELECT r.label, {columns} m.model, m.fast, m.long, {era} AS era, min(m.ts),
-               sum(m.input), sum(m.output), sum(m.cache_write_5m), sum(m.cache_write_1h),
-               sum(m.cache_read)
-        FROM temp.ranges r JOIN messages m ON m.ts >= r.start AND m.ts < r.end
-        WHERE m.session IN ({",".join("?" * len(session_ids))})
-        GROUP BY r.label, {columns} m.model, m.fast, m.long, era
-    """
-    with ledger.temporary_ranges(ranges):
-        return ledger.query(sql, list(session_ids))
+    return ledger.piece_sums(pieces, group_by)
 
 
 _FAR = 2**50
@@ -265,13 +215,10 @@ def history_dates(ledger: Ledger, tz: tzinfo) -> tuple[date, date] | None:
     Range views (daily, weekly, monthly, export) span these dates: a stray row (one a ledger
     recorded before timestamps were checked at ingest) never stretches them over centuries.
     """
-    # Two queries: SQLite answers each of min() and max() from the index, but not both at once.
-    (first,) = ledger.query("SELECT min(ts) FROM messages WHERE ts >= ?", (EARLIEST,))[0]
-    latest = latest_plausible(time.time())
-    (last,) = ledger.query("SELECT max(ts) FROM messages WHERE ts <= ?", (latest,))[0]
-    if first is None or last is None:
+    bounds = ledger.time_bounds(EARLIEST, latest_plausible(time.time()))
+    if bounds is None:
         return None
-    return local_date(float(first), tz), local_date(float(last), tz)  # type: ignore[arg-type]
+    return local_date(bounds[0], tz), local_date(bounds[1], tz)
 
 
 def totals_by_label(sums: Sequence[PricedSum]) -> dict[str, Total]:
@@ -325,17 +272,6 @@ def priced_buckets(
     return out
 
 
-_SLOT_COLUMNS = "slot, model, fast, long"
-_SLOT_SUMS = (
-    "min(first_ts), max(last_ts), sum(messages), "
-    "sum(input), sum(output), sum(cache_write_5m), sum(cache_write_1h), sum(cache_read)"
-)
-_MESSAGE_SUMS = (
-    "min(ts), max(ts), count(*), "
-    "sum(input), sum(output), sum(cache_write_5m), sum(cache_write_1h), sum(cache_read)"
-)
-
-
 def _slot_rows(
     ledger: Ledger, breakpoints: Sequence[float], start: float, end: float
 ) -> list[tuple[object, ...]]:
@@ -348,18 +284,9 @@ def _slot_rows(
     rows: list[tuple[object, ...]] = []
     for era, whole, lo, hi in _pieces(start, end, breakpoints):
         if whole:
-            rows += ledger.query(
-                f"SELECT {_SLOT_COLUMNS}, {era}, {_SLOT_SUMS} FROM slots "
-                f"WHERE slot >= ? AND slot < ? GROUP BY {_SLOT_COLUMNS} ORDER BY {_SLOT_COLUMNS}",
-                (int(lo), int(hi)),
-            )
+            rows += ledger.slot_sums(era, int(lo), int(hi))
         else:
-            rows += ledger.query(
-                f"SELECT {slot_sql('ts')} AS bucket, model, fast, long, {era}, {_MESSAGE_SUMS} "
-                "FROM messages WHERE ts >= ? AND ts < ? "
-                "GROUP BY bucket, model, fast, long ORDER BY bucket, model, fast, long",
-                (lo, hi),
-            )
+            rows += ledger.part_slot_sums(era, lo, hi)
     if any(start < p < end and p % SLOT_SECONDS for p in breakpoints):
         rows.sort(key=lambda row: row[:5])
     return rows
@@ -369,15 +296,7 @@ def _bucket_rows(
     ledger: Ledger, breakpoints: Sequence[float], start: float, end: float, seconds: int
 ) -> list[tuple[object, ...]]:
     """The same rows for buckets of another length, straight from the messages."""
-    era = " + ".join(f"(ts >= {point!r})" for point in breakpoints) or "0"
-    sql = f"""
-        SELECT CAST(ts / ? AS INTEGER) AS bucket, model, fast, long, {era} AS era,
-               min(ts), max(ts), count(*), sum(input), sum(output), sum(cache_write_5m),
-               sum(cache_write_1h), sum(cache_read)
-        FROM messages WHERE ts >= ? AND ts < ?
-        GROUP BY bucket, model, fast, long, era
-    """
-    return ledger.query(sql, (seconds, start, end))
+    return ledger.bucket_sums(breakpoints, start, end, seconds)
 
 
 def _number(value: object) -> float:
@@ -386,4 +305,4 @@ def _number(value: object) -> float:
 
 def has_usage(ledger: Ledger) -> bool:
     """Whether the ledger holds any counted message at all."""
-    return bool(ledger.query("SELECT EXISTS (SELECT 1 FROM messages)")[0][0])
+    return not ledger.is_empty()

@@ -66,10 +66,9 @@ def hooked_only(session_id: str, fact: LiveFacts) -> SessionMark:
 
 
 def _matching_ids(workspace: Workspace, facts: Mapping[str, LiveFacts], wanted: str) -> set[str]:
-    rows = workspace.ledger.query(
-        "SELECT session FROM sessions WHERE substr(session, 1, ?) = ?", (len(wanted), wanted)
-    )
-    ids = {str(row[0]) for row in rows} | {sid for sid in facts if sid.startswith(wanted)}
+    ids = workspace.ledger.sessions_starting(wanted) | {
+        sid for sid in facts if sid.startswith(wanted)
+    }
     return {wanted} if wanted in ids else ids
 
 

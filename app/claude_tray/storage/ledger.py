@@ -1,15 +1,13 @@
 """The ledger: every counted message, kept in SQLite after Claude Code deletes its transcripts.
 
 One row per deduplicated API response (tokens by kind, model, session, project, time, flags), the
-per-session context marks, and each transcript's read position. Costs are not stored: they are
-computed from token sums at query time, so a change of prices changes all history at once.
+per-session context marks, each transcript's read position, and the user's notes and tags. Costs
+are not stored: they are computed from token sums at query time, so a change of prices changes all
+history at once.
 
-Reports over long periods read `slots`, a rollup of the messages: their token sums, count, and
-first and last time per 15-minute slice, session, folder, model, speed and long-context flag.
-Triggers keep it exact on every insert, update and delete of a message; a bulk first ingest drops
-them and sums the rollup once at the end, and opening a ledger whose triggers are missing (an older
-ledger, an interrupted bulk load) rebuilds it too. A year of a heavy user (1 million messages) is
-about 70,000 rollup rows.
+This module is the ledger's API; its schema and migrations are in `ledger_schema`, the rollup in
+`ledger_rollup`, the sums the reports read in `ledger_sums`, the row types and the dedupe rule in
+`ledger_rows`. No SQL is written outside `storage` (a test holds that).
 
 Writers may be several processes at once (the tray, a CLI run): every write is an idempotent upsert
 inside one `BEGIN IMMEDIATE` transaction, so two ingests of the same bytes count them once.
@@ -21,129 +19,27 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
+from claude_tray.storage import ledger_sums
 from claude_tray.storage.atomic import move_aside
+from claude_tray.storage.ledger_rollup import (
+    delete_messages_before,
+    drop_triggers,
+    rebuild_rollup,
+)
+from claude_tray.storage.ledger_rows import (
+    MESSAGE_COLUMNS,
+    FileMark,
+    MessageRow,
+    SessionMark,
+    replaces_sql,
+)
+from claude_tray.storage.ledger_schema import INDEX_NAMES, INDEXES, connect, prepare
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
-BUSY_TIMEOUT_MS = 60_000
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE messages (
-        id INTEGER PRIMARY KEY,        -- insertion order: a first ingest appends, never reshuffles
-        key INTEGER NOT NULL UNIQUE,   -- 64-bit hash of message.id:requestId (or of a line without)
-        ts REAL NOT NULL,              -- epoch seconds, UTC
-        session TEXT,
-        project TEXT,
-        model TEXT NOT NULL,
-        input INTEGER NOT NULL,
-        output INTEGER NOT NULL,
-        cache_write_5m INTEGER NOT NULL,
-        cache_write_1h INTEGER NOT NULL,
-        cache_read INTEGER NOT NULL,
-        total INTEGER NOT NULL,
-        sidechain INTEGER NOT NULL,
-        fast INTEGER NOT NULL,
-        long INTEGER NOT NULL          -- prompt above 200k tokens (the long-context price rule)
-    );
-
-    CREATE TABLE sessions (
-        session TEXT PRIMARY KEY,
-        project TEXT,
-        model TEXT,                    -- model of the latest main-chain response
-        first_ts REAL NOT NULL,
-        last_ts REAL NOT NULL,
-        context_tokens INTEGER,        -- prompt of the latest main-chain response
-        context_ts REAL,
-        compact_tokens INTEGER,        -- postTokens of the latest compact boundary
-        compact_ts REAL,
-        max_context INTEGER NOT NULL DEFAULT 0
-    ) WITHOUT ROWID;
-
-    CREATE TABLE files (
-        path TEXT PRIMARY KEY,
-        device INTEGER NOT NULL,
-        inode INTEGER NOT NULL,
-        size INTEGER NOT NULL,
-        offset INTEGER NOT NULL,       -- end of the last complete line read
-        mtime_ns INTEGER NOT NULL,
-        lines INTEGER NOT NULL DEFAULT 0
-    ) WITHOUT ROWID;
-
-    CREATE TABLE skipped (
-        path TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        count INTEGER NOT NULL,
-        PRIMARY KEY (path, reason)
-    ) WITHOUT ROWID;
-    """,
-    2: """
-    CREATE TABLE notes (
-        session TEXT PRIMARY KEY,      -- the user's note on a session (`claude-tray note`)
-        text TEXT NOT NULL,
-        updated REAL NOT NULL
-    ) WITHOUT ROWID;
-
-    CREATE TABLE tags (
-        session TEXT NOT NULL,         -- the user's tags on a session (`claude-tray tag`)
-        tag TEXT NOT NULL,
-        PRIMARY KEY (session, tag)
-    ) WITHOUT ROWID;
-    CREATE INDEX tags_tag ON tags (tag);
-    """,
-}
-
-
-class FileMark(NamedTuple):
-    """How far a transcript has been read, and which file that was (device + inode).
-
-    A named tuple: a warm pass loads one per known transcript, thousands of them."""
-
-    device: int
-    inode: int
-    size: int
-    offset: int
-    mtime_ns: int
-
-
-MessageRow = tuple[
-    int, float, str | None, str | None, str, int, int, int, int, int, int, int, int, int
-]
-"""key, ts, session, project, model, input, output, cache writes 5m and 1h, cache_read, total,
-sidechain, fast, long"""
-
-
-@dataclass(frozen=True, slots=True)
-class SessionMark:
-    """What one read pass learned of a session; merged into the ledger keeping the newest."""
-
-    session: str
-    project: str | None
-    model: str | None
-    first_ts: float
-    last_ts: float
-    context_tokens: int | None
-    context_ts: float | None
-    compact_tokens: int | None
-    compact_ts: float | None
-    max_context: int
-
-
-SLOT_SECONDS = 900
-"""The rollup's slice of time: every timezone offset in use is a multiple of 15 minutes."""
-
-
-def slot_sql(ts: str) -> str:
-    """SQL for the slot of the epoch time `ts` (a column or expression): floor(ts / 900), exact
-    (a division rounded up to the next whole number is corrected), so slot k holds exactly the
-    times in [k * 900, (k + 1) * 900)."""
-    whole = f"CAST({ts} / {SLOT_SECONDS} AS INTEGER)"
-    return f"({whole} - ({whole} * {SLOT_SECONDS} > {ts}))"
+__all__ = ["FileMark", "Ledger", "MessageRow", "SessionMark"]
 
 
 class Ledger:
@@ -167,44 +63,13 @@ class Ledger:
             self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db = connect(self.path)
         try:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.execute("PRAGMA temp_store = MEMORY")
-            db.execute("PRAGMA cache_size = -32768")  # 32 MiB: room for a first ingest of a year
-            self._migrate(db)
-            for statement in _INDEXES:  # also restores them after an interrupted bulk load
-                db.execute(statement)
-            _ensure_rollup(db)
+            prepare(db)
         except BaseException:
             db.close()
             raise
         return db
-
-    @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(
-                f"schema version {version} is newer than this claude-tray understands"
-            )
-        if version == SCHEMA_VERSION:
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # Read again under the lock: another process may have migrated meanwhile.
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {target}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         self._db.close()
@@ -226,22 +91,21 @@ class Ledger:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             if bulk:
-                for name in _INDEX_NAMES:
+                for name in INDEX_NAMES:
                     self._db.execute(f"DROP INDEX IF EXISTS {name}")
-                for name in _TRIGGER_NAMES:
-                    self._db.execute(f"DROP TRIGGER IF EXISTS {name}")
+                drop_triggers(self._db)
             yield
             if bulk:
-                for statement in _INDEXES:
+                for statement in INDEXES:
                     self._db.execute(statement)
-                _rebuild_rollup(self._db)
+                rebuild_rollup(self._db)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 
     def is_empty(self) -> bool:
-        return self._db.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
+        return not ledger_sums.has_messages(self._db)
 
     def commit_point(self) -> None:
         """Within `batch`: commit what is done so far (so other processes are not kept waiting)."""
@@ -315,39 +179,48 @@ class Ledger:
     # -- queries ----------------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        """A read-only query for the engine's reports (the only SQL outside this module)."""
+        """Any read-only query: for tests and diagnostics only. The app's own code asks through
+        the methods below (a test fails when a module outside `storage` writes SQL)."""
         return self._db.execute(sql, params).fetchall()
 
-    @contextmanager
-    def temporary_ranges(self, ranges: Sequence[tuple[str, float, float]]) -> Iterator[str]:
-        """A temp table `(label, start, end)` for joining messages onto local days or hours."""
-        self._db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS ranges (label TEXT, start REAL, end REAL)"
-        )
-        self._db.execute("DELETE FROM temp.ranges")
-        self._db.executemany("INSERT INTO temp.ranges VALUES (?, ?, ?)", ranges)
-        try:
-            yield "temp.ranges"
-        finally:
-            self._db.execute("DELETE FROM temp.ranges")
+    def piece_sums(
+        self, pieces: Sequence[tuple[str, int, bool, float, float]], group_by: Sequence[str]
+    ) -> list[tuple[object, ...]]:
+        """See `ledger_sums.piece_sums`."""
+        return ledger_sums.piece_sums(self._db, pieces, group_by)
 
-    @contextmanager
-    def temporary_pieces(
-        self, pieces: Sequence[tuple[str, int, bool, float, float]]
-    ) -> Iterator[str]:
-        """A temp table `(label, era, whole, start, end)` of labelled pieces of time: epoch
-        seconds [start, end) to join onto messages when `whole` is false, rollup slots
-        [start, end) to join onto `slots` when it is true."""
-        self._db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS pieces "
-            "(label TEXT, era INTEGER, whole INTEGER, start REAL, end REAL)"
-        )
-        self._db.execute("DELETE FROM temp.pieces")
-        self._db.executemany("INSERT INTO temp.pieces VALUES (?, ?, ?, ?, ?)", pieces)
-        try:
-            yield "temp.pieces"
-        finally:
-            self._db.execute("DELETE FROM temp.pieces")
+    def session_sums(
+        self,
+        breakpoints: Sequence[float],
+        ranges: Sequence[tuple[str, float, float]],
+        group_by: Sequence[str],
+        session_ids: Sequence[str],
+    ) -> list[tuple[object, ...]]:
+        """See `ledger_sums.session_sums`."""
+        return ledger_sums.session_sums(self._db, breakpoints, ranges, group_by, session_ids)
+
+    def slot_sums(self, era: int, first: int, end: int) -> list[tuple[object, ...]]:
+        """See `ledger_sums.slot_sums`."""
+        return ledger_sums.slot_sums(self._db, era, first, end)
+
+    def part_slot_sums(self, era: int, start: float, end: float) -> list[tuple[object, ...]]:
+        """See `ledger_sums.part_slot_sums`."""
+        return ledger_sums.part_slot_sums(self._db, era, start, end)
+
+    def bucket_sums(
+        self, breakpoints: Sequence[float], start: float, end: float, seconds: int
+    ) -> list[tuple[object, ...]]:
+        """See `ledger_sums.bucket_sums`."""
+        return ledger_sums.bucket_sums(self._db, breakpoints, start, end, seconds)
+
+    def time_bounds(self, earliest: float, latest: float) -> tuple[float, float] | None:
+        """The times of the first and last counted message in [earliest, latest]; None when
+        there is none."""
+        return ledger_sums.time_bounds(self._db, earliest, latest)
+
+    def sessions_starting(self, prefix: str) -> set[str]:
+        """The ids of the known sessions that start with `prefix`."""
+        return ledger_sums.sessions_starting(self._db, prefix)
 
     def sessions(
         self, session_ids: Sequence[str] | None = None, since: float | None = None
@@ -428,7 +301,7 @@ class Ledger:
         old_sessions = "SELECT session FROM sessions WHERE last_ts < ?"
         with self._write() as db:
             return {
-                "messages": _delete_messages_before(db, ts),
+                "messages": delete_messages_before(db, ts),
                 "notes": db.execute(
                     f"DELETE FROM notes WHERE session IN ({old_sessions})", (ts,)
                 ).rowcount,
@@ -439,167 +312,13 @@ class Ledger:
             }
 
 
-_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)",
-    "CREATE INDEX IF NOT EXISTS messages_session ON messages (session, ts)",
-)
-_INDEX_NAMES = ("messages_ts", "messages_session")
-
-# -- the rollup --------------------------------------------------------------------------------
-# Derived data, like an index: made when missing, rebuilt from `messages` whenever its triggers are
-# not all there. Clustered by its key, ordered for sums per slot and model
-# (`engine.usage.priced_buckets` reads it in order, with no sorting). A message's session or folder
-# may be NULL, which no key may hold: the rollup stores NULL as an empty blob (no text equals it)
-# and readers turn it back with `nullif(column, x'')`. Token sums and counts are exact; first_ts and
-# last_ts are recomputed from the key's messages only when the message removed was the first or
-# last one.
-
-NO_VALUE = "x''"
-"""How the rollup stores a NULL session or folder (see above)."""
-
-_ROLLUP_TABLE = """
-CREATE TABLE IF NOT EXISTS slots (
-    slot INTEGER NOT NULL,             -- floor(ts / 900): the messages' 15-minute slice
-    model TEXT NOT NULL,
-    fast INTEGER NOT NULL,
-    long INTEGER NOT NULL,
-    session BLOB NOT NULL,             -- text, or x'' for NULL (BLOB: stored as given)
-    project BLOB NOT NULL,
-    messages INTEGER NOT NULL,
-    first_ts REAL NOT NULL,
-    last_ts REAL NOT NULL,
-    input INTEGER NOT NULL,
-    output INTEGER NOT NULL,
-    cache_write_5m INTEGER NOT NULL,
-    cache_write_1h INTEGER NOT NULL,
-    cache_read INTEGER NOT NULL,
-    PRIMARY KEY (slot, model, fast, long, session, project)
-) WITHOUT ROWID"""
-_ROLLUP_KEY = "slot, model, fast, long, session, project"
-_TOKEN_COLUMNS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-
-
-def _key_values(row: str) -> str:
-    """The rollup key of message `row` (NEW or OLD, or a bare row), in `_ROLLUP_KEY` order."""
-    prefix = f"{row}." if row else ""
-    return (
-        f"{slot_sql(prefix + 'ts')}, {prefix}model, {prefix}fast, {prefix}long, "
-        f"coalesce({prefix}session, {NO_VALUE}), coalesce({prefix}project, {NO_VALUE})"
-    )
-
-
-def _add(row: str) -> str:
-    tokens = ", ".join(f"{row}.{c}" for c in _TOKEN_COLUMNS)
-    sums = ", ".join(f"{c} = {c} + excluded.{c}" for c in _TOKEN_COLUMNS)
-    return f"""
-    INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, {", ".join(_TOKEN_COLUMNS)})
-    VALUES ({_key_values(row)}, 1, {row}.ts, {row}.ts, {tokens})
-    ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET
-        messages = messages + 1, first_ts = min(first_ts, excluded.first_ts),
-        last_ts = max(last_ts, excluded.last_ts), {sums};"""
-
-
-def _remove(row: str) -> str:
-    key = f"({_ROLLUP_KEY}) = ({_key_values(row)})"
-    start = f"{slot_sql(f'{row}.ts')} * {SLOT_SECONDS}"
-    same = (  # the key's other messages, found through messages_session (session, ts)
-        f"session IS {row}.session AND ts >= {start} AND ts < {start} + {SLOT_SECONDS}"
-        f" AND project IS {row}.project AND model = {row}.model AND fast = {row}.fast"
-        f" AND long = {row}.long"
-    )
-    sums = ", ".join(f"{c} = {c} - {row}.{c}" for c in _TOKEN_COLUMNS)
-    return f"""
-    UPDATE slots SET messages = messages - 1, {sums},
-        first_ts = CASE WHEN first_ts < {row}.ts THEN first_ts
-                        ELSE coalesce((SELECT min(ts) FROM messages WHERE {same}), first_ts) END,
-        last_ts = CASE WHEN last_ts > {row}.ts THEN last_ts
-                       ELSE coalesce((SELECT max(ts) FROM messages WHERE {same}), last_ts) END
-    WHERE {key};
-    DELETE FROM slots WHERE {key} AND messages <= 0;"""
-
-
-_TRIGGERS = (
-    f"CREATE TRIGGER IF NOT EXISTS slots_insert AFTER INSERT ON messages BEGIN {_add('NEW')} END",
-    f"CREATE TRIGGER IF NOT EXISTS slots_update AFTER UPDATE ON messages BEGIN {_remove('OLD')}"
-    f" {_add('NEW')} END",
-    f"CREATE TRIGGER IF NOT EXISTS slots_delete AFTER DELETE ON messages BEGIN {_remove('OLD')}"
-    " END",
-)
-_TRIGGER_NAMES = ("slots_insert", "slots_update", "slots_delete")
-
-
-def _rebuild_rollup(db: sqlite3.Connection) -> None:
-    """Sum the rollup afresh from every message and (re)make its triggers; inside a transaction."""
-    sums = ", ".join(f"sum({c})" for c in _TOKEN_COLUMNS)
-    db.execute("DELETE FROM slots")
-    db.execute(
-        f"INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, "
-        f"{', '.join(_TOKEN_COLUMNS)}) "
-        f"SELECT {_key_values('')}, count(*), min(ts), max(ts), {sums} "
-        "FROM messages GROUP BY 1, 2, 3, 4, 5, 6"
-    )
-    for statement in _TRIGGERS:
-        db.execute(statement)
-
-
-def _delete_messages_before(db: sqlite3.Connection, ts: float) -> int:
-    """Delete the messages older than `ts`, and their part of the rollup in a few statements rather
-    than row by row through the triggers: the slots wholly before `ts` go, and the slot holding
-    `ts` is summed again from the messages left in it. Inside a transaction."""
-    for name in _TRIGGER_NAMES:
-        db.execute(f"DROP TRIGGER IF EXISTS {name}")
-    deleted: int = db.execute("DELETE FROM messages WHERE ts < ?", (ts,)).rowcount
-    (cut,) = db.execute(f"SELECT {slot_sql('?1')}", (ts,)).fetchone()
-    db.execute("DELETE FROM slots WHERE slot <= ?", (cut,))
-    sums = ", ".join(f"sum({c})" for c in _TOKEN_COLUMNS)
-    db.execute(
-        f"INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, "
-        f"{', '.join(_TOKEN_COLUMNS)}) "
-        f"SELECT {_key_values('')}, count(*), min(ts), max(ts), {sums} "
-        "FROM messages WHERE ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4, 5, 6",
-        (cut * SLOT_SECONDS, (cut + 1) * SLOT_SECONDS),
-    )
-    for statement in _TRIGGERS:
-        db.execute(statement)
-    return deleted
-
-
-def _ensure_rollup(db: sqlite3.Connection) -> None:
-    """Make the rollup when it is missing, and rebuild it when any trigger is (a ledger from before
-    the rollup, or a bulk load that did not finish); a no-op otherwise."""
-
-    def complete() -> bool:
-        names = ", ".join(f"'{name}'" for name in _TRIGGER_NAMES)
-        found = db.execute(
-            f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({names})"
-        ).fetchone()[0]
-        return bool(found == len(_TRIGGER_NAMES))
-
-    if complete():
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        if not complete():  # another process may have made it meanwhile
-            db.execute(_ROLLUP_TABLE)
-            _rebuild_rollup(db)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-
-
-_UPSERT_MESSAGE = """
-INSERT INTO messages (key, ts, session, project, model, input, output, cache_write_5m,
-                      cache_write_1h, cache_read, total, sidechain, fast, long)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+# A message already in the ledger is replaced only by a copy the dedupe rule prefers.
+_UPSERT_MESSAGE = f"""
+INSERT INTO messages ({", ".join(MESSAGE_COLUMNS)})
+VALUES ({", ".join("?" * len(MESSAGE_COLUMNS))})
 ON CONFLICT (key) DO UPDATE SET
-    ts = excluded.ts, session = excluded.session, project = excluded.project,
-    model = excluded.model, input = excluded.input, output = excluded.output,
-    cache_write_5m = excluded.cache_write_5m, cache_write_1h = excluded.cache_write_1h,
-    cache_read = excluded.cache_read, total = excluded.total, sidechain = excluded.sidechain,
-    fast = excluded.fast, long = excluded.long
-WHERE excluded.total > messages.total
-   OR (excluded.total = messages.total AND excluded.sidechain < messages.sidechain)
+    {", ".join(f"{c} = excluded.{c}" for c in MESSAGE_COLUMNS if c != "key")}
+WHERE {replaces_sql("excluded", "messages")}
 """
 
 # Every column keeps the newest value seen, whichever process and file order brought it.

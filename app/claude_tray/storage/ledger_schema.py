@@ -1,0 +1,130 @@
+"""The ledger's tables, their migrations, and how a connection to it is set up.
+
+`PRAGMA user_version` holds the schema version; each migration moves it up by one inside one
+transaction, so a ledger is always at a version this table describes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from claude_tray.storage.ledger_rollup import ensure_rollup
+
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_MS = 60_000
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,        -- insertion order: a first ingest appends, never reshuffles
+        key INTEGER NOT NULL UNIQUE,   -- 64-bit hash of message.id:requestId (or of a line without)
+        ts REAL NOT NULL,              -- epoch seconds, UTC
+        session TEXT,
+        project TEXT,
+        model TEXT NOT NULL,
+        input INTEGER NOT NULL,
+        output INTEGER NOT NULL,
+        cache_write_5m INTEGER NOT NULL,
+        cache_write_1h INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        sidechain INTEGER NOT NULL,
+        fast INTEGER NOT NULL,
+        long INTEGER NOT NULL          -- prompt above 200k tokens (the long-context price rule)
+    );
+
+    CREATE TABLE sessions (
+        session TEXT PRIMARY KEY,
+        project TEXT,
+        model TEXT,                    -- model of the latest main-chain response
+        first_ts REAL NOT NULL,
+        last_ts REAL NOT NULL,
+        context_tokens INTEGER,        -- prompt of the latest main-chain response
+        context_ts REAL,
+        compact_tokens INTEGER,        -- postTokens of the latest compact boundary
+        compact_ts REAL,
+        max_context INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+
+    CREATE TABLE files (
+        path TEXT PRIMARY KEY,
+        device INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        offset INTEGER NOT NULL,       -- end of the last complete line read
+        mtime_ns INTEGER NOT NULL,
+        lines INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+
+    CREATE TABLE skipped (
+        path TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (path, reason)
+    ) WITHOUT ROWID;
+    """,
+    2: """
+    CREATE TABLE notes (
+        session TEXT PRIMARY KEY,      -- the user's note on a session (`claude-tray note`)
+        text TEXT NOT NULL,
+        updated REAL NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE tags (
+        session TEXT NOT NULL,         -- the user's tags on a session (`claude-tray tag`)
+        tag TEXT NOT NULL,
+        PRIMARY KEY (session, tag)
+    ) WITHOUT ROWID;
+    CREATE INDEX tags_tag ON tags (tag);
+    """,
+}
+
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)",
+    "CREATE INDEX IF NOT EXISTS messages_session ON messages (session, ts)",
+)
+INDEX_NAMES = ("messages_ts", "messages_session")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), waiting on other writers."""
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return db
+
+
+def prepare(db: sqlite3.Connection) -> None:
+    """Set the connection up for the app and bring the schema to this version: WAL, migrations,
+    indexes (also restored after an interrupted bulk load) and the rollup."""
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA temp_store = MEMORY")
+    db.execute("PRAGMA cache_size = -32768")  # 32 MiB: room for a first ingest of a year
+    migrate(db)
+    for statement in INDEXES:
+        db.execute(statement)
+    ensure_rollup(db)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(
+            f"schema version {version} is newer than this claude-tray understands"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the lock: another process may have migrated meanwhile.
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[target].split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {target}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
