@@ -23,7 +23,7 @@ import re
 import time
 
 from claude_tray.hooks.event import lift_pause
-from claude_tray.hooks.payload import count, number, one_line, printable, table, text
+from claude_tray.hooks.payload import count, moment, number, one_line, printable, table, text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,6 +47,9 @@ WINDOW_KEYS = (
     "total_output_tokens",
 )
 LIMITS = ("five_hour", "seven_day")
+LIMIT_HORIZON = 100 * 365 * 86_400.0
+"""A plan limit's `resets_at` further ahead than this is refused: every kept date is one the
+clock formats (time_t, year 9999) can show."""
 
 
 def statusline_record(payload: dict[str, Any], now: float) -> dict[str, Any]:
@@ -73,6 +76,9 @@ def statusline_record(payload: dict[str, Any], now: float) -> dict[str, Any]:
         )
         for name in LIMITS
     }
+    for values in limits.values():  # a reset time must be a plausible date (`core.bounds`)
+        if moment(values.get("resets_at"), now + LIMIT_HORIZON) is None:
+            values.pop("resets_at", None)
     limits = {name: values for name, values in limits.items() if values}
     if limits:
         record["rate_limits"] = limits
