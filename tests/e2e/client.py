@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.tools import missing
 
 PINNED = ("2.1.197", "2.1.90")
 """The versions the suite runs: a current native build, and an older JavaScript build (before
@@ -51,14 +52,19 @@ def require_client(version: str) -> Client:
     """The pinned client, or a skip (a failure under CI=true) saying why it is missing."""
     client = find_client(version)
     if client is None:
-        reason = (
-            f"Claude Code {version} is not installed in {CACHE / version} (run .ci/setup, "
-            "or set CLAUDE_CODE_BIN)"
+        missing(
+            f"Claude Code {version} (in {CACHE / version})",
+            f"npm install @anthropic-ai/claude-code@{version} there, or set CLAUDE_CODE_BIN",
         )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
     return client
+
+
+def tray_program() -> list[str]:
+    """The installed `claude-tray` of this environment (what `hooks install` writes down)."""
+    script = Path(sys.executable).parent / "claude-tray"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "claude_tray"]
 
 
 def _version_of(program: Path) -> str | None:
@@ -159,6 +165,26 @@ class Sandbox:
             stdin=subprocess.DEVNULL,
         )
         return PrintRun(done.returncode, done.stdout, done.stderr)
+
+    def tray(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`claude-tray ARGS` as the user runs it, in this sandbox."""
+        done = subprocess.run(
+            [*tray_program(), *args],
+            cwd=self.project,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"claude-tray {' '.join(args)} exited {done.returncode}: {done.stderr}"
+            )
+        return done
+
+    def tray_json(self, *args: str) -> Any:
+        return json.loads(self.tray(*args, "--json").stdout)
 
     def transcripts(self) -> list[Path]:
         return sorted((self.config_dir / "projects").rglob("*.jsonl"))
