@@ -69,10 +69,13 @@ _DUNSTRC = """[global]
     show_age_threshold = -1
 [urgency_low]
     timeout = 0
+    format = "LOW|%s"
 [urgency_normal]
     timeout = 0
+    format = "NORMAL|%s"
 [urgency_critical]
     timeout = 0
+    format = "CRITICAL|%s"
 """
 
 
@@ -82,6 +85,10 @@ class Notification:
     appname: str
     summary: str
     body: str
+    urgency: str = ""
+    """LOW, NORMAL or CRITICAL: dunst's history has no urgency field, so each urgency's `format`
+    (DUNSTRC) starts the shown text with its name."""
+    icon_path: str = ""
 
 
 @dataclass
@@ -116,6 +123,8 @@ class Desktop:
                         _field(item, "appname"),
                         _field(item, "summary"),
                         _field(item, "body"),
+                        _field(item, "message").split("|", 1)[0],
+                        _field(item, "icon_path"),
                     )
                 )
         return sorted(found, key=lambda n: n.id)

@@ -495,3 +495,18 @@ def test_the_stored_file_is_plain_json() -> None:
 
 def test_budget_level_names_match_the_memory() -> None:
     assert {lv.label for lv in BudgetLevel if lv is not BudgetLevel.OK} == {"alert", "over"}
+
+
+@pytest.mark.parametrize(
+    ("pct", "urgency"), [(72, "normal"), (87, "normal"), (92, "critical"), (97, "critical")]
+)
+def test_session_urgency_by_level(pct: float, urgency: str) -> None:
+    """Caution and warning are normal; auto-pause and critical stay until dismissed."""
+    (notice,) = decide(AlertMemory(), snap(session(pct)), RULES, T0).send
+    assert notice.urgency == urgency
+
+
+def test_budget_urgency_critical_only_when_over() -> None:
+    near = decide(AlertMemory(), snap(today=spend("today", 8.12, 10)), RULES, T0).send[0]
+    over = decide(AlertMemory(), snap(today=spend("today", 12.0, 10)), RULES, T0).send[0]
+    assert (near.urgency, over.urgency) == ("normal", "critical")

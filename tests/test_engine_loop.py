@@ -49,15 +49,17 @@ class Recorder:
         self.views: list[TrayView] = []
         self.passes: list[PassReport] = []
         self.notes: list[tuple[str, str]] = []
+        self.urgencies: list[str] = []
         self.changed = threading.Condition()
 
     def publish(self, view: TrayView) -> None:
         with self.changed:
             self.views.append(view)
 
-    def notify(self, title: str, body: str) -> bool:
+    def notify(self, title: str, body: str, urgency: str = "normal") -> bool:
         with self.changed:
             self.notes.append((title, body))
+            self.urgencies.append(urgency)
             self.changed.notify_all()
         return True
 

@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from claude_tray.adapters import notify
-from claude_tray.adapters.notify import Backend, FallbackNotifier, escape_markup, make_notifier
+from claude_tray.adapters.notify import (
+    Backend,
+    FallbackNotifier,
+    Message,
+    escape_markup,
+    make_notifier,
+)
 from tests.desktop import Desktop, running_desktop
 
 
@@ -20,11 +26,13 @@ class Recorder:
 
     def __init__(self, name: str, answer: bool | Exception, markup: bool = False) -> None:
         self.calls: list[tuple[str, str]] = []
+        self.urgencies: list[str] = []
         self.answer = answer
         self.backend = Backend(name, self.deliver, markup)
 
-    def deliver(self, title: str, body: str) -> bool:
-        self.calls.append((title, body))
+    def deliver(self, message: Message) -> bool:
+        self.calls.append((message.title, message.body))
+        self.urgencies.append(message.urgency)
         if isinstance(self.answer, Exception):
             raise self.answer
         return self.answer
@@ -77,7 +85,7 @@ def test_markup_is_escaped_only_for_daemons_that_read_it() -> None:
 
 @pytest.mark.parametrize(
     ("os_name", "expected"),
-    [("windows", ["pystray", "plyer"]), ("macos", ["plyer", "pystray", "osascript"])],
+    [("windows", ["pystray"]), ("macos", ["osascript"])],  # no desktop-notifier on Linux
 )
 def test_order_per_os(os_name: notify.OsName, expected: list[str]) -> None:
     notifier = make_notifier(lambda title, body: True, os_name=os_name)
@@ -88,7 +96,7 @@ def test_order_per_os(os_name: notify.OsName, expected: list[str]) -> None:
 
 def test_linux_order() -> None:
     names = [b.name for b in make_notifier(lambda title, body: True, os_name="linux").backends]
-    order = ["plyer", "dbus", "notify-send", "pystray"]
+    order = ["dbus", "plyer", "notify-send", "pystray"]
     assert names == sorted(names, key=order.index)
     assert "dbus" in names  # jeepney is a dependency on Linux
     assert names[-1] == "pystray"
@@ -119,7 +127,7 @@ def test_osascript_gets_title_and_body_as_arguments(
     args = fake_tool(tmp_path / "bin", "osascript", 0)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     backend = notify.osascript_backend()
-    assert backend.deliver('say "hi" \\ & quit', "body") is True
+    assert backend.deliver(Message('say "hi" \\ & quit', "body")) is True
     lines = args.read_text().splitlines()
     assert lines[-2:] == ['say "hi" \\ & quit', "body"]  # data, never spliced into the script
     assert "item 1 of argv" in "\n".join(lines[:-2])
@@ -135,6 +143,8 @@ def test_failing_notify_send_falls_through(
     assert notifier.send("Context", "app <91%>") is True
     assert args.read_text().splitlines() == [
         "--app-name=claude-tray",
+        "--urgency=normal",
+        "--expire-time=10000",
         "--",
         "Context",
         "app &lt;91%&gt;",
@@ -189,3 +199,26 @@ def test_factory_on_a_real_desktop_sends_once(
     new = [n for n in dunst.notifications() if n.id not in before]
     assert [(n.summary, n.body) for n in new] == [("Budget", "today $9.00 of $10")]
     assert tray_calls == []  # the first working way only
+
+
+@pytest.mark.desktop
+@pytest.mark.parametrize("make", [notify.dbus_backend, notify.notify_send_backend])
+def test_urgency_and_icon_reach_the_daemon(
+    make: object, dunst: Desktop, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Critical stays (urgency hint 2, no expiry); normal is normal; the app's icon comes along."""
+    from PIL import Image
+
+    icon = tmp_path / "icon.png"
+    Image.new("RGBA", (64, 64), (46, 160, 67, 255)).save(icon)
+    dunst.activate(monkeypatch)
+    before = {n.id for n in dunst.notifications()}
+    notifier = FallbackNotifier([make(icon)])  # type: ignore[operator]
+    assert notifier.send("app: context 96% — critical", "now", "critical") is True
+    assert notifier.send("app: context 72% — caution", "soon", "normal") is True
+    new = [n for n in dunst.notifications() if n.id not in before]
+    assert [(n.summary, n.urgency) for n in new] == [
+        ("app: context 96% — critical", "CRITICAL"),
+        ("app: context 72% — caution", "NORMAL"),
+    ]
+    assert all(n.appname == "claude-tray" and n.icon_path for n in new)

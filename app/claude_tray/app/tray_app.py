@@ -13,6 +13,7 @@ instance lock is released. Every file is written atomically, so nothing is half-
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import logging
 import logging.handlers
@@ -35,6 +36,7 @@ from claude_tray.storage.paths import AppPaths, app_paths, claude_roots
 
 if TYPE_CHECKING:
     from claude_tray.adapters.autostart import Autostart
+    from claude_tray.adapters.notify import FallbackNotifier
     from claude_tray.runtime.engine import Engine, ViewExtras
     from claude_tray.runtime.watcher import Watcher
     from claude_tray.ui.tray import TrayIcon
@@ -144,6 +146,7 @@ class TrayApp:
         self.engine: Engine | None = None
         self.watcher: Watcher | None = None
         self.autostart: Autostart | None = None
+        self.notifier: FallbackNotifier | None = None
         self._signal_thread: threading.Thread | None = None
         self._wakeup: tuple[int, int] | None = None
 
@@ -180,7 +183,8 @@ class TrayApp:
 
         self.paths.sessions_state_dir.mkdir(parents=True, exist_ok=True)
         self.tray = TrayIcon(self._on_menu, initial_view())
-        notifier = make_notifier(self.tray.notify)
+        notifier = make_notifier(self.tray.notify, icon=notification_icon(self.paths.state_dir))
+        self.notifier = notifier
         self.autostart = make_autostart()
         self._resync_autostart()
         self.engine = Engine(
@@ -362,12 +366,36 @@ class TrayApp:
         )
 
     def _about(self) -> None:
-        assert self.tray is not None
-        self.tray.notify(
+        assert self.notifier is not None
+        self.notifier.send(
             f"{APP_NAME} {__version__}",
-            f"Claude Code usage in your tray. Config: {self.paths.config_file}. "
-            f"Logs: {self.paths.log_dir}.",
+            f"Claude Code usage in your tray. {self.notifier.describe()} "
+            f"Config: {self.paths.config_file}. Logs: {self.paths.log_dir}.",
         )
+
+
+NOTIFICATION_ICON = "notification-icon.png"
+NOTIFICATION_ICON_PX = 128
+
+
+def notification_icon(folder: Path) -> Path | None:
+    """The app's icon as a PNG file for notifications: the one a frozen build carries, else the
+    tray's idle icon drawn large; None, logged, when it cannot be written."""
+    from claude_tray.ui.icon import render_icon
+
+    bundled = Path(getattr(sys, "_MEIPASS", "")) / "icons" / f"{APP_NAME}-256.png"
+    if getattr(sys, "frozen", False) and bundled.is_file():
+        return bundled
+    path = folder / NOTIFICATION_ICON
+    try:
+        image = render_icon(IconSpec("idle", None, None), NOTIFICATION_ICON_PX)
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        write_atomic(path, buffer.getvalue())
+    except (OSError, ValueError) as error:
+        log.warning("cannot write the notification icon to %s: %s", path, error)
+        return None
+    return path
 
 
 def report_available() -> bool:

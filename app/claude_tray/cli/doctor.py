@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from claude_tray import __version__
+from claude_tray.adapters.notify import route as notification_route
 from claude_tray.cli.render import count, print_json
 from claude_tray.cli.workspace import open_workspace
 from claude_tray.engine.usage import priced_sums, totals_by_label
@@ -39,6 +40,7 @@ def run_doctor(args: argparse.Namespace) -> int:
                 **ledger_stats,
             },
             "stateDir": str(paths.state_dir),
+            "notifications": notification_route(),
             "timezone": f"{workspace.config.timezone} (from the config)"
             if workspace.config.timezone
             else local_zone_source(),
@@ -79,6 +81,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         f"{count(ledger['messages'])} messages, {count(ledger['sessions'])} sessions)"
     )
     print(f"Timezone: {report['timezone']}")
+    print(report["notifications"])
     print("Claude data roots:")
     for root in report["roots"]:
         print(f"  {'found  ' if root['found'] else 'missing'} {root['path']}")

@@ -32,7 +32,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Any, Literal
 
 from claude_tray.core.levels import BudgetLevel, Level, Thresholds
 from claude_tray.core.snapshot import PlanLimit, SessionState, Snapshot, Spend
@@ -214,6 +214,10 @@ class AlertRules:
     """The timezone the notification texts give times in (a limit's reset)."""
 
 
+Urgency = Literal["low", "normal", "critical"]
+"""How insistent a notification is (freedesktop's urgency levels; each notifier maps them)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     key: str
@@ -221,6 +225,9 @@ class Notice:
     `data`."""
     title: str
     body: str
+    urgency: Urgency = "normal"
+    """`critical` for a session at the auto-pause or critical level and a budget gone over (they
+    stay until dismissed where the daemon honours it); `normal` for the rest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,7 +406,10 @@ def session_notice(session: SessionState, level: Level, rules: AlertRules) -> No
         ),
     }[level]
     return Notice(
-        f"session:{session.session_id}:{level.label}", f"{who}: context {pct}% — {what}", body
+        f"session:{session.session_id}:{level.label}",
+        f"{who}: context {pct}% — {what}",
+        body,
+        "critical" if level >= Level.PAUSE else "normal",
     )
 
 
@@ -419,7 +429,8 @@ def budget_notice(spend: Spend, level: BudgetLevel) -> Notice:
         share = math.floor(100 * spend.cost / spend.budget)
         title = f"{label} {cost} — {share}% of the {budget} budget"
         body = f"{money(max(0.0, spend.budget - spend.cost))} left for {_PERIOD_LEFT[spend.name]}."
-    return Notice(f"budget:{spend.name}:{level.label}", title, body)
+    urgency: Urgency = "critical" if level is BudgetLevel.OVER else "normal"
+    return Notice(f"budget:{spend.name}:{level.label}", title, body, urgency)
 
 
 _PERIOD_LEFT = {"today": "today", "week": "this week", "month": "this month"}

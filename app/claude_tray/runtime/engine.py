@@ -35,6 +35,7 @@ from pathlib import Path
 from claude_tray.core.alerts import (
     AlertMemory,
     AlertRules,
+    Urgency,
     acknowledge_reset,
     decide,
     pause_notifications,
@@ -112,7 +113,7 @@ class Engine:
     def __init__(
         self,
         publish: Callable[[TrayView], None],
-        notify: Callable[[str, str], bool],
+        notify: Callable[[str, str, Urgency], bool],
         *,
         env: Mapping[str, str] | None = None,
         extras: Callable[[], ViewExtras] = ViewExtras,
@@ -398,15 +399,15 @@ class Engine:
         )
         decision = decide(self._memory, snapshot, rules, now, self._data_problem, full_pass=full)
         for notice in decision.send:
-            self._send(notice.title, notice.body)
+            self._send(notice.title, notice.body, notice.urgency)
         for notice in decision.suppressed:
             log.info("notification not sent (paused or off): %s", notice.title)
         self._remember(decision.memory)
 
-    def _send(self, title: str, body: str) -> None:
-        log.info("notify: %s — %s", title, body)
+    def _send(self, title: str, body: str, urgency: Urgency = "normal") -> None:
+        log.info("notify (%s): %s — %s", urgency, title, body)
         try:
-            self._notify(title, body)
+            self._notify(title, body, urgency)
         except Exception:
             log.exception("the notifier failed")
 
