@@ -48,6 +48,17 @@ def money(amount: float | None, unpriced: bool = False) -> str:
     return text + UNPRICED_MARK if unpriced else text
 
 
+def unpriced_note(tokens: int, models: Sequence[str] = ()) -> str | None:
+    """The footnote under a table whose costs leave out unpriced tokens; None when none do."""
+    if tokens <= 0:
+        return None
+    which = f" ({', '.join(models)})" if models else ""
+    return (
+        f"{UNPRICED_MARK} = leaves out {count(tokens)} tokens of models with no known price"
+        f"{which}; add them under [pricing.models] in the config"
+    )
+
+
 def count(n: int) -> str:
     return f"{n:,}"
 

@@ -25,9 +25,15 @@ from claude_tray.cli.render import (
     print_json,
     table,
     token_cells,
+    unpriced_note,
     use_color,
 )
-from claude_tray.cli.usage_commands import model_breakdowns, token_fields
+from claude_tray.cli.usage_commands import (
+    model_breakdowns,
+    token_fields,
+    totals_json,
+    unpriced_models,
+)
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
 from claude_tray.core.periods import day_start
 from claude_tray.core.trends import GroupStats, percent_change
@@ -258,7 +264,7 @@ def run_periods(args: argparse.Namespace) -> int:
                     }
                     for p in periods
                 ],
-                "totals": {**token_fields(grand.tokens), "totalCost": grand.cost},
+                "totals": totals_json(grand),
             }
         )
         return 0
@@ -271,7 +277,14 @@ def run_periods(args: argparse.Namespace) -> int:
         rows,
         [None] * len(periods) + ["bold"],
     )
+    _note_unpriced(grand.unpriced_tokens, unpriced_models(grand))
     return 0
+
+
+def _note_unpriced(tokens: int, models: Sequence[str] = ()) -> None:
+    note = unpriced_note(tokens, models)
+    if note:
+        _print(note)
 
 
 def _token_row(label: str, total: Total) -> list[str]:
@@ -327,6 +340,7 @@ def run_groups(args: argparse.Namespace) -> int:
         for g in groups
     ]
     _table(columns, rows)
+    _note_unpriced(sum(g.unpriced_tokens for g in groups))
     return 0
 
 
@@ -418,8 +432,14 @@ def run_trends(args: argparse.Namespace) -> int:
                 "from": data.first.isoformat(),
                 "to": data.last.isoformat(),
                 "rollingAverage": data.rolling[-1] if data.rolling else None,
+                "unpricedTokens": data.totals.unpriced_tokens,
                 "daily": [
-                    {"date": d.day.isoformat(), "cost": d.cost, "rollingAverage": avg}
+                    {
+                        "date": d.day.isoformat(),
+                        "cost": d.cost,
+                        "unpricedTokens": d.unpriced_tokens,
+                        "rollingAverage": avg,
+                    }
                     for d, avg in zip(data.days, data.rolling, strict=True)
                 ],
                 "weekOverWeek": {
@@ -437,6 +457,7 @@ def run_trends(args: argparse.Namespace) -> int:
                         "model": m.name,
                         "cost": m.cost,
                         "costShare": m.cost_share,
+                        "unpricedTokens": m.unpriced_tokens,
                         "tokens": m.tokens,
                         "tokenShare": m.token_share,
                     }
@@ -446,11 +467,12 @@ def run_trends(args: argparse.Namespace) -> int:
         )
         return 0
     latest = data.rolling[-1] if data.rolling else None
+    unpriced = data.totals.unpriced_tokens > 0
     _print(f"Trends, {data.first.isoformat()} to {data.last.isoformat()}")
-    _print(f"7-day average: {money(latest)} per day")
+    _print(f"7-day average: {money(latest, unpriced)} per day")
     _print(
-        f"Last 7 days: {money(change.current)} ({fmt.signed_percent(change.percent)} on the "
-        f"7 before: {money(change.previous)})"
+        f"Last 7 days: {money(change.current, unpriced)} ({fmt.signed_percent(change.percent)} "
+        f"on the 7 before: {money(change.previous, unpriced)})"
     )
     peaks = ", ".join(f"{h:02d}:00" for h in data.peak_hours) or "none"
     _print(f"Peak hours: {peaks}")
@@ -458,7 +480,7 @@ def run_trends(args: argparse.Namespace) -> int:
         _print("")
         _table(
             [Column("Weekday"), Column("Average cost", right=True)],
-            [[WEEKDAY_NAMES[w], money(c)] for w, c in data.weekdays],
+            [[WEEKDAY_NAMES[w], money(c, unpriced)] for w, c in data.weekdays],
         )
     if data.by_model:
         _print("")
@@ -481,6 +503,7 @@ def run_trends(args: argparse.Namespace) -> int:
                 for m in data.by_model
             ],
         )
+    _note_unpriced(data.totals.unpriced_tokens)
     return 0
 
 
@@ -537,6 +560,7 @@ def run_blocks(args: argparse.Namespace) -> int:
         for b in blocks
     ]
     _table(columns, rows, ["bold" if b.active else None for b in blocks])
+    _note_unpriced(sum(b.unpriced_tokens for b in blocks))
     return 0
 
 

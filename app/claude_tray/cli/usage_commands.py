@@ -13,13 +13,13 @@ from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import (
     TOKEN_COLUMNS,
     Column,
-    count,
     money,
     paint,
     percent,
     print_json,
     table,
     token_cells,
+    unpriced_note,
     use_color,
 )
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
@@ -98,6 +98,16 @@ def unpriced_models(total: Total) -> list[str]:
     return sorted(m for m, t in total.models.items() if not t.priced)
 
 
+def totals_json(total: Total) -> dict[str, Any]:
+    """A total's tokens and cost, saying how many tokens the cost leaves out (no known price)."""
+    return {
+        **token_fields(total.tokens),
+        "totalCost": total.cost,
+        "unpricedTokens": total.unpriced_tokens,
+        "unpricedModels": unpriced_models(total),
+    }
+
+
 def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
     return {
         "sessionId": state.session_id,
@@ -112,7 +122,9 @@ def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
         "level": state.level.label,
         "lastActivity": datetime.fromtimestamp(state.last_activity, tz).isoformat(),
         "cost": state.cost if not state.unpriced_tokens or state.cost else None,
+        "unpricedTokens": state.unpriced_tokens,
         "costSinceReset": state.cost_since_reset,
+        "unpricedTokensSinceReset": state.unpriced_since_reset,
         "paused": state.paused,
         "active": state.active,
     }
@@ -185,12 +197,9 @@ def _token_rows(label: str, total: Total, breakdown: bool) -> list[list[str]]:
 
 
 def _print_unpriced(total: Total) -> None:
-    missing = unpriced_models(total)
-    if missing:
-        print(
-            f"? = leaves out {count(total.unpriced_tokens)} tokens of models with no known price "
-            f"({', '.join(missing)}); add them under [pricing.models] in the config"
-        )
+    note = unpriced_note(total.unpriced_tokens, unpriced_models(total))
+    if note:
+        print(note)
 
 
 # -- daily ------------------------------------------------------------------------------------
@@ -231,15 +240,11 @@ def run_daily(args: argparse.Namespace) -> int:
                         "totalCost": total.cost,
                         "modelsUsed": sorted(total.models),
                         "modelBreakdowns": model_breakdowns(total),
-                        **(
-                            {"unpricedTokens": total.unpriced_tokens}
-                            if total.unpriced_tokens
-                            else {}
-                        ),
+                        "unpricedTokens": total.unpriced_tokens,
                     }
                     for day, total in days
                 ],
-                "totals": {**token_fields(grand.tokens), "totalCost": grand.cost},
+                "totals": totals_json(grand),
             }
         )
         return 0
@@ -315,6 +320,9 @@ def _print_sessions(states: Sequence[SessionState], clock: Clock) -> None:
     styles = [s.level.label if s.level else None for s in states]
     print(table(columns, rows, styles, color=color))
     print("~ = estimated from the transcript")
+    note = unpriced_note(sum(s.unpriced_tokens for s in states))
+    if note:
+        print(note)
 
 
 def record_budget(workspace: Workspace, snapshot: Snapshot, now: float) -> None:

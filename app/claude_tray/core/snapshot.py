@@ -42,6 +42,8 @@ class SessionState:
     cost_since_reset: float
     paused: bool
     active: bool
+    unpriced_since_reset: int = 0
+    """Tokens since the last reset that no price covers (left out of `cost_since_reset`)."""
 
     @property
     def project_name(self) -> str:

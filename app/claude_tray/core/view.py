@@ -328,14 +328,14 @@ def session_entries(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry
 
 def session_entry(session: SessionState, options: ViewOptions) -> MenuEntry:
     """`app · Opus 4.5 · context 72% · $1.20 since reset`, with details and its own reset."""
-    label = f"{session_text(session)}{SEP}{money(session.cost_since_reset)} since reset"
+    since = money(session.cost_since_reset, session.unpriced_since_reset > 0)
+    label = f"{session_text(session)}{SEP}{since} since reset"
     details = [MenuEntry(f"Context {context_tokens_text(session)}", enabled=False)]
     if session.context_source is ContextSource.TRANSCRIPT:
         details.append(MenuEntry("(estimated from the transcript)", enabled=False))
     details += [
         MenuEntry(
-            f"Cost {money(session.cost, session.unpriced_tokens > 0)}"
-            f"{SEP}since reset {money(session.cost_since_reset)}",
+            f"Cost {money(session.cost, session.unpriced_tokens > 0)}{SEP}since reset {since}",
             enabled=False,
         ),
         MenuEntry(

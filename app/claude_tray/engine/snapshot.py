@@ -119,12 +119,14 @@ def session_states(
     for row in rows:
         fact = facts.get(row.session, LiveFacts())
         total = costs.get(row.session, Total())
-        since_reset = total.cost
-        if fact.reset_at is not None:
-            after = priced_sums(
+        since_reset = Total()
+        if fact.reset_at is None:
+            since_reset.absorb(total)
+        else:
+            for item in priced_sums(
                 ledger, prices, [("reset", fact.reset_at, math.inf)], (), [row.session]
-            )
-            since_reset = sum(item.cost or 0.0 for item in after)
+            ):
+                since_reset.add(item, by_model=False)
         states.append(_session_state(config, clock, row, fact, total, since_reset, active))
     return states
 
@@ -135,7 +137,7 @@ def _session_state(
     row: SessionMark,
     fact: LiveFacts,
     total: Total,
-    since_reset: float,
+    since_reset: Total,
     active: bool | None,
 ) -> SessionState:
     model = fact.model or row.model
@@ -170,7 +172,8 @@ def _session_state(
         last_activity=last,
         cost=total.cost,
         unpriced_tokens=total.unpriced_tokens,
-        cost_since_reset=since_reset,
+        cost_since_reset=since_reset.cost,
+        unpriced_since_reset=since_reset.unpriced_tokens,
         paused=fact.paused,
         active=is_active(row.last_ts, fact, clock.now, window_s) if active is None else active,
     )

@@ -65,6 +65,8 @@ class BudgetStatus:
     level: BudgetLevel
     projection: float | None = None
     """The month's: its cost at the end if the last 7 full days' pace holds."""
+    unpriced_tokens: int = 0
+    """Tokens in the period that no price covers (left out of `spent`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +204,8 @@ def _budgets(
     )
     out = []
     for name, period, budget in periods:
-        spent = total(buckets, period.start, period.end).cost
+        summed = total(buckets, period.start, period.end)
+        spent = summed.cost
         projection = None
         if name == "This month":
             projection = month_end_projection(spent, clock.now, period.end, rate)
@@ -214,6 +217,7 @@ def _budgets(
                 budget,
                 budget_level(spent, budget, config.budgets.alert_fraction),
                 projection,
+                summed.unpriced_tokens,
             )
         )
     return out

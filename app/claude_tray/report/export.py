@@ -56,6 +56,7 @@ _TOKEN_HEADER = [
     "cache_read_tokens",
     "total_tokens",
     "cost_usd",
+    "unpriced_tokens",
 ]
 
 
@@ -67,6 +68,7 @@ def _token_cells(tokens: Tokens, cost: float, unpriced: int) -> list[Cell]:
         tokens.cache_read,
         tokens.total,
         round(cost, 6) if not unpriced or cost else None,
+        unpriced,
     ]
 
 
@@ -88,7 +90,7 @@ def export_table(
 
 
 def _by_day(workspace: Workspace, tz: tzinfo, since: date | None, until: date | None) -> Table:
-    header = ["date", *_TOKEN_HEADER, "unpriced_tokens", "models"]
+    header = ["date", *_TOKEN_HEADER, "models"]
     span = history_dates(workspace.ledger, tz)
     if span is None:
         return Table(header, [])
@@ -102,7 +104,6 @@ def _by_day(workspace: Workspace, tz: tzinfo, since: date | None, until: date | 
         [
             day,
             *_token_cells(t.tokens, t.cost, t.unpriced_tokens),
-            t.unpriced_tokens,
             " ".join(sorted(t.models)),
         ]
         for day, t in sorted(totals.items())

@@ -80,12 +80,13 @@ def _body(data: ReportData, tz: tzinfo) -> str:
 def _kpis(data: ReportData) -> str:
     days = max(1, len(data.days))
     change = data.week_over_week
+    mark = _mark(data.totals.unpriced_tokens)
     items = [
-        ("Spent", text.money(data.totals.cost), f"in {days} days"),
-        ("Per day", text.money(data.totals.cost / days), "average"),
+        ("Spent", text.money(data.totals.cost) + mark, f"in {days} days"),
+        ("Per day", text.money(data.totals.cost / days) + mark, "average"),
         (
             "Last 7 days",
-            text.money(change.current),
+            text.money(change.current) + mark,
             f"{text.signed_percent(change.percent)} on the 7 before",
         ),
         ("Sessions", f"{data.session_count:,}", "with usage in the period"),
@@ -104,6 +105,11 @@ def _kpis(data: ReportData) -> str:
     return f'<section class="kpis" aria-label="Summary">{cells}</section>'
 
 
+def _mark(unpriced_tokens: int) -> str:
+    """`*` after a cost that leaves out tokens of models with no known price."""
+    return "*" if unpriced_tokens else ""
+
+
 def share_of(part: int, whole: int) -> str:
     return text.share(part / whole) if whole else "0%"
 
@@ -120,7 +126,7 @@ def _budgets(data: ReportData) -> str:
 
 
 def _budget(status: BudgetStatus) -> str:
-    spent = text.money(status.spent)
+    spent = text.money(status.spent) + _mark(status.unpriced_tokens)
     if status.budget:
         fill = min(100.0, status.spent / status.budget * 100)
         line = f"{spent} of {text.money(status.budget)}"
@@ -198,7 +204,12 @@ def _daily(data: ReportData) -> str:
     if budget:
         legend.append('<span class="key reference"></span>Daily budget')
     rows = [
-        (text.day(d.day), text.money(d.cost), text.money(avg), text.tokens(d.tokens.total))
+        (
+            text.day(d.day),
+            text.money(d.cost) + _mark(d.unpriced_tokens),
+            text.money(avg),
+            text.tokens(d.tokens.total),
+        )
         for d, avg in zip(data.days, data.rolling, strict=True)
     ]
     table = _table("Daily cost", ("Day", "Cost", "7-day average", "Tokens"), rows, numeric=3)
@@ -299,7 +310,7 @@ def _breakdown(title: str, what: str, lines: Sequence[Share]) -> str:
     rows = [
         (
             line.name,
-            text.money(line.cost),
+            text.money(line.cost) + _mark(line.unpriced_tokens),
             text.share(line.cost_share),
             text.tokens(line.tokens) + ("*" if line.unpriced_tokens else ""),
         )
@@ -326,7 +337,7 @@ def _sessions(data: ReportData, tz: tzinfo) -> str:
             f'<td class="meta">{escape(s.model_name or "—")}</td>'
             f'<td class="meta">{escape(text.moment(s.first, tz))}</td>'
             f'<td class="meta num">{escape(text.duration(s.duration))}</td>'
-            f'<td class="num cost">{escape(text.money(s.cost))}</td>'
+            f'<td class="num cost">{escape(text.money(s.cost) + _mark(s.unpriced_tokens))}</td>'
             f'<td class="notes">{chips}{note}</td></tr>'
         )
     head = "".join(
