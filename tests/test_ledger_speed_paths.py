@@ -53,6 +53,7 @@ def prices() -> PriceTable:
     base = price_table_from_mapping(builtin_prices())
     models = {}
     for key, price in base.models.items():
+        price = dataclasses.replace(price, earlier=None, earlier_until=None)  # only these two
         if price.long_context is not None:
             price = dataclasses.replace(price, long_context_until=MID_SLOT)
         elif "haiku" in key:
@@ -359,7 +360,8 @@ def test_the_report_queries_read_the_rollup_in_order(
 
     seen = plans_of(ledger, monkeypatch, lambda: priced_buckets(ledger, table, start, end))
     whole = [plan for sql, _, plan in seen if "FROM slots" in sql]
-    assert len(whole) == len(table.breakpoints()) + 1  # one in-order read per price era
+    inside = [p for p in table.breakpoints() if start < p < end]
+    assert len(whole) == len(inside) + 1  # one in-order read per price era
     for plan in whole:
         assert plan == ["SEARCH slots USING PRIMARY KEY (slot>? AND slot<?)"]  # no temp B-tree
     parts = [(params, plan) for sql, params, plan in seen if "FROM messages" in sql]

@@ -10,6 +10,7 @@ from claude_tray.core.pricing import PriceTableError, display_name, model_key
 from claude_tray.core.records import Speed
 from claude_tray.core.tokens import Tokens
 from claude_tray.storage.config import Config, ConfigError, config_from_mapping, price_table
+from tests.transcripts import ClaudeData, assistant
 
 
 @pytest.mark.parametrize(
@@ -179,3 +180,105 @@ def test_invalid_override_names_the_key(override: dict[str, object], message: st
 
 def test_price_table_error_is_a_value_error() -> None:
     assert issubclass(PriceTableError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "key"),
+    [
+        ("claude-fable-5", "fable-5"),
+        ("claude-fable-5-1", "fable-5-1"),
+        ("claude-fable-5-1[1m]", "fable-5-1"),
+        ("claude-mythos-5", "mythos-5"),
+        ("claude-3-5-sonnet-20241022", "sonnet-3-5"),
+        ("claude-3-sonnet-20240229", "sonnet-3"),
+        ("claude-opus-4-0", "opus-4-0"),
+    ],
+)
+def test_model_key_of_newer_and_older_families(model_id: str, key: str) -> None:
+    assert model_key(model_id) == key
+
+
+def test_the_models_seen_in_2026_transcripts_and_every_family_of_the_pricing_page() -> None:
+    # (model id, input, output, cache write 5m, cache write 1h, cache read) per million,
+    # from Anthropic's pricing and model pages (checked 2026-12-01; see data/prices.toml)
+    rows = [
+        ("claude-fable-5", 10, 50, 12.5, 20, 1.0),
+        ("claude-fable-5-1", 10, 50, 12.5, 20, 0.25),
+        ("claude-mythos-5", 10, 50, 12.5, 20, 1.0),
+        ("claude-mythos-5-1", 10, 50, 12.5, 20, 0.25),
+        ("claude-opus-5-5", 4, 20, 5, 8, 0.2),
+        ("claude-sonnet-5-5", 2, 10, 2.5, 4, 0.1),
+        ("claude-3-5-sonnet-20241022", 3, 15, 3.75, 6, 0.3),
+        ("claude-3-sonnet-20240229", 3, 15, 3.75, 6, 0.3),
+        ("claude-opus-4-0", 15, 75, 18.75, 30, 1.5),
+        ("claude-sonnet-4-0", 3, 15, 3.75, 6, 0.3),
+    ]
+    after = datetime(2026, 11, 1, tzinfo=UTC).timestamp()
+    for model, *rates in rows:
+        for kind, rate in zip(
+            ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read"),
+            rates,
+            strict=True,
+        ):
+            tokens = Tokens(**{kind: 100_000})
+            assert cost(model, tokens, at=after) == pytest.approx(rate / 10), (model, kind)
+    assert display_name("claude-fable-5") == "Fable 5"
+
+
+def test_sonnet_5_5_cache_reads_got_cheaper_on_7_october_2026() -> None:
+    reads = Tokens(cache_read=M)
+    before = datetime(2026, 10, 6, 23, 59, tzinfo=UTC).timestamp()
+    after = datetime(2026, 10, 7, 0, 0, tzinfo=UTC).timestamp()
+    assert cost("claude-sonnet-5-5", reads, at=before) == pytest.approx(0.2)
+    assert cost("claude-sonnet-5-5", reads, at=after) == pytest.approx(0.1)
+    assert after in TABLE.breakpoints()  # sums never cross the change
+
+
+def test_haiku_5_5_is_left_unpriced_two_bands_at_100k() -> None:
+    assert cost("claude-haiku-5-5", Tokens(input=M)) is None
+
+
+def test_the_price_change_splits_a_day_in_the_ledger(
+    capsys: pytest.CaptureFixture[str], claude: ClaudeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from claude_tray.cli.main import main
+
+    model = "claude-sonnet-5-5"
+    claude.write(
+        "s",
+        assistant("s", "2026-10-06T23:30:00Z", "m1", model=model, cache_read=M),
+        assistant("s", "2026-10-07T00:30:00Z", "m2", model=model, cache_read=M),
+        assistant("s", "2026-10-07T01:00:00Z", "m3", model="claude-fable-5", input=M),
+        assistant("s", "2026-10-07T01:05:00Z", "m4", model="claude-3-sonnet-20240229", output=M),
+        assistant("s", "2026-10-07T01:06:00Z", "m5", model="claude-3-5-sonnet-20241022", input=M),
+    )
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(datetime(2026, 10, 8, tzinfo=UTC).timestamp()))
+    assert main(["daily", "--json", "--timezone", "Asia/Tokyo"]) == 0  # both lines on 7 Oct
+    data = json.loads(capsys.readouterr().out)
+    assert [d["date"] for d in data["daily"]] == ["2026-10-07"]
+    assert data["totals"]["unpricedTokens"] == 0
+    assert data["totals"]["totalCost"] == pytest.approx(0.2 + 0.1 + 10 + 15 + 3)
+
+
+def test_doctor_shows_the_tables_date_and_says_when_it_is_old(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from claude_tray.cli.main import main
+
+    as_of = datetime.fromisoformat(TABLE.as_of).replace(tzinfo=UTC).timestamp()
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(as_of + 30 * 86400))
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert f"built-in table as of {TABLE.as_of} (30 days old)" in out
+    assert "older than" not in out
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(as_of + 120 * 86400))
+    assert main(["doctor"]) == 0
+    assert "The price table is older than 3 months" in capsys.readouterr().out
+    assert main(["doctor", "--json"]) == 0
+    prices = json.loads(capsys.readouterr().out)["prices"]
+    assert prices["ageDays"] == 120 and prices["stale"] is True
+    assert "platform.claude.com" in prices["source"]

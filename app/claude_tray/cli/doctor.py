@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from claude_tray import __version__
 from claude_tray.adapters.notify import route as notification_route
 from claude_tray.cli.render import count, print_json
-from claude_tray.cli.workspace import open_workspace
+from claude_tray.cli.workspace import now, open_workspace
 from claude_tray.engine.usage import priced_sums, totals_by_label
 from claude_tray.storage.zone import local_zone_source
 
@@ -63,6 +64,8 @@ def run_doctor(args: argparse.Namespace) -> int:
             else [],
             "prices": {
                 "asOf": workspace.prices.as_of,
+                "ageDays": _age_days(workspace.prices.as_of, now()),
+                "stale": _stale(workspace.prices.as_of, now()),
                 "source": workspace.prices.source,
                 "overrides": sorted(workspace.config.pricing.models),
             },
@@ -105,11 +108,36 @@ def run_doctor(args: argparse.Namespace) -> int:
             print(f"  {item['model']}: {count(item['tokens'])} tokens")
     else:
         print("Unpriced models: none")
+    prices = report["prices"]
+    age = "" if prices["ageDays"] is None else f" ({prices['ageDays']} days old)"
     print(
-        f"Prices:  built-in table as of {report['prices']['asOf']}; "
-        f"overrides: {', '.join(report['prices']['overrides']) or 'none'}"
+        f"Prices:  built-in table as of {prices['asOf'] or 'an unknown date'}{age}; "
+        f"overrides: {', '.join(prices['overrides']) or 'none'}"
     )
+    if prices["stale"]:
+        print(
+            f"  The price table is older than {STALE_PRICE_DAYS // 30} months: newer models may "
+            "be unpriced and prices may have changed. Update claude-tray, or add "
+            "[pricing.models] entries."
+        )
     return 0
+
+
+STALE_PRICE_DAYS = 90
+"""A built-in price table older than this is called out by `doctor`."""
+
+
+def _age_days(as_of: str, moment: float) -> int | None:
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        return None
+    return (datetime.fromtimestamp(moment, UTC).date() - day).days
+
+
+def _stale(as_of: str, moment: float) -> bool:
+    age = _age_days(as_of, moment)
+    return age is None or age > STALE_PRICE_DAYS
 
 
 def _size_on_disk(ledger: Path) -> int:

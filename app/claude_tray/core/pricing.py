@@ -24,8 +24,9 @@ CACHE_WRITE_5M_FACTOR = 1.25
 CACHE_WRITE_1H_FACTOR = 2.0
 CACHE_READ_FACTOR = 0.1
 
-_NEW_STYLE = re.compile(r"^claude-(opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?$")
-_OLD_STYLE = re.compile(r"^claude-(\d+)(?:-(\d{1,2}))?-(opus|sonnet|haiku)$")
+FAMILIES = "opus|sonnet|haiku|fable|mythos"
+_NEW_STYLE = re.compile(rf"^claude-({FAMILIES})-(\d+)(?:-(\d{{1,2}}))?$")
+_OLD_STYLE = re.compile(rf"^claude-(\d+)(?:-(\d{{1,2}}))?-({FAMILIES})$")
 _DATE_SUFFIX = re.compile(r"-\d{8}$")
 _BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
 _WINDOW_SUFFIX = re.compile(r"\[[^\]]*\]$")
@@ -93,7 +94,8 @@ class ModelPrice:
 
     `long_context`: the rates of a whole request whose prompt exceeds 200k tokens, for the models
     that bill a premium; `long_context_until` (epoch seconds) ends that premium for requests made
-    from then on. `fast`: the rates of fast mode, where the model has one.
+    from then on. `fast`: the rates of fast mode, where the model has one. `earlier`: the
+    standard rates of requests made before `earlier_until`, for a model whose price changed.
     """
 
     name: str
@@ -101,6 +103,8 @@ class ModelPrice:
     long_context: Rates | None = None
     long_context_until: float | None = None
     fast: Rates | None = None
+    earlier: Rates | None = None
+    earlier_until: float | None = None
 
     def rates_for(self, *, speed: Speed, long_request: bool, at: float) -> Rates:
         if speed is Speed.FAST and self.fast is not None:
@@ -111,6 +115,8 @@ class ModelPrice:
             and (self.long_context_until is None or at < self.long_context_until)
         ):
             return self.long_context
+        if self.earlier is not None and self.earlier_until is not None and at < self.earlier_until:
+            return self.earlier
         return self.standard
 
     def cost(self, tokens: Tokens, *, speed: Speed, long_request: bool, at: float) -> float:
@@ -118,7 +124,7 @@ class ModelPrice:
         return self.rates_for(speed=speed, long_request=long_request, at=at).cost(tokens)
 
     def breakpoints(self) -> tuple[float, ...]:
-        return () if self.long_context_until is None else (self.long_context_until,)
+        return tuple(p for p in (self.long_context_until, self.earlier_until) if p is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +191,9 @@ def rates_from_mapping(where: str, data: Mapping[str, object]) -> Rates:
 
 def model_price_from_mapping(where: str, name: str, data: Mapping[str, object]) -> ModelPrice:
     """One model's prices from a table row: the rates, plus optional `long_context` (with an
-    `until` date) and `fast` sub-tables."""
-    flat = {k: v for k, v in data.items() if k not in ("long_context", "fast", "name", "keys")}
+    `until` date), `fast` and `earlier` (the rates before an `until` date) sub-tables."""
+    sections = ("long_context", "fast", "earlier", "name", "keys", "source")
+    flat = {k: v for k, v in data.items() if k not in sections}
     standard = rates_from_mapping(where, flat)
     long_context = until = fast = None
     if (section := data.get("long_context")) is not None:
@@ -195,8 +202,15 @@ def model_price_from_mapping(where: str, name: str, data: Mapping[str, object]) 
         long_context = rates_from_mapping(f"{where}.long_context", section)
     if (section := data.get("fast")) is not None:
         fast = rates_from_mapping(f"{where}.fast", _table(f"{where}.fast", section))
+    earlier = earlier_until = None
+    if (section := data.get("earlier")) is not None:
+        section = _table(f"{where}.earlier", section)
+        earlier_until = _until(f"{where}.earlier.until", section.pop("until", None))
+        if earlier_until is None:
+            raise PriceTableError(f"{where}.earlier.until: required")
+        earlier = rates_from_mapping(f"{where}.earlier", section)
     label = data.get("name", name)
-    return ModelPrice(str(label), standard, long_context, until, fast)
+    return ModelPrice(str(label), standard, long_context, until, fast, earlier, earlier_until)
 
 
 def price_table_from_mapping(
