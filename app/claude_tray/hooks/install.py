@@ -10,8 +10,8 @@
 Ours are recognised by the command: a program named `claude-tray` (or `python -m claude_tray`)
 run with `hook` / `statusline`, wherever it lives, so an install after the program moved updates
 the path instead of adding a second entry. Commands are quoted for the shell Claude Code runs them
-with (`/bin/sh`; on Windows Git Bash, or cmd.exe on old versions: a double-quoted path with
-forward slashes suits both).
+with (`/bin/sh`; on Windows Git Bash, PowerShell without it, cmd.exe on old versions: one bare
+word with forward slashes, or the 8.3 short name, suits all three, see `hooks.shell_command`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 
 from claude_tray.hooks.json_edit import Editor
 from claude_tray.hooks.settings_file import SettingsError, SettingsFile
+from claude_tray.hooks.shell_command import POWERSHELL_NOTE, windows_program
 
 HOOK_EVENTS = (
     "SessionStart",
@@ -60,10 +61,8 @@ def program_prefix(argv0: str | None = None) -> list[str]:
 
 
 def quote_program(path: str, windows: bool) -> str:
-    if not windows:
-        return shlex.quote(path)
-    path = path.replace("\\", "/")
-    return f'"{path}"' if any(c in path for c in " &()^%!'\"") else path
+    """POSIX quoting; on Windows one word every shell reads alike (`hooks.shell_command`)."""
+    return windows_program(path) if windows else shlex.quote(path)
 
 
 def command_line(prefix: list[str], *args: str, windows: bool | None = None) -> str:
@@ -137,7 +136,10 @@ class Change:
 def plan_install(settings: SettingsFile, prefix: list[str], chain: bool) -> Change:
     editor = Editor.of(settings.text)
     notes: list[str] = []
-    _install_hooks(editor, settings, command_line(prefix, "hook"), notes)
+    command = command_line(prefix, "hook")
+    if command.startswith('"'):  # Windows, no shell-neutral form for this path
+        notes.append(POWERSHELL_NOTE)
+    _install_hooks(editor, settings, command, notes)
     _install_statusline(editor, settings, prefix, chain, notes)
     return Change(editor.text, tuple(notes))
 
