@@ -18,6 +18,8 @@ from claude_tray.core.records import Speed
 from claude_tray.core.tokens import Tokens
 
 PER_MILLION = 1_000_000
+MAX_RATE = 1e6
+"""No model costs a million dollars per million tokens: a larger price is a typo."""
 
 # Multipliers of the input price, used where a table row gives only input and output.
 CACHE_WRITE_5M_FACTOR = 1.25
@@ -173,8 +175,15 @@ def rates_from_mapping(where: str, data: Mapping[str, object]) -> Rates:
         value = data.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise PriceTableError(f"{where}.{key}: must be a non-negative number, got {value!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 <= value <= MAX_RATE  # NaN fails this too
+        ):
+            raise PriceTableError(
+                f"{where}.{key}: must be a non-negative number, at most {MAX_RATE:,.0f} "
+                f"(USD per million tokens), got {value!r}"
+            )
         values[key] = float(value)
     if "input" not in values or "output" not in values:
         missing = "input" if "input" not in values else "output"

@@ -26,6 +26,7 @@ from claude_tray.engine.decode import decode_line, is_json_object
 from claude_tray.engine.discover import discover, discover_named
 from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.ledger_rows import FileMark, MessageRow, SessionMark, replaces
+from claude_tray.storage.regular import open_regular
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ def read_file(path: str, start: int) -> FileRead:
     a file that cannot be read comes back with `problem` set."""
     reader = _FileReader(Path(path))
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:  # a FIFO or device in its place must not block
             info = os.fstat(handle.fileno())
             handle.seek(start)
             end = reader.read(handle, start)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from claude_tray.storage.regular import read_regular
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -78,8 +80,9 @@ def _main_repository(root: str, git_dir: str) -> str:
 
 
 def _read(path: str) -> str | None:
+    """A small file's text; None for a missing or unreadable one, or one that is not a regular
+    file (a FIFO planted as `.git/HEAD` must not block every prompt)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(_MAX_READ).strip()
+        return read_regular(path, _MAX_READ).decode("utf-8", errors="replace").strip()
     except OSError:
         return None

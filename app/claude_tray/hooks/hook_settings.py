@@ -15,6 +15,7 @@ import os
 import claude_tray
 from claude_tray.hooks.lean_paths import HookPaths
 from claude_tray.hooks.lean_state import write_atomic
+from claude_tray.storage.regular import read_regular
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -154,8 +155,7 @@ def cache_key(config_file: str) -> list[Any]:
     package = os.path.dirname(claude_tray.__file__)
     code = (os.path.join(package, "storage", "config.py"), __file__)
     try:
-        with open(config_file, "rb") as handle:
-            content: str | None = handle.read().decode("latin-1")
+        content: str | None = read_regular(config_file).decode("latin-1")
     except FileNotFoundError:
         content = None
     except OSError as error:
@@ -186,8 +186,7 @@ def _load(config_file: str) -> LoadedSettings:
 
 def _read_cache(cache: str, key: list[Any]) -> LoadedSettings | None:
     try:
-        with open(cache, "rb") as handle:
-            record = json.loads(handle.read())
+        record = json.loads(read_regular(cache))
         if not isinstance(record, dict) or record.get("key") != key:
             return None
         error = record.get("error")

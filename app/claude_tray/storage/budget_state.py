@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 
+from claude_tray.storage.regular import read_regular
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
@@ -129,8 +131,7 @@ def read_budget_state(paths: AppPaths) -> BudgetState | None:
 def read_budget_file(path: str) -> BudgetState | None:
     """`read_budget_state` by the file's path (the hooks' way, without pathlib)."""
     try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read())
+        data = json.loads(read_regular(path))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as error:

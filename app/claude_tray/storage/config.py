@@ -9,6 +9,7 @@ one.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -19,10 +20,18 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from claude_tray.core.bounds import MAX_TOKENS
 from claude_tray.core.levels import Thresholds
 from claude_tray.core.periods import Weekday
 from claude_tray.core.pricing import PriceTable, PriceTableError, price_table_from_mapping
+from claude_tray.storage.regular import read_regular
 from claude_tray.storage.zone import resolve_timezone
+
+MAX_CONFIG_BYTES = 1 << 20
+MAX_ACTIVE_MINUTES = 7 * 24 * 60
+MAX_BUDGET_USD = 1e9
+_EXACT = 2**53
+"""A whole number beyond this is not exact as a float: no setting needs one."""
 
 
 class ConfigError(Exception):
@@ -118,11 +127,13 @@ class Config:
 def load_config(path: Path) -> Config:
     """The config at `path`, or the defaults when there is no file. Raises `ConfigError`."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_CONFIG_BYTES + 1)  # a FIFO or device is refused, not waited on
     except FileNotFoundError:
         return Config()
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config file")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -209,10 +220,16 @@ def _value(hint: Any, value: Any, key: str) -> Any:
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _KeyProblem(key, f"must be a whole number, got {value!r}")
+        if not -_EXACT <= value <= _EXACT:
+            raise _KeyProblem(key, f"must be a whole number below 2**53, got {value!r}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _KeyProblem(key, f"must be a number, got {value!r}")
+        if isinstance(value, int) and not -_EXACT <= value <= _EXACT:
+            raise _KeyProblem(key, f"must be a number below 2**53, got {value!r}")
+        if not math.isfinite(value):
+            raise _KeyProblem(key, f"must be a finite number, got {value!r}")
         return float(value)
     if hint is str:
         if not isinstance(value, str):
@@ -222,10 +239,7 @@ def _value(hint: Any, value: Any, key: str) -> Any:
 
 
 def _check(config: Config) -> None:
-    try:
-        config.context.thresholds  # noqa: B018  (validates on construction)
-    except ValueError as error:
-        raise _KeyProblem("context", str(error)) from None
+    _check_context(config.context)
     if config.week_start.upper() not in Weekday.__members__:
         raise _KeyProblem("week_start", f"must be a weekday name, got {config.week_start!r}")
     if config.timezone:
@@ -238,17 +252,47 @@ def _check(config: Config) -> None:
         raise _KeyProblem("budgets.alert_fraction", "must be above 0 and at most 1")
     for name in ("daily", "weekly", "monthly"):
         amount = getattr(budgets, name)
-        if amount is not None and amount <= 0:
-            raise _KeyProblem(f"budgets.{name}", "must be a positive amount in USD")
-    if config.context.active_minutes <= 0:
-        raise _KeyProblem("context.active_minutes", "must be positive")
+        if amount is not None and not 0 < amount <= MAX_BUDGET_USD:
+            raise _KeyProblem(
+                f"budgets.{name}",
+                f"must be a positive amount in USD, at most {MAX_BUDGET_USD:,.0f}",
+            )
     if any(not 0 < n <= 100 for n in config.limits.notify):
         raise _KeyProblem("limits.notify", "each must be a percentage above 0 and at most 100")
     if not config.statusline.separator:
         raise _KeyProblem("statusline.separator", "must not be empty")
-    for model, size in config.context.window.items():
-        if size <= 0:
-            raise _KeyProblem(f'context.window."{model}"', "must be a positive token count")
+
+
+def _check_context(context: ContextConfig) -> None:
+    previous = ("", 0.0)
+    for name in ("caution", "warning", "pause", "critical"):
+        value = getattr(context, name)
+        if not 0 < value <= 100:
+            raise _KeyProblem(
+                f"context.{name}", f"must be a percentage above 0 and at most 100, got {value:g}"
+            )
+        if value < previous[1]:
+            raise _KeyProblem(
+                f"context.{name}",
+                f"must not be below context.{previous[0]} ({value:g} < {previous[1]:g}): "
+                "the levels rise from caution to warning, pause and critical",
+            )
+        previous = (name, value)
+    if not 0 <= context.rearm_margin < 100:
+        raise _KeyProblem(
+            "context.rearm_margin",
+            f"must be at least 0 and below 100, got {context.rearm_margin:g}",
+        )
+    if not 0 < context.active_minutes <= MAX_ACTIVE_MINUTES:
+        raise _KeyProblem(
+            "context.active_minutes", f"must be above 0 and at most {MAX_ACTIVE_MINUTES} (a week)"
+        )
+    for model, size in context.window.items():
+        if not 0 < size <= MAX_TOKENS:
+            raise _KeyProblem(
+                f'context.window."{model}"',
+                f"must be a token count above 0 and at most {MAX_TOKENS}",
+            )
 
 
 _HEADER = """\
