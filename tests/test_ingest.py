@@ -221,7 +221,8 @@ def test_malformed_lines_are_skipped_and_counted(claude: ClaudeData, ws: Workspa
     )
     stats = ws.refresh()
     assert totals(ws)[:3] == (1, 0, 2)
-    assert stats.skipped["malformed JSON"] == 4
+    assert stats.skipped["malformed JSON"] == 3
+    assert stats.skipped["not a JSON object"] == 1  # `[1, 2, 3]` is valid JSON, not an object
     assert sum(c for _, _, c in ws.ledger.skipped()) == 4
 
 

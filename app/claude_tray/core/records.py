@@ -63,6 +63,8 @@ class SkipReason(enum.StrEnum):
     IMPLAUSIBLE_TIME = "timestamp before 2023 or in the future"
     BAD_FIELD = "field of the wrong type"
     TOO_LONG = "line longer than the limit"
+    UNTYPED_USAGE = "usage on a line with no type that is not marked as an assistant response"
+    PROGRESS_WITHOUT_ID = "subagent usage in a progress line without a message id (no dedupe)"
 
 
 class Skipped(Exception):

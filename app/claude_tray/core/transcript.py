@@ -33,7 +33,51 @@ def interpret(obj: object, latest: float) -> Response | CompactBoundary | None:
         return _response(obj, latest)
     if kind == "system" and obj.get("subtype") == "compact_boundary":
         return _compact(obj, latest)
+    if kind == "progress":
+        return _progress(obj, latest)
+    if kind is None:
+        return _untyped(obj, latest)
     return None
+
+
+def _progress(obj: dict[str, Any], latest: float) -> Response | None:
+    data = obj.get("data")
+    inner = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(inner, dict) or inner.get("type") != "assistant":
+        return None
+    message = inner.get("message")
+    if not isinstance(message, dict):
+        return None
+    return progress_response(
+        message.get("id"),
+        message.get("model"),
+        message.get("usage"),
+        inner.get("requestId"),
+        obj.get("sessionId"),
+        obj.get("cwd"),
+        inner.get("timestamp") or obj.get("timestamp"),
+        inner.get("isApiErrorMessage"),
+        latest,
+    )
+
+
+def _untyped(obj: dict[str, Any], latest: float) -> Response | None:
+    message = obj.get("message")
+    if not isinstance(message, dict):
+        return None
+    return untyped_response(
+        message.get("id"),
+        message.get("model"),
+        message.get("usage"),
+        message.get("role"),
+        obj.get("requestId"),
+        obj.get("sessionId"),
+        obj.get("cwd"),
+        obj.get("isSidechain"),
+        obj.get("timestamp"),
+        obj.get("isApiErrorMessage"),
+        latest,
+    )
 
 
 def _response(obj: dict[str, Any], latest: float) -> Response | None:
@@ -95,6 +139,64 @@ def response(
         sidechain is True,
         Speed.FAST if usage.get("speed") == "fast" else Speed.STANDARD,
         model_id == SYNTHETIC_MODEL or api_error is True,
+    )
+
+
+def progress_response(
+    message_id: object,
+    model: object,
+    usage: object,
+    request_id: object,
+    session_id: object,
+    cwd: object,
+    timestamp: object,
+    api_error: object,
+    latest: float,
+) -> Response | None:
+    """A subagent's response as its parent transcript holds it (`progress` line, in
+    `data.message`): counted as a sidechain response of the parent's session, keyed by the
+    subagent's own message and request ids, so the copy in the subagent's own file (when there
+    is one) dedupes with it. Without a message id it could count twice: skipped, with a reason."""
+    if type(usage) is not dict:
+        return None
+    if not (type(message_id) is str and message_id):
+        raise Skipped(SkipReason.PROGRESS_WITHOUT_ID)
+    return response(
+        message_id, model, usage, request_id, session_id, cwd, True, timestamp, api_error, latest
+    )
+
+
+def untyped_response(
+    message_id: object,
+    model: object,
+    usage: object,
+    role: object,
+    request_id: object,
+    session_id: object,
+    cwd: object,
+    sidechain: object,
+    timestamp: object,
+    api_error: object,
+    latest: float,
+) -> Response | None:
+    """A line with usage but no `type` (older writers, some tools' exports): an assistant
+    response when its message says so (`role: "assistant"`); any other usage on such a line is
+    ambiguous and skipped with its reason."""
+    if type(usage) is not dict:
+        return None
+    if role != "assistant":
+        raise Skipped(SkipReason.UNTYPED_USAGE)
+    return response(
+        message_id,
+        model,
+        usage,
+        request_id,
+        session_id,
+        cwd,
+        sidechain,
+        timestamp,
+        api_error,
+        latest,
     )
 
 

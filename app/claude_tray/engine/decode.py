@@ -13,13 +13,34 @@ from typing import Any
 import msgspec
 
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason
-from claude_tray.core.transcript import compact, interpret, response
+from claude_tray.core.transcript import (
+    compact,
+    interpret,
+    progress_response,
+    response,
+    untyped_response,
+)
 
 
 class _Message(msgspec.Struct):
     id: Any = None
     model: Any = None
     usage: Any = None
+    role: Any = None
+
+
+class _Nested(msgspec.Struct):
+    """A subagent's line as a `progress` line of its parent carries it (`data.message`)."""
+
+    type: Any = None
+    message: _Message | None = None
+    requestId: Any = None
+    timestamp: Any = None
+    isApiErrorMessage: Any = None
+
+
+class _Progress(msgspec.Struct):
+    message: _Nested | None = None
 
 
 class _Line(msgspec.Struct):
@@ -33,6 +54,7 @@ class _Line(msgspec.Struct):
     timestamp: Any = None
     isApiErrorMessage: Any = None
     compactMetadata: Any = None
+    data: _Progress | None = None
 
 
 _TYPED = msgspec.json.Decoder(_Line)
@@ -75,7 +97,47 @@ def decode_line(line: bytes, latest: float) -> Response | CompactBoundary | None
         return compact(
             parsed.sessionId, parsed.cwd, parsed.timestamp, parsed.compactMetadata, latest
         )
+    if kind == "progress":
+        nested = parsed.data.message if parsed.data is not None else None
+        if nested is None or nested.type != "assistant" or nested.message is None:
+            return None
+        return progress_response(
+            nested.message.id,
+            nested.message.model,
+            nested.message.usage,
+            nested.requestId,
+            parsed.sessionId,
+            parsed.cwd,
+            nested.timestamp or parsed.timestamp,
+            nested.isApiErrorMessage,
+            latest,
+        )
+    if kind is None and parsed.message is not None:
+        message = parsed.message
+        return untyped_response(
+            message.id,
+            message.model,
+            message.usage,
+            message.role,
+            parsed.requestId,
+            parsed.sessionId,
+            parsed.cwd,
+            parsed.isSidechain,
+            parsed.timestamp,
+            parsed.isApiErrorMessage,
+            latest,
+        )
     return None
+
+
+def not_an_object_reason(line: bytes) -> SkipReason:
+    """Why a line that is not `{...}` is skipped: valid JSON of another kind (an array, a number,
+    a string) is "not an object"; anything else is malformed."""
+    try:
+        _GENERIC.decode(line)
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        return decode_failure(line, error)
+    return SkipReason.NOT_AN_OBJECT
 
 
 def is_json_object(data: bytes) -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from claude_tray.core.bounds import latest_plausible
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
-from claude_tray.engine.decode import decode_line, is_json_object
+from claude_tray.engine.decode import decode_line, is_json_object, not_an_object_reason
 from claude_tray.engine.discover import discover, discover_named
 from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.ledger_rows import FileMark, MessageRow, SessionMark, replaces
@@ -274,7 +274,7 @@ class _FileReader:
                 if line:
                     self.lines += 1
                     if line[:1] != b"{" or line[-1:] != b"}":
-                        self._skip(SkipReason.MALFORMED_JSON)
+                        self._skip(not_an_object_reason(line))
             else:
                 self.lines += 1
             pos = end + 1
