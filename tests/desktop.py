@@ -16,6 +16,10 @@ or `running_desktop(folder)` as a context manager. Then:
 - `desktop.click(x, y, button)`, `desktop.key(name)`: xdotool on this display.
 - `desktop.tray_area()`: the tray's (x, y, width, height) on screen, from trayer's window.
 - `desktop.wait_for(condition, timeout, what)`: polls `condition()` until truthy.
+- `desktop.start_sni_panel(size)` / `desktop.stop_sni_panel()`: a StatusNotifierItem panel
+  (Debian's `status-notifier-watcher` + `gtk-sni-tray-standalone`, a bar `size` px high at the
+  top, background `SNI_PANEL_COLOR`), for pystray's `appindicator` backend; stopping and starting
+  it again is what a panel or shell restart looks like to the app.
 """
 
 from __future__ import annotations
@@ -39,8 +43,11 @@ WIDTH = 800
 HEIGHT = 600
 """Tall enough for the whole tray menu to open below the icon without scrolling."""
 TRAY_HEIGHT = 32
+SNI_TOOLS = ("status-notifier-watcher", "gtk-sni-tray-standalone")
+SNI_PANEL_COLOR = (0x40, 0x40, 0x40)
 TOOLS = ("Xvfb", "dbus-daemon", "dunst", "dunstctl", "trayer", "xdotool", "import", "xwininfo")
 T = TypeVar("T")
+WATCHER = "org.kde.StatusNotifierWatcher"
 
 _BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -161,6 +168,47 @@ class Desktop:
             int(values["Width"]),
             int(values["Height"]),
         )
+
+    def start_sni_panel(self, size: int = TRAY_HEIGHT) -> None:
+        require_tools(
+            *SNI_TOOLS,
+            install="apt-get install haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils",
+        )
+        self.stop_sni_panel()
+        log = (self.folder / "sni.log").open("ab")
+        self.processes["sni-watcher"] = subprocess.Popen(
+            ["status-notifier-watcher"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.wait_for(lambda: self.bus_name_owner(WATCHER) is not None, 10, "the SNI watcher")
+        color = "#{:02x}{:02x}{:02x}".format(*SNI_PANEL_COLOR)
+        self.processes["sni-host"] = subprocess.Popen(
+            ["gtk-sni-tray-standalone", "--top", "--end", "-s", str(size), "-c", color],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop_sni_panel(self) -> None:
+        for name in ("sni-host", "sni-watcher"):
+            process = self.processes.pop(name, None)
+            if process is not None:
+                _stop(process)
+
+    def bus_name_owner(self, name: str) -> str | None:
+        """The unique name owning `name` on this desktop's bus, or None."""
+        result = self.run(
+            "dbus-send",
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetNameOwner",
+            f"string:{name}",
+            check=False,
+        )
+        if result.returncode != 0:
+            return None
+        return result.stdout.strip().splitlines()[-1].split('"')[1]
 
     def wait_for(
         self, condition: Callable[[], T], timeout: float = 10.0, what: str = "condition"

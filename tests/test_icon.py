@@ -225,3 +225,54 @@ def test_unknown_look_is_drawn_as_error_and_tiny_sizes_refused() -> None:
 def test_same_spec_same_pixels() -> None:
     spec = IconSpec("warning", "88", "alert")
     assert render_icon(spec, 22).tobytes() == render_icon(spec, 22).tobytes()
+
+
+# --- light and dark panels ----------------------------------------------------------------------
+
+PANELS = {"black": (0, 0, 0), "dark": (48, 48, 48), "grey": (64, 64, 64), "light": (240, 240, 240)}
+PANELS["white"] = (255, 255, 255)
+
+
+def luminance(color: tuple[int, ...]) -> float:
+    def channel(value: int) -> float:
+        v = value / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in color[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("panel", PANELS)
+@pytest.mark.parametrize("look", ALL_LOOKS)
+def test_every_look_reads_on_light_and_dark_panels(look: str, panel: str) -> None:
+    """Its fill or its outline stands out from the panel by at least 3:1 (WCAG's ratio for
+    graphics), and so does most of its rendered edge."""
+    background = PANELS[panel]
+    spec = LOOKS[look]
+    assert max(contrast(spec.fill, background), contrast(spec.outline, background)) >= 3.0
+    for size in (22, 32, 48, 64):
+        icon = render_icon(IconSpec(look, None, None), size)
+        alpha = icon.getchannel("A")
+        edge = [
+            icon.getpixel((x, y))
+            for y in range(size)
+            for x in range(size)
+            if alpha.getpixel((x, y)) == 255
+            and any(
+                not (0 <= x + dx < size and 0 <= y + dy < size)
+                or alpha.getpixel((x + dx, y + dy)) == 0
+                for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1))
+            )
+        ]
+        inside = Counter(opaque(icon)).most_common(1)[0][0]
+        readable = [p for p in edge if contrast(p, background) >= 3.0]
+        assert contrast(inside, background) >= 3.0 or len(readable) >= 0.6 * len(edge), (
+            look,
+            panel,
+            size,
+        )

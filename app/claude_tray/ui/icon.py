@@ -47,11 +47,13 @@ LOOKS: dict[str, Look] = {
     "ok": Look("disc", (46, 160, 67, 255), (22, 98, 38, 255), None),
     "caution": Look("triangle", (242, 194, 0, 255), (138, 104, 0, 255), None),
     "warning": Look("diamond", (240, 128, 26, 255), (150, 66, 0, 255), None),
-    "pause": Look("rounded", (217, 48, 37, 255), (130, 20, 14, 255), "bars", WHITE),
-    "critical": Look("octagon", (165, 14, 22, 255), (90, 0, 6, 255), "bang", WHITE),
+    "pause": Look("rounded", (217, 48, 37, 255), (255, 212, 206, 255), "bars", WHITE),
+    "critical": Look("octagon", (165, 14, 22, 255), (255, 196, 200, 255), "bang", WHITE),
     "idle": Look("ring", (138, 143, 152, 255), (88, 92, 100, 255), None),
-    "error": Look("disc", (95, 99, 104, 255), (50, 52, 56, 255), "cross"),
+    "error": Look("disc", (95, 99, 104, 255), (214, 216, 220, 255), "cross", WHITE),
 }
+"""Dark fills (pause, critical, error) get a light outline: the fill reads on light panels, the
+outline on dark ones. Every look keeps a contrast of at least 3:1 to both (tests/test_icon.py)."""
 
 BADGES: dict[str, tuple[RGBA, RGBA]] = {
     "alert": ((255, 193, 7, 255), INK),

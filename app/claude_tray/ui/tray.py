@@ -23,6 +23,11 @@ from typing import Any
 
 from claude_tray.core.view import MenuEntry, TrayView
 from claude_tray.ui.icon import render_icon
+from claude_tray.ui.indicator import (
+    IndicatorIcons,
+    register_again,
+    watch_status_notifier_watcher,
+)
 from claude_tray.ui.menu import build_menu, plain, win32_label
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,7 @@ class TrayIcon:
         self._entries: tuple[MenuEntry, ...] = initial.menu
         self._sigint: Any = None
         self._win32_queue: list[Callable[[], None]] | None = None
+        self._indicator_icons: IndicatorIcons | None = None
 
     @property
     def backend(self) -> str:
@@ -97,6 +103,8 @@ class TrayIcon:
             log.debug("pystray failed while shutting down", exc_info=True)
         finally:
             self._ready.clear()
+            if self._indicator_icons is not None:
+                self._indicator_icons.close()
 
     def apply(self, view: TrayView) -> None:
         """Show `view` (any thread; returns at once)."""
@@ -139,6 +147,8 @@ class TrayIcon:
             signal.signal(signal.SIGINT, self._sigint)
         if self._backend == "gtk":
             self._follow_gtk_size()
+        if self._backend == "appindicator":
+            self._use_indicator_icons()
         with self._lock:
             self._scheduled = True
         self._flush(force_title=True)
@@ -149,7 +159,11 @@ class TrayIcon:
             self._scheduled = False
         shown = self._shown
         try:
-            if shown is None or view.icon != shown.icon:
+            if self._indicator_icons is not None:
+                if shown is None or view.icon != shown.icon or force_title:
+                    indicator = self._icon._appindicator
+                    self._indicator_icons.show(indicator, view.icon, view.title)
+            elif shown is None or view.icon != shown.icon:
                 self._icon.icon = render_icon(view.icon, self._size)
             if force_title or shown is None or view.title != shown.title:
                 self._icon.title = view.title
@@ -165,6 +179,18 @@ class TrayIcon:
         status_icon = getattr(self._icon, "_status_icon", None)  # pystray's gtk sets only a title
         if status_icon is not None:
             status_icon.set_tooltip_text(text)
+
+    def _use_indicator_icons(self) -> None:
+        """StatusNotifierItem panels: the icon drawn per size, and registered again whenever
+        the panel's watcher comes back."""
+        indicator = getattr(self._icon, "_appindicator", None)
+        if indicator is None:
+            return
+        try:
+            self._indicator_icons = IndicatorIcons()
+            watch_status_notifier_watcher(lambda: register_again(indicator))
+        except Exception:  # keep pystray's single PNG then
+            log.exception("cannot set up the per-size tray icons")
 
     def _follow_gtk_size(self) -> None:
         status_icon = getattr(self._icon, "_status_icon", None)
