@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from claude_tray.engine.workspace import Workspace
-from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger import Ledger, LedgerTooNew
 from tests.transcripts import ClaudeData, assistant, compact, user
 
 
@@ -433,7 +433,7 @@ def test_no_data_root_at_all_is_not_an_error(tmp_path: Path, ws: Workspace) -> N
 # -- the ledger itself -------------------------------------------------------------------------
 
 
-def test_corrupt_ledger_is_moved_aside_and_rebuilt(claude: ClaudeData, tray_home: Path) -> None:
+def test_corrupt_ledger_is_kept_and_repaired(claude: ClaudeData, tray_home: Path) -> None:
     claude.write("s1", assistant("s1", T.format(1), "m1", output=2))
     with Workspace.open() as ws:
         ws.refresh()
@@ -442,20 +442,21 @@ def test_corrupt_ledger_is_moved_aside_and_rebuilt(claude: ClaudeData, tray_home
     for side in ("-wal", "-shm"):
         Path(str(ledger_path) + side).unlink(missing_ok=True)
     with Workspace.open() as ws:
-        assert ws.ledger.rebuilt_from is not None
-        assert ws.ledger.rebuilt_from.exists()
+        assert ws.repaired is not None and ws.repaired.action == "salvaged"
+        assert ws.repaired.kept is not None and ws.repaired.kept.exists()  # kept, to inspect
         ws.refresh()
         assert totals(ws)[:3] == (1, 0, 2)
 
 
-def test_ledger_from_a_newer_version_is_not_destroyed(tray_home: Path) -> None:
+def test_ledger_from_a_newer_version_is_refused_and_left_as_it_is(tray_home: Path) -> None:
     with Workspace.open() as ws:
         path = ws.paths.ledger
         ws.ledger.query("PRAGMA user_version = 99")
-    with Workspace.open() as ws:
-        assert ws.ledger.rebuilt_from is not None  # moved aside, kept, not overwritten
-        assert ws.ledger.rebuilt_from.exists()
-    assert path.exists()
+    before = path.read_bytes()
+    with pytest.raises(LedgerTooNew, match=r"written by claude-tray .*; upgrade"):
+        Workspace.open()
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir() if ".corrupt" in p.name] == []
 
 
 def test_two_processes_ingesting_at_once(claude: ClaudeData) -> None:
@@ -489,7 +490,7 @@ def test_ledger_reopens_with_its_schema(tray_home: Path) -> None:
     try:
         assert ledger.query("PRAGMA user_version")[0][0] >= 1
         assert ledger.query("PRAGMA journal_mode")[0][0] == "wal"
-        assert ledger.rebuilt_from is None
+        assert ledger.read_only is None
     finally:
         ledger.close()
 

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from claude_tray import APP_NAME, __version__
 from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
@@ -73,6 +73,30 @@ def _modules_for(argv: Sequence[str]) -> list[str]:
     return list(COMMAND_MODULES)
 
 
+def _run(handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    """Run the command; when it meets a damaged ledger, repair it (saying what was saved) and
+    run the command once more."""
+    try:
+        return int(handler(args) or 0)
+    except Exception as error:
+        if not _ledger_fault(error, corrupt=True):
+            raise
+        from claude_tray.storage.ledger_repair import repair
+
+        report = repair(error.path)  # type: ignore[attr-defined]
+        print(f"{APP_NAME}: warning: {report.line()}", file=sys.stderr)
+    return int(handler(args) or 0)
+
+
+def _ledger_fault(error: BaseException, corrupt: bool = False) -> bool:
+    """Whether `error` is the ledger's own (`LedgerError`); with `corrupt`, a damaged ledger.
+    Looked up only when the ledger was loaded at all (the hooks never load it)."""
+    faults = sys.modules.get("claude_tray.storage.ledger_faults")
+    if faults is None or not isinstance(error, faults.LedgerError):
+        return False
+    return not corrupt or error.fault is faults.Fault.CORRUPT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["hook"] or argv[:1] == ["statusline"]:  # run by Claude Code: no argparse
@@ -95,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:
             parser.print_help()
             return EXIT_USAGE
-        return int(handler(args) or 0)
+        return _run(handler, args)
     except CommandError as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return error.code
@@ -104,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as error:  # the last line of defence: one clear line, details with --debug
+        if _ledger_fault(error):  # a full disk, a read-only ledger, a newer one...: its own line
+            print(f"{APP_NAME}: {error}", file=sys.stderr)
+            return EXIT_FAILURE
         if debug:
             logging.exception("unexpected error")
         print(

@@ -14,6 +14,7 @@ from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.config import ConfigError
+from claude_tray.storage.ledger_faults import LedgerError
 from claude_tray.storage.zone import resolve_timezone
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,15 @@ def open_workspace(ingest: bool = True) -> Workspace:
         workspace = Workspace.open()
     except ConfigError as error:
         raise CommandError(str(error), EXIT_USAGE) from None
-    if workspace.ledger.rebuilt_from is not None:
-        print(
-            f"claude-tray: warning: the ledger was corrupt; moved aside to "
-            f"{workspace.ledger.rebuilt_from} and rebuilt from the transcripts on disk",
-            file=sys.stderr,
-        )
+    except LedgerError as error:
+        raise CommandError(str(error)) from None
     if ingest:
         stats = workspace.refresh()
+        if stats.ledger_problem is not None:
+            print(
+                f"claude-tray: warning: {stats.ledger_problem}; showing what it holds",
+                file=sys.stderr,
+            )
         if not stats.data_found:
             where = ", ".join(str(r) for r in workspace.roots)
             print(
@@ -41,6 +43,10 @@ def open_workspace(ingest: bool = True) -> Workspace:
             )
         for path, problem in stats.problems[:5]:
             log.warning("could not read %s: %s", path, problem)
+    elif workspace.ledger.read_only is not None:
+        print(f"claude-tray: warning: {workspace.ledger.read_only}", file=sys.stderr)
+    if workspace.repaired is not None and workspace.repaired.action != "none":
+        print(f"claude-tray: warning: {workspace.repaired.line()}", file=sys.stderr)
     return workspace
 
 

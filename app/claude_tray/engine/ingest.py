@@ -1,9 +1,10 @@
 """Incremental ingest: read the bytes added to each transcript since the last pass, once.
 
-For each file the ledger remembers its identity (device + inode), size and the offset of the end of
-the last complete line read. A pass stats every file and reads only what grew; a partial last line
-is held back until it is complete; a file that shrank or was replaced is read again from the start
-(the ledger's upserts keep that from counting anything twice).
+For each file the ledger remembers its identity (device + inode, and a fingerprint of its first
+bytes), size and the offset of the end of the last complete line read. A pass stats every file and
+reads only what grew; a partial last line is held back until it is complete; a file that shrank,
+was replaced, or whose first bytes changed (rewritten in place, or made again with a reused inode)
+is read again from the start (the ledger's upserts keep that from counting anything twice).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from claude_tray.core.bounds import latest_plausible
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
 from claude_tray.engine.decode import decode_line, is_json_object, not_an_object_reason
 from claude_tray.engine.discover import discover, discover_named
-from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger import Ledger, LedgerError, RowsRejected
+from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_rows import FileMark, MessageRow, SessionMark, replaces
 from claude_tray.storage.regular import open_regular
 
@@ -38,6 +41,8 @@ PARALLEL_MIN_BYTES = 64 << 20
 MAX_WORKERS = 4
 MAX_LINE = 256 << 20
 """A longer line is skipped (counted) without being held in memory."""
+HEAD_BYTES = 4096
+"""A file's fingerprint covers this many of its first bytes (fewer while it is shorter)."""
 
 # A line can only matter if it carries usage or is a compact boundary: everything else (most bytes
 # of a transcript are tool results and file contents) is checked for shape but never decoded.
@@ -59,6 +64,9 @@ class PassStats:
     skipped: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    ledger_problem: str | None = None
+    """Why this pass could not write to the ledger (read-only, disk full...): what it holds is
+    still shown; the new lines are read again by a later pass."""
 
     @property
     def data_found(self) -> bool:
@@ -75,30 +83,50 @@ def ingest(ledger: Ledger, roots: list[Path], only: Iterable[Path] | None = None
     )
     files = found.files
     stats.files_seen = len(files)
+    if ledger.read_only is not None:
+        stats.ledger_problem = ledger.read_only
+        stats.seconds = time.perf_counter() - started
+        return stats
     marks = ledger.file_marks(None if only is None else [path for path, _ in files])
     plan = _plan(files, marks, stats)
     bulk = sum(w.size - w.start for w in plan) >= PARALLEL_MIN_BYTES and ledger.is_empty()
+    try:
+        _store(ledger, _read_all(plan), stats, bulk)
+    except LedgerError as error:
+        if error.fault is Fault.CORRUPT:
+            raise  # the caller repairs
+        log.info("%s", error)
+        stats.ledger_problem = str(error)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _store(ledger: Ledger, results: Iterator[FileRead], stats: PassStats, bulk: bool) -> None:
+    """Record each file's results: each file all or nothing, committed every second or so; a
+    file whose rows the ledger rejects is named in the problems and the others still count."""
     with ledger.batch(bulk=bulk):
         committed_at = time.perf_counter()
-        for result in _read_all(plan):
+        for result in results:
             if result.problem is not None:
                 stats.problems.append((result.path, result.problem))
                 continue
+            try:
+                ledger.record(
+                    result.path,
+                    result.mark,
+                    result.lines,
+                    result.rows,
+                    result.sessions,
+                    result.skipped,
+                    restarted=result.start == 0,
+                )
+            except RowsRejected as rejected:
+                stats.problems.append((result.path, str(rejected)))
+                continue
             _count(result, stats)
-            ledger.record(
-                result.path,
-                result.mark,
-                result.lines,
-                result.rows,
-                result.sessions,
-                result.skipped,
-                restarted=result.start == 0,
-            )
             if time.perf_counter() - committed_at > COMMIT_EVERY_S:
                 ledger.commit_point()
                 committed_at = time.perf_counter()
-    stats.seconds = time.perf_counter() - started
-    return stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +134,8 @@ class _Work:
     path: str
     start: int
     size: int
+    head: tuple[int, int] = (0, 0)
+    """The mark's fingerprint (bytes, hash): the file is read from the start if it changed."""
 
 
 def _plan(
@@ -118,11 +148,12 @@ def _plan(
         mark = marks.get(key)
         start = 0
         if mark is not None and (mark.device, mark.inode) == (info.st_dev, info.st_ino):
-            if info.st_size == mark.offset or (
-                info.st_size == mark.size and info.st_mtime_ns == mark.mtime_ns
-            ):
+            if info.st_mtime_ns == mark.mtime_ns and info.st_size in (mark.offset, mark.size):
                 continue  # nothing new (or only a held-back partial line, unchanged)
-            start = mark.offset if info.st_size >= mark.offset else 0
+            if info.st_size >= mark.offset:
+                head = (mark.head_len, mark.head_hash)
+                work.append((info.st_mtime_ns, _Work(key, mark.offset, info.st_size, head)))
+                continue
         work.append((info.st_mtime_ns, _Work(key, start, info.st_size)))
     work.sort(key=lambda item: (item[0], item[1].path))
     return [item for _, item in work]
@@ -134,7 +165,7 @@ def _read_all(plan: list[_Work]) -> Iterator[FileRead]:
     new_bytes = sum(w.size - w.start for w in plan)
     workers = min(MAX_WORKERS, os.cpu_count() or 1, len(plan))
     if new_bytes < PARALLEL_MIN_BYTES or workers < 2:
-        yield from (read_file(w.path, w.start) for w in plan)
+        yield from (read_file(w.path, w.start, w.head) for w in plan)
         return
     # "spawn": a forked child would inherit the parent's open SQLite connection and threads.
     done = 0
@@ -142,12 +173,13 @@ def _read_all(plan: list[_Work]) -> Iterator[FileRead]:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             paths, starts = [w.path for w in plan], [w.start for w in plan]
-            for result in pool.map(read_file, paths, starts, chunksize=4):
+            heads = [w.head for w in plan]
+            for result in pool.map(read_file, paths, starts, heads, chunksize=4):
                 done += 1
                 yield result
     except (BrokenProcessPool, OSError) as error:  # e.g. no way to start a process here
         log.warning("reading in worker processes failed (%s); reading in this one", error)
-        yield from (read_file(w.path, w.start) for w in plan[done:])
+        yield from (read_file(w.path, w.start, w.head) for w in plan[done:])
 
 
 def _count(result: FileRead, stats: PassStats) -> None:
@@ -173,21 +205,27 @@ class FileRead:
     problem: str | None = None
 
 
-def read_file(path: str, start: int) -> FileRead:
-    """Parse the complete lines of `path` from byte `start` on. Never raises for I/O trouble:
-    a file that cannot be read comes back with `problem` set."""
+def read_file(path: str, start: int, head: tuple[int, int] = (0, 0)) -> FileRead:
+    """Parse the complete lines of `path` from byte `start` on (from 0 when its first bytes no
+    longer match the fingerprint `head`). Never raises for I/O trouble: a file that cannot be
+    read comes back with `problem` set."""
     reader = _FileReader(Path(path))
     try:
         with open_regular(path) as handle:  # a FIFO or device in its place must not block
             info = os.fstat(handle.fileno())
+            if start and _fingerprint(handle, head[0]) != head:
+                start = 0  # rewritten: a new file under the old name (and maybe inode)
             handle.seek(start)
             end = reader.read(handle, start)
+            head_len, head_hash = _fingerprint(handle, min(HEAD_BYTES, end))
     except OSError as error:
         return FileRead(path, start, FileMark(0, 0, 0, 0, 0), problem=error.strerror or str(error))
     return FileRead(
         path=path,
         start=start,
-        mark=FileMark(info.st_dev, info.st_ino, info.st_size, end, info.st_mtime_ns),
+        mark=FileMark(
+            info.st_dev, info.st_ino, info.st_size, end, info.st_mtime_ns, head_len, head_hash
+        ),
         lines=reader.lines,
         responses=reader.responses,
         rows=list(reader.rows.values()),
@@ -387,6 +425,15 @@ class _SessionAccumulator:
             compact_ts=compact.timestamp if compact else None,
             max_context=self.max_context,
         )
+
+
+def _fingerprint(handle: BinaryIO, length: int) -> tuple[int, int]:
+    """(bytes, hash) of the first `length` bytes of the open file (fewer if it is shorter now)."""
+    if length <= 0:
+        return (0, 0)
+    handle.seek(0)
+    data = handle.read(length)
+    return (len(data), _hash(data))
 
 
 def _hash(data: bytes) -> int:

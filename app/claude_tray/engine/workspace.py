@@ -1,13 +1,15 @@
 """Everything one claude-tray process works with: paths, config, prices, the ledger, the roots.
 
 The CLI opens one for a single ingest-and-print; the tray's engine thread keeps one open and calls
-`refresh` on each file event. Nothing here starts a thread or reads the clock on its own.
+`refresh` on each file event. Nothing here starts a thread; the clock is read only to date the
+ledger's daily backup.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +18,11 @@ from claude_tray.core.pricing import PriceTable
 from claude_tray.core.snapshot import LiveFacts, Snapshot
 from claude_tray.engine.ingest import PassStats, ingest
 from claude_tray.engine.snapshot import Clock, build_snapshot
+from claude_tray.storage import ledger_backup
 from claude_tray.storage.config import Config, load_config, price_table
-from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger import Ledger, LedgerError
+from claude_tray.storage.ledger_faults import Fault
+from claude_tray.storage.ledger_repair import RepairReport, open_or_repair, repair
 from claude_tray.storage.paths import AppPaths, app_paths, claude_roots
 from claude_tray.storage.state import read_all_facts
 
@@ -32,26 +37,61 @@ class Workspace:
     ledger: Ledger
     roots: list[Path]
     last_pass: PassStats = field(default_factory=PassStats)
+    repaired: RepairReport | None = None
+    """What repairing a damaged ledger saved, when this workspace had to."""
+    backed_up: Path | None = None
+    """The backup the last pass made, if one was due."""
 
     @classmethod
     def open(cls, env: Mapping[str, str] | None = None, config: Config | None = None) -> Workspace:
-        """Load the config (raises `ConfigError`) and open the ledger (a corrupt one is moved aside
-        and rebuilt: the next `refresh` reads the transcripts still on disk again)."""
+        """Load the config (raises `ConfigError`) and open the ledger: a damaged one is repaired
+        (its readable rows and the newest backup kept; the next `refresh` reads the transcripts on
+        disk again); any other fault raises `LedgerError` or opens it read-only."""
         env = os.environ if env is None else env
         paths = app_paths(env)
         config = load_config(paths.config_file) if config is None else config
         prices = price_table(config)
-        ledger = Ledger(paths.ledger)
-        return cls(paths, config, prices, ledger, claude_roots(env))
+        ledger, repaired = open_or_repair(paths.ledger)
+        return cls(paths, config, prices, ledger, claude_roots(env), repaired=repaired)
 
     def reload_config(self) -> None:
         self.config = load_config(self.paths.config_file)
         self.prices = price_table(self.config)
 
     def refresh(self, only: Iterable[Path] | None = None) -> PassStats:
-        """Read what is new in the transcripts (all of them, or just `only`)."""
-        self.last_pass = ingest(self.ledger, self.roots, only)
+        """Read what is new in the transcripts (all of them, or just `only`); then make the day's
+        backup if it is due. Damage found on the way is repaired, and the pass made again."""
+        try:
+            self.last_pass = ingest(self.ledger, self.roots, only)
+        except LedgerError as error:
+            if error.fault is not Fault.CORRUPT:
+                raise
+            self.repair()
+            self.last_pass = ingest(self.ledger, self.roots)
+        self.backup_if_due()
         return self.last_pass
+
+    def repair(self) -> RepairReport:
+        """Repair the ledger in place (closing and opening it again)."""
+        self.ledger.close()
+        report = repair(self.paths.ledger)
+        self.ledger = Ledger(self.paths.ledger)
+        self.repaired = report
+        return report
+
+    def backup_if_due(self, now: float | None = None) -> Path | None:
+        """Make a backup when the newest is a day old (and prune to `ledger_backups`)."""
+        keep = self.config.ledger_backups
+        now = time.time() if now is None else now
+        self.backed_up = None
+        if keep <= 0 or self.ledger.read_only or not ledger_backup.due(self.paths.ledger, now):
+            return None
+        try:
+            self.backed_up = self.ledger.backup(now)
+            ledger_backup.prune(self.paths.ledger, keep)
+        except (LedgerError, OSError) as error:
+            log.warning("cannot back up the ledger: %s", error)
+        return self.backed_up
 
     def snapshot(self, clock: Clock, facts: Mapping[str, LiveFacts] | None = None) -> Snapshot:
         """The snapshot now, with the live facts of the state folder unless given."""

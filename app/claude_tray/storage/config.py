@@ -115,6 +115,8 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     categories: dict[str, str] = field(default_factory=dict)
     """A category per cwd pattern, first match wins: `"~/work/infra/**" = "infrastructure"`."""
+    ledger_backups: int = 7
+    """Daily backups of the ledger to keep (0: none)."""
 
     def tz(self) -> tzinfo:
         return resolve_timezone(self.timezone)
@@ -247,6 +249,8 @@ def _check(config: Config) -> None:
             zoneinfo.ZoneInfo(config.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise _KeyProblem("timezone", f"unknown timezone {config.timezone!r}") from None
+    if not 0 <= config.ledger_backups <= 1000:
+        raise _KeyProblem("ledger_backups", "must be from 0 to 1000")
     budgets = config.budgets
     if not 0 < budgets.alert_fraction <= 1:
         raise _KeyProblem("budgets.alert_fraction", "must be above 0 and at most 1")

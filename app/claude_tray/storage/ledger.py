@@ -15,54 +15,99 @@ inside one `BEGIN IMMEDIATE` transaction, so two ingests of the same bytes count
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
-from claude_tray.storage import ledger_sums
-from claude_tray.storage.atomic import move_aside
+from claude_tray.storage import ledger_backup, ledger_sums
+from claude_tray.storage.ledger_faults import (
+    Fault,
+    LedgerError,
+    LedgerTooNew,
+    RowsRejected,
+    classify,
+)
 from claude_tray.storage.ledger_rollup import (
     delete_messages_before,
     drop_triggers,
     rebuild_rollup,
 )
 from claude_tray.storage.ledger_rows import (
-    MESSAGE_COLUMNS,
+    UPSERT_MESSAGE,
+    UPSERT_SESSION,
     FileMark,
     MessageRow,
     SessionMark,
-    replaces_sql,
+    session_params,
 )
-from claude_tray.storage.ledger_schema import INDEX_NAMES, INDEXES, connect, prepare
+from claude_tray.storage.ledger_schema import (
+    INDEX_NAMES,
+    INDEXES,
+    NewerSchema,
+    check_readable,
+    connect,
+    prepare,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FileMark", "Ledger", "MessageRow", "SessionMark"]
+__all__ = [
+    "FileMark",
+    "Ledger",
+    "LedgerError",
+    "LedgerTooNew",
+    "MessageRow",
+    "RowsRejected",
+    "SessionMark",
+]
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _guarded(method: _F) -> _F:
+    """Turn SQLite's and the file system's errors in `method` into `LedgerError`s: one line with
+    the file, the kind of fault and what to do."""
+
+    @functools.wraps(method)
+    def wrapper(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as error:
+            raise LedgerError.from_error(self.path, error) from error
+
+    return cast(_F, wrapper)
 
 
 class Ledger:
-    """The SQLite ledger. Not thread-safe: one per thread (the engine thread owns the tray's)."""
+    """The SQLite ledger. Not thread-safe: one per thread (the engine thread owns the tray's).
+
+    Opening never moves or rebuilds anything. A damaged ledger raises `LedgerError` (fault
+    CORRUPT) for the caller to repair (`ledger_repair`); a ledger from a newer claude-tray raises
+    `LedgerTooNew`; one that cannot be written (a full disk, a read-only file or folder, no
+    permission) is opened read-only when it can be read, with `read_only` saying why, and
+    raises `LedgerError` otherwise. Every method raises `LedgerError` for such faults later on."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.rebuilt_from: Path | None = None
-        """Where a corrupt ledger was moved, when this open had to start a new one."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only: str | None = None
+        """Why this ledger could only be opened for reading (one line), or None."""
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError as error:
-            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
-                raise
-            self.rebuilt_from = move_aside(path, str(error))
-            for suffix in ("-wal", "-shm"):
-                side = path.with_name(path.name + suffix)
-                if side.exists():
-                    move_aside(side, "belongs to a corrupt ledger")
-            self._db = self._open()
+        except NewerSchema as newer:
+            raise LedgerTooNew(path, newer.version, newer.written_by) from None
+        except (sqlite3.Error, OSError) as error:
+            fault = classify(error)
+            if fault in (Fault.CORRUPT, Fault.LOCKED, Fault.OTHER) or not path.is_file():
+                raise LedgerError.from_error(path, error) from error
+            self._db = self._open_read_only(error)
 
     def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         db = connect(self.path)
         try:
             prepare(db)
@@ -70,6 +115,27 @@ class Ledger:
             db.close()
             raise
         return db
+
+    def _open_read_only(self, error: BaseException) -> sqlite3.Connection:
+        """The ledger opened for reading only, after `error` kept it from being opened to write."""
+        why = LedgerError.from_error(self.path, error)
+        for mode in ("ro", "immutable"):
+            try:
+                db = connect(self.path, read_only=mode)
+            except sqlite3.Error:
+                continue
+            try:
+                check_readable(db)
+            except NewerSchema as newer:
+                db.close()
+                raise LedgerTooNew(self.path, newer.version, newer.written_by) from None
+            except sqlite3.Error:
+                db.close()
+                continue
+            self.read_only = str(why)
+            log.info("%s; reading it as it is", why)
+            return db
+        raise why from error
 
     def close(self) -> None:
         self._db.close()
@@ -83,30 +149,52 @@ class Ledger:
     @contextmanager
     def batch(self, bulk: bool = False) -> Iterator[None]:
         """Group many `record` calls into one transaction (a pass over thousands of files would
-        otherwise spend most of its time committing). `commit_point` commits inside it.
+        otherwise spend most of its time committing). `commit_point` commits inside it; each
+        `record` inside it is its own savepoint, so one file's failure undoes only that file.
 
         `bulk` (a first ingest into an empty ledger): the secondary indexes and the rollup's
         triggers are dropped while loading; the indexes are built and the rollup is summed once at
         the end, several times faster than keeping them up to date row by row."""
-        self._db.execute("BEGIN IMMEDIATE")
         try:
+            self._db.execute("BEGIN IMMEDIATE")
             if bulk:
                 for name in INDEX_NAMES:
                     self._db.execute(f"DROP INDEX IF EXISTS {name}")
                 drop_triggers(self._db)
+        except (sqlite3.Error, OSError) as error:
+            self._rollback()
+            raise LedgerError.from_error(self.path, error) from error
+        try:
             yield
             if bulk:
                 for statement in INDEXES:
                     self._db.execute(statement)
                 rebuild_rollup(self._db)
+            self._db.execute("COMMIT")
+        except (sqlite3.Error, OSError) as error:
+            self._rollback()
+            raise LedgerError.from_error(self.path, error) from error
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
-        self._db.execute("COMMIT")
 
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error as error:  # the transaction is gone already (e.g. disk full)
+                log.debug("rollback: %s", error)
+
+    @_guarded
+    def backup(self, now: float) -> Path:
+        """Write a consistent copy of the ledger into its backup folder (`ledger_backup`)."""
+        return ledger_backup.make(self._db, self.path, now)
+
+    @_guarded
     def is_empty(self) -> bool:
         return not ledger_sums.has_messages(self._db)
 
+    @_guarded
     def commit_point(self) -> None:
         """Within `batch`: commit what is done so far (so other processes are not kept waiting)."""
         if self._db.in_transaction:
@@ -115,22 +203,31 @@ class Ledger:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: a transaction of its own, or a savepoint inside a batch."""
         if self._db.in_transaction:  # inside a batch
-            yield self._db
+            self._db.execute("SAVEPOINT one_write")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK TO one_write")
+                self._db.execute("RELEASE one_write")
+                raise
+            self._db.execute("RELEASE one_write")
             return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
-        self._db.execute("COMMIT")
 
     # -- reading positions ------------------------------------------------------------------
 
+    @_guarded
     def file_marks(self, paths: Sequence[str] | None = None) -> dict[str, FileMark]:
         """Read positions of all known files, or of just `paths`."""
-        sql = "SELECT path, device, inode, size, offset, mtime_ns FROM files"
+        sql = "SELECT path, device, inode, size, offset, mtime_ns, head_len, head_hash FROM files"
         if paths is None:
             rows = self._db.execute(sql)
         else:
@@ -147,10 +244,27 @@ class Ledger:
         skipped: dict[str, int],
         restarted: bool,
     ) -> None:
-        """Store what one read of a file found, and how far it got, in one transaction."""
+        """Store what one read of a file found, and how far it got, in one transaction (or
+        savepoint): all of it or none. A value SQLite cannot hold raises `RowsRejected`."""
+        try:
+            self._record(path, mark, lines, messages, sessions, skipped, restarted)
+        except (OverflowError, ValueError, TypeError, sqlite3.IntegrityError) as error:
+            raise RowsRejected(f"not stored: {error}") from error
+
+    @_guarded
+    def _record(
+        self,
+        path: str,
+        mark: FileMark,
+        lines: int,
+        messages: Iterable[MessageRow],
+        sessions: Iterable[SessionMark],
+        skipped: dict[str, int],
+        restarted: bool,
+    ) -> None:
         with self._write() as db:
-            db.executemany(_UPSERT_MESSAGE, messages)
-            db.executemany(_UPSERT_SESSION, [_session_params(s) for s in sessions])
+            db.executemany(UPSERT_MESSAGE, messages)
+            db.executemany(UPSERT_SESSION, [session_params(s) for s in sessions])
             if restarted:
                 db.execute("DELETE FROM skipped WHERE path = ?", (path,))
             db.executemany(
@@ -159,36 +273,32 @@ class Ledger:
                 [(path, reason, count) for reason, count in skipped.items()],
             )
             db.execute(
-                "INSERT INTO files (path, device, inode, size, offset, mtime_ns, lines) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+                "INSERT INTO files (path, device, inode, size, offset, mtime_ns, head_len, "
+                "head_hash, lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (path) DO UPDATE SET "
                 "device = excluded.device, inode = excluded.inode, size = excluded.size, "
                 "offset = excluded.offset, mtime_ns = excluded.mtime_ns, "
+                "head_len = excluded.head_len, head_hash = excluded.head_hash, "
                 "lines = CASE WHEN ? THEN excluded.lines ELSE files.lines + excluded.lines END",
-                (
-                    path,
-                    mark.device,
-                    mark.inode,
-                    mark.size,
-                    mark.offset,
-                    mark.mtime_ns,
-                    lines,
-                    restarted,
-                ),
+                (path, *mark, lines, restarted),
             )
 
     # -- queries ----------------------------------------------------------------------------
 
+    @_guarded
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         """Any read-only query: for tests and diagnostics only. The app's own code asks through
         the methods below (a test fails when a module outside `storage` writes SQL)."""
         return self._db.execute(sql, params).fetchall()
 
+    @_guarded
     def piece_sums(
         self, pieces: Sequence[tuple[str, int, bool, float, float]], group_by: Sequence[str]
     ) -> list[tuple[object, ...]]:
         """See `ledger_sums.piece_sums`."""
         return ledger_sums.piece_sums(self._db, pieces, group_by)
 
+    @_guarded
     def session_sums(
         self,
         breakpoints: Sequence[float],
@@ -199,29 +309,35 @@ class Ledger:
         """See `ledger_sums.session_sums`."""
         return ledger_sums.session_sums(self._db, breakpoints, ranges, group_by, session_ids)
 
+    @_guarded
     def slot_sums(self, era: int, first: int, end: int) -> list[tuple[object, ...]]:
         """See `ledger_sums.slot_sums`."""
         return ledger_sums.slot_sums(self._db, era, first, end)
 
+    @_guarded
     def part_slot_sums(self, era: int, start: float, end: float) -> list[tuple[object, ...]]:
         """See `ledger_sums.part_slot_sums`."""
         return ledger_sums.part_slot_sums(self._db, era, start, end)
 
+    @_guarded
     def bucket_sums(
         self, breakpoints: Sequence[float], start: float, end: float, seconds: int
     ) -> list[tuple[object, ...]]:
         """See `ledger_sums.bucket_sums`."""
         return ledger_sums.bucket_sums(self._db, breakpoints, start, end, seconds)
 
+    @_guarded
     def time_bounds(self, earliest: float, latest: float) -> tuple[float, float] | None:
         """The times of the first and last counted message in [earliest, latest]; None when
         there is none."""
         return ledger_sums.time_bounds(self._db, earliest, latest)
 
+    @_guarded
     def sessions_starting(self, prefix: str) -> set[str]:
         """The ids of the known sessions that start with `prefix`."""
         return ledger_sums.sessions_starting(self._db, prefix)
 
+    @_guarded
     def sessions(
         self, session_ids: Sequence[str] | None = None, since: float | None = None
     ) -> list[SessionMark]:
@@ -241,6 +357,7 @@ class Ledger:
         rows = self._db.execute(sql + " ORDER BY last_ts DESC", params)
         return [SessionMark(*row) for row in rows]
 
+    @_guarded
     def stats(self) -> dict[str, int]:
         one = self._db.execute
         return {
@@ -250,12 +367,14 @@ class Ledger:
             "lines": one("SELECT coalesce(sum(lines), 0) FROM files").fetchone()[0],
         }
 
+    @_guarded
     def skipped(self) -> list[tuple[str, str, int]]:
         rows = self._db.execute("SELECT path, reason, count FROM skipped ORDER BY count DESC, path")
         return [(str(path), str(reason), int(n)) for path, reason, n in rows]
 
     # -- notes, tags and pruning: the user's own marks, changed only when they ask -----------
 
+    @_guarded
     def set_note(self, session: str, text: str, now: float) -> None:
         """Set a session's note (replacing any); an empty or blank text removes it."""
         with self._write() as db:
@@ -269,6 +388,7 @@ class Ledger:
             else:
                 db.execute("DELETE FROM notes WHERE session = ?", (session,))
 
+    @_guarded
     def add_tag(self, session: str, tag: str) -> bool:
         """Tag a session; False when it already had that tag."""
         with self._write() as db:
@@ -277,17 +397,20 @@ class Ledger:
             )
             return cursor.rowcount > 0
 
+    @_guarded
     def remove_tag(self, session: str, tag: str) -> bool:
         """Take a tag off a session; False when it did not have it."""
         with self._write() as db:
             cursor = db.execute("DELETE FROM tags WHERE session = ? AND tag = ?", (session, tag))
             return cursor.rowcount > 0
 
+    @_guarded
     def notes(self) -> dict[str, str]:
         """Every session's note, by session id."""
         rows = self._db.execute("SELECT session, text FROM notes")
         return {str(session): str(text) for session, text in rows}
 
+    @_guarded
     def tags(self) -> dict[str, tuple[str, ...]]:
         """Every tagged session's tags (sorted), by session id."""
         out: dict[str, list[str]] = {}
@@ -295,6 +418,7 @@ class Ledger:
             out.setdefault(str(session), []).append(str(tag))
         return {session: tuple(tags) for session, tags in out.items()}
 
+    @_guarded
     def prune_before(self, ts: float) -> dict[str, int]:
         """Delete messages older than `ts`, and sessions (with their notes and tags) whose last
         activity is older. Returns how many rows of each went. Only on the user's request."""
@@ -310,56 +434,3 @@ class Ledger:
                 ).rowcount,
                 "sessions": db.execute("DELETE FROM sessions WHERE last_ts < ?", (ts,)).rowcount,
             }
-
-
-# A message already in the ledger is replaced only by a copy the dedupe rule prefers.
-_UPSERT_MESSAGE = f"""
-INSERT INTO messages ({", ".join(MESSAGE_COLUMNS)})
-VALUES ({", ".join("?" * len(MESSAGE_COLUMNS))})
-ON CONFLICT (key) DO UPDATE SET
-    {", ".join(f"{c} = excluded.{c}" for c in MESSAGE_COLUMNS if c != "key")}
-WHERE {replaces_sql("excluded", "messages")}
-"""
-
-# Every column keeps the newest value seen, whichever process and file order brought it.
-_UPSERT_SESSION = """
-INSERT INTO sessions (session, project, model, first_ts, last_ts, context_tokens, context_ts,
-                      compact_tokens, compact_ts, max_context)
-VALUES (:session, :project, :model, :first_ts, :last_ts, :context_tokens, :context_ts,
-        :compact_tokens, :compact_ts, :max_context)
-ON CONFLICT (session) DO UPDATE SET
-    project = CASE WHEN excluded.last_ts >= sessions.last_ts
-                   THEN coalesce(excluded.project, sessions.project)
-                   ELSE coalesce(sessions.project, excluded.project) END,
-    model = CASE WHEN excluded.context_ts IS NOT NULL
-                  AND (sessions.context_ts IS NULL OR excluded.context_ts >= sessions.context_ts)
-                 THEN excluded.model ELSE sessions.model END,
-    first_ts = min(sessions.first_ts, excluded.first_ts),
-    last_ts = max(sessions.last_ts, excluded.last_ts),
-    context_tokens = CASE WHEN excluded.context_ts IS NOT NULL
-                  AND (sessions.context_ts IS NULL OR excluded.context_ts >= sessions.context_ts)
-                 THEN excluded.context_tokens ELSE sessions.context_tokens END,
-    context_ts = max(coalesce(sessions.context_ts, excluded.context_ts),
-                     coalesce(excluded.context_ts, sessions.context_ts)),
-    compact_tokens = CASE WHEN excluded.compact_ts IS NOT NULL
-                  AND (sessions.compact_ts IS NULL OR excluded.compact_ts >= sessions.compact_ts)
-                 THEN excluded.compact_tokens ELSE sessions.compact_tokens END,
-    compact_ts = max(coalesce(sessions.compact_ts, excluded.compact_ts),
-                     coalesce(excluded.compact_ts, sessions.compact_ts)),
-    max_context = max(sessions.max_context, excluded.max_context)
-"""
-
-
-def _session_params(mark: SessionMark) -> dict[str, object]:
-    return {
-        "session": mark.session,
-        "project": mark.project,
-        "model": mark.model,
-        "first_ts": mark.first_ts,
-        "last_ts": mark.last_ts,
-        "context_tokens": mark.context_tokens,
-        "context_ts": mark.context_ts,
-        "compact_tokens": mark.compact_tokens,
-        "compact_ts": mark.compact_ts,
-        "max_context": mark.max_context,
-    }

@@ -12,7 +12,9 @@ from typing import NamedTuple
 
 
 class FileMark(NamedTuple):
-    """How far a transcript has been read, and which file that was (device + inode).
+    """How far a transcript has been read, and which file that was: device + inode, and a
+    fingerprint of its first bytes (a file rewritten in place, or deleted and made again with the
+    same inode, keeps the inode but not its first bytes).
 
     A named tuple: a warm pass loads one per known transcript, thousands of them."""
 
@@ -21,6 +23,10 @@ class FileMark(NamedTuple):
     size: int
     offset: int
     mtime_ns: int
+    head_len: int = 0
+    """How many first bytes the fingerprint covers (0: none taken yet, an older ledger's mark)."""
+    head_hash: int = 0
+    """64-bit hash of those bytes."""
 
 
 class MessageRow(NamedTuple):
@@ -90,3 +96,56 @@ def replaces_sql(new: str, kept: str) -> str:
         return ", ".join(f"{'-' if sign < 0 else ''}{name}.{c}" for c, sign in _RANK)
 
     return f"({side(new)}) > ({side(kept)})"
+
+
+# A message already in the ledger is replaced only by a copy the dedupe rule prefers.
+UPSERT_MESSAGE = f"""
+INSERT INTO messages ({", ".join(MESSAGE_COLUMNS)})
+VALUES ({", ".join("?" * len(MESSAGE_COLUMNS))})
+ON CONFLICT (key) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in MESSAGE_COLUMNS if c != "key")}
+WHERE {replaces_sql("excluded", "messages")}
+"""
+
+# Every column keeps the newest value seen, whichever process and file order brought it.
+UPSERT_SESSION = """
+INSERT INTO sessions (session, project, model, first_ts, last_ts, context_tokens, context_ts,
+                      compact_tokens, compact_ts, max_context)
+VALUES (:session, :project, :model, :first_ts, :last_ts, :context_tokens, :context_ts,
+        :compact_tokens, :compact_ts, :max_context)
+ON CONFLICT (session) DO UPDATE SET
+    project = CASE WHEN excluded.last_ts >= sessions.last_ts
+                   THEN coalesce(excluded.project, sessions.project)
+                   ELSE coalesce(sessions.project, excluded.project) END,
+    model = CASE WHEN excluded.context_ts IS NOT NULL
+                  AND (sessions.context_ts IS NULL OR excluded.context_ts >= sessions.context_ts)
+                 THEN excluded.model ELSE sessions.model END,
+    first_ts = min(sessions.first_ts, excluded.first_ts),
+    last_ts = max(sessions.last_ts, excluded.last_ts),
+    context_tokens = CASE WHEN excluded.context_ts IS NOT NULL
+                  AND (sessions.context_ts IS NULL OR excluded.context_ts >= sessions.context_ts)
+                 THEN excluded.context_tokens ELSE sessions.context_tokens END,
+    context_ts = max(coalesce(sessions.context_ts, excluded.context_ts),
+                     coalesce(excluded.context_ts, sessions.context_ts)),
+    compact_tokens = CASE WHEN excluded.compact_ts IS NOT NULL
+                  AND (sessions.compact_ts IS NULL OR excluded.compact_ts >= sessions.compact_ts)
+                 THEN excluded.compact_tokens ELSE sessions.compact_tokens END,
+    compact_ts = max(coalesce(sessions.compact_ts, excluded.compact_ts),
+                     coalesce(excluded.compact_ts, sessions.compact_ts)),
+    max_context = max(sessions.max_context, excluded.max_context)
+"""
+
+
+def session_params(mark: SessionMark) -> dict[str, object]:
+    return {
+        "session": mark.session,
+        "project": mark.project,
+        "model": mark.model,
+        "first_ts": mark.first_ts,
+        "last_ts": mark.last_ts,
+        "context_tokens": mark.context_tokens,
+        "context_ts": mark.context_ts,
+        "compact_tokens": mark.compact_tokens,
+        "compact_ts": mark.compact_ts,
+        "max_context": mark.max_context,
+    }

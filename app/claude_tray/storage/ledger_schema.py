@@ -9,9 +9,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from claude_tray import __version__
 from claude_tray.storage.ledger_rollup import ensure_rollup
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
 
 MIGRATIONS: dict[int, str] = {
@@ -78,6 +79,15 @@ MIGRATIONS: dict[int, str] = {
     ) WITHOUT ROWID;
     CREATE INDEX tags_tag ON tags (tag);
     """,
+    3: """
+    ALTER TABLE files ADD COLUMN head_len INTEGER NOT NULL DEFAULT 0;   -- fingerprint: bytes
+    ALTER TABLE files ADD COLUMN head_hash INTEGER NOT NULL DEFAULT 0;  -- and their hash
+
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,          -- `schema_by`: the claude-tray that made this schema
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 }
 
 INDEXES = (
@@ -87,16 +97,44 @@ INDEXES = (
 INDEX_NAMES = ("messages_ts", "messages_session")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), waiting on other writers."""
-    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+class NewerSchema(Exception):
+    """The ledger's schema is newer than this claude-tray knows."""
+
+    def __init__(self, version: int, written_by: str | None) -> None:
+        super().__init__(f"schema version {version} is newer than this claude-tray understands")
+        self.version = version
+        self.written_by = written_by
+
+
+def connect(path: Path, read_only: str = "") -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), waiting on other writers.
+
+    `read_only`: "ro" opens the file read-only; "immutable" also reads it without the shared
+    memory file (for a ledger in a folder that cannot be written, with no other writer)."""
+    if read_only:
+        mode = "mode=ro" if read_only == "ro" else "mode=ro&immutable=1"
+        uri = f"{path.resolve().as_uri()}?{mode}"
+        db = sqlite3.connect(uri, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, uri=True)
+    else:
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return db
+
+
+def check_readable(db: sqlite3.Connection) -> None:
+    """For a read-only connection: the schema is this version's and the tables can be read."""
+    version = _version(db)
+    if version != SCHEMA_VERSION:
+        raise sqlite3.OperationalError(
+            f"schema version {version} cannot be read without being migrated"
+        )
+    db.execute("SELECT 1 FROM messages LIMIT 1").fetchall()
 
 
 def prepare(db: sqlite3.Connection) -> None:
     """Set the connection up for the app and bring the schema to this version: WAL, migrations,
     indexes (also restored after an interrupted bulk load) and the rollup."""
+    _version(db)  # a newer ledger is left exactly as it is: not even its journal mode changes
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     db.execute("PRAGMA temp_store = MEMORY")
@@ -107,12 +145,19 @@ def prepare(db: sqlite3.Connection) -> None:
     ensure_rollup(db)
 
 
-def migrate(db: sqlite3.Connection) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+def _version(db: sqlite3.Connection) -> int:
+    version: int = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(
-            f"schema version {version} is newer than this claude-tray understands"
-        )
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_by'").fetchone()
+        except sqlite3.Error:
+            row = None
+        raise NewerSchema(version, None if row is None else str(row[0]))
+    return version
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    version = _version(db)
     if version == SCHEMA_VERSION:
         return
     db.execute("BEGIN IMMEDIATE")
@@ -124,6 +169,11 @@ def migrate(db: sqlite3.Connection) -> None:
                 if statement.strip():
                     db.execute(statement)
             db.execute(f"PRAGMA user_version = {target}")
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_by', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (__version__,),
+        )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")

@@ -1,0 +1,196 @@
+"""Backups of the ledger: rotating, consistent copies beside it, and putting one back.
+
+A backup is made with `VACUUM INTO` (a consistent, compact copy, even while other processes write)
+into `backups/ledger-<UTC time>.sqlite3` next to the ledger, written under a temporary name and
+renamed when complete, so a half-made backup never counts as one. By default one is made a day,
+and the newest 7 are kept (`ledger_backups` in the config; 0 turns them off).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from claude_tray.storage.ledger_schema import SCHEMA_VERSION, connect
+
+log = logging.getLogger(__name__)
+
+FOLDER = "backups"
+PREFIX = "ledger-"
+SUFFIX = ".sqlite3"
+EVERY_SECONDS = 86_400.0
+"""A backup is due when the newest one is older than this."""
+KEEP = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    path: Path
+    made: float
+    """Epoch seconds (the file's modification time)."""
+    size: int
+
+
+def folder(ledger: Path) -> Path:
+    return ledger.parent / FOLDER
+
+
+def backups(ledger: Path) -> list[Backup]:
+    """The ledger's backups, newest first."""
+    found: list[Backup] = []
+    try:
+        entries = list(folder(ledger).glob(f"{PREFIX}*{SUFFIX}"))
+    except OSError:
+        return []
+    for path in entries:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        found.append(Backup(path, info.st_mtime, info.st_size))
+    found.sort(key=lambda b: (b.path.name, b.made), reverse=True)
+    return found
+
+
+def due(ledger: Path, now: float, every: float = EVERY_SECONDS) -> bool:
+    """Whether a backup is due: the newest is `every` old. The first is due `every` after the
+    folder was made (made here, on the first call): a new ledger holds nothing the transcripts on
+    disk do not, and a first run stays as fast as it was."""
+    newest = backups(ledger)
+    if newest:
+        return newest[0].made <= now - every
+    where = folder(ledger)
+    try:
+        if not where.is_dir():
+            where.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return False
+        return where.stat().st_mtime <= now - every
+    except OSError:
+        return False
+
+
+def make(db: sqlite3.Connection, ledger: Path, now: float) -> Path:
+    """Write a consistent copy of the ledger open as `db` into its backup folder."""
+    where = folder(ledger)
+    where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+    target = where / f"{PREFIX}{stamp}{SUFFIX}"
+    counter = 1
+    while target.exists():
+        target = where / f"{PREFIX}{stamp}-{counter}{SUFFIX}"
+        counter += 1
+    part = target.with_name(target.name + ".part")
+    part.unlink(missing_ok=True)
+    try:
+        db.execute("VACUUM INTO ?", (str(part),))
+        os.chmod(part, 0o600)
+        _fsync(part)
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+    os.utime(target, (now, now))
+    _fsync_folder(where)
+    return target
+
+
+def prune(ledger: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` backups; returns the ones deleted."""
+    gone: list[Path] = []
+    for old in backups(ledger)[max(keep, 0) :]:
+        try:
+            old.path.unlink()
+        except OSError as error:
+            log.warning("cannot delete the old backup %s: %s", old.path, error)
+            continue
+        gone.append(old.path)
+    return gone
+
+
+def problems(path: Path) -> list[str]:
+    """What is wrong with the ledger file at `path` (read-only): `quick_check`'s findings, a
+    schema newer than this claude-tray, or the error that kept it from being read. [] if sound."""
+    try:
+        db = connect(path, read_only="ro")
+    except sqlite3.Error as error:
+        return [str(error)]
+    try:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            return [f"schema version {version} is newer than this claude-tray's"]
+        rows = [str(row[0]) for row in db.execute("PRAGMA quick_check")]
+        return [] if rows == ["ok"] else rows
+    except sqlite3.Error as error:
+        return [str(error)]
+    finally:
+        db.close()
+
+
+def newest_sound(ledger: Path) -> Backup | None:
+    """The newest backup that passes `quick_check`."""
+    for backup in backups(ledger):
+        if not problems(backup.path):
+            return backup
+        log.warning("the backup %s is not sound; trying an older one", backup.path)
+    return None
+
+
+def put_back(ledger: Path, backup: Path, now: float) -> Path | None:
+    """Replace the ledger with a copy of `backup` (which must be sound); the ledger it replaces is
+    kept beside it as `<name>.replaced-<time>` (returned; None when there was none)."""
+    found = problems(backup)
+    if found:
+        raise ValueError(f"the backup {backup} is not sound: {found[0]}")
+    source = connect(backup, read_only="ro")
+    part = ledger.with_name(ledger.name + ".restoring")
+    part.unlink(missing_ok=True)
+    try:
+        source.execute("VACUUM INTO ?", (str(part),))
+    finally:
+        source.close()
+    os.chmod(part, 0o600)
+    _fsync(part)
+    kept = set_aside(ledger, "replaced", now)
+    os.replace(part, ledger)
+    _fsync_folder(ledger.parent)
+    return kept
+
+
+def set_aside(ledger: Path, why: str, now: float) -> Path | None:
+    """Rename the ledger and its write-ahead log and shared memory to `<name>.<why>-<time>`
+    (kept, never deleted); returns the ledger's new name, None when there was no ledger."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+    target = ledger.with_name(f"{ledger.name}.{why}-{stamp}")
+    counter = 1
+    while target.exists():
+        target = ledger.with_name(f"{ledger.name}.{why}-{stamp}-{counter}")
+        counter += 1
+    moved: Path | None = None
+    if ledger.exists():
+        os.replace(ledger, target)
+        moved = target
+    for side in ("-wal", "-shm"):
+        extra = ledger.with_name(ledger.name + side)
+        if extra.exists():
+            os.replace(extra, target.with_name(target.name + side))
+    return moved
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_folder(path: Path) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
