@@ -39,6 +39,7 @@ def session(
     project: str = "/home/u/app",
     model: str | None = "Opus 4.5",
     paused: bool = False,
+    gated: bool = True,
 ) -> SessionState:
     tokens = None if pct is None else int(pct * 2000)
     return SessionState(
@@ -57,6 +58,7 @@ def session(
         cost_since_reset=1.0,
         paused=paused,
         active=True,
+        gated=gated,
     )
 
 
@@ -431,10 +433,23 @@ def test_texts_name_the_project_the_model_and_the_numbers() -> None:
     assert over.title == "This week's cost $52.50 — over the $50 budget"
 
 
-def test_pause_text_when_the_gate_is_off() -> None:
-    rules = AlertRules(THRESHOLDS, 5.0, pause_enforced=False)
-    notice = decide(AlertMemory(), snap(session(92)), rules, T0).send[0]
-    assert notice.title.endswith("— pause level") and "off" in notice.body
+def test_paused_is_said_only_when_the_gate_enforces_it() -> None:
+    paused = decide(AlertMemory(), snap(session(92)), RULES, T0).send[0]
+    assert paused.title.endswith("— auto-paused") and paused.urgency == "critical"
+    assert paused.body.startswith("Context 184k of 200k tokens (~92%). Paused: /compact")
+
+    off = AlertRules(THRESHOLDS, 5.0, pause_enforced=False)
+    notice = decide(AlertMemory(), snap(session(92)), off, T0).send[0]
+    assert notice.title.endswith("— auto-pause level") and "paused" not in notice.title
+    assert "184k of 200k tokens" in notice.body and "Auto-pause is off" in notice.body
+
+    no_hooks = decide(AlertMemory(), snap(session(92, gated=False)), RULES, T0).send[0]
+    assert no_hooks.title == "app · Opus 4.5: context 92% — auto-pause level"
+    assert no_hooks.urgency == "critical"
+    assert no_hooks.body == (
+        "Context 184k of 200k tokens (~92%). Nothing is paused: the gate hook is not installed"
+        " for this session (`claude-tray hooks install` turns it on). /compact or /clear soon."
+    )
 
 
 # --- memory across a restart ----------------------------------------------------------------

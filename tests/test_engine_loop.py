@@ -165,6 +165,8 @@ def test_a_climb_pauses_notifies_each_level_once_and_reset_lifts_it(
     claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
 ) -> None:
     path = claude.write(SID, line(50, 1))
+    # our hooks run in this session (they record events), so the gate enforces the pause
+    update_session(app_paths(), SID, lambda d: d.update(last_event={"name": "Stop", "at": 1.0}))
     engine = make_engine()
     recorder.wait(lambda: recorder.passes, "the first pass")
     for n, pct in enumerate((72, 87, 92), start=2):

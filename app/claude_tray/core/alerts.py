@@ -395,11 +395,7 @@ def session_notice(session: SessionState, level: Level, rules: AlertRules) -> No
             "warning",
             f"Context {context_tokens_text(session)}. Auto-pause at {pause_at}: /compact soon.",
         ),
-        Level.PAUSE: (
-            ("auto-paused", "/compact or /clear to go on, or Reset session in the tray.")
-            if rules.pause_enforced
-            else ("pause level", "Auto-pause is off in the config: /compact or /clear soon.")
-        ),
+        Level.PAUSE: _pause_words(session, rules),
         Level.CRITICAL: (
             "critical",
             f"Context {context_tokens_text(session)}: nearly full. /compact or /clear now.",
@@ -410,6 +406,28 @@ def session_notice(session: SessionState, level: Level, rules: AlertRules) -> No
         f"{who}: context {pct}% — {what}",
         body,
         "critical" if level >= Level.PAUSE else "normal",
+    )
+
+
+def _pause_words(session: SessionState, rules: AlertRules) -> tuple[str, str]:
+    """ "Paused" only when the gate is on in the config AND our hooks run in that session;
+    otherwise the session reached the level, nothing stops it, and the body says how to pause."""
+    tokens = f"Context {context_tokens_text(session)}."
+    if not rules.pause_enforced:
+        return (
+            "auto-pause level",
+            f"{tokens} Auto-pause is off in the config ([auto_pause] enforce): "
+            "/compact or /clear soon.",
+        )
+    if not session.gated:
+        return (
+            "auto-pause level",
+            f"{tokens} Nothing is paused: the gate hook is not installed for this session "
+            f"(`claude-tray hooks install` turns it on). /compact or /clear soon.",
+        )
+    return (
+        "auto-paused",
+        f"{tokens} Paused: /compact or /clear to go on, or Reset session in the tray.",
     )
 
 

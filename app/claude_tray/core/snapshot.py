@@ -44,6 +44,9 @@ class SessionState:
     active: bool
     unpriced_since_reset: int = 0
     """Tokens since the last reset that no price covers (left out of `cost_since_reset`)."""
+    gated: bool = False
+    """Our hooks reported events for this session: the pause gate is installed where it runs
+    (so an auto-pause really pauses it)."""
 
     @property
     def project_name(self) -> str:

@@ -175,6 +175,7 @@ def _session_state(
         cost_since_reset=since_reset.cost,
         unpriced_since_reset=since_reset.unpriced_tokens,
         paused=fact.paused,
+        gated=fact.last_event_at is not None,
         active=is_active(row.last_ts, fact, clock.now, window_s) if active is None else active,
     )
 
