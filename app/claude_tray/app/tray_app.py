@@ -31,8 +31,9 @@ from claude_tray import APP_NAME, __version__
 from claude_tray.core.view import SEPARATOR, IconSpec, MenuEntry, TrayView
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.config import default_config_toml
+from claude_tray.storage.learned_roots import watched_roots
 from claude_tray.storage.locking import try_lock_forever
-from claude_tray.storage.paths import AppPaths, app_paths, claude_roots
+from claude_tray.storage.paths import AppPaths, app_paths
 
 if TYPE_CHECKING:
     from claude_tray.adapters.autostart import Autostart
@@ -196,7 +197,7 @@ class TrayApp:
             rewatch=self._rewatch,
         )
         self.watcher = Watcher(
-            claude_roots(self.env),
+            watched_roots(self.paths, self.env),
             self.paths.sessions_state_dir,
             self.paths.config_file,
             self.engine.hint,
@@ -282,6 +283,7 @@ class TrayApp:
 
     def _rewatch(self) -> None:
         if self.watcher is not None:
+            self.watcher.roots = watched_roots(self.paths, self.env)  # learned ones included
             self.watcher.sync()
 
     def _publish(self, view: TrayView) -> None:

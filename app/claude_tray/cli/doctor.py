@@ -12,6 +12,7 @@ from claude_tray.adapters.notify import route as notification_route
 from claude_tray.cli.render import count, print_json
 from claude_tray.cli.workspace import now, open_workspace
 from claude_tray.engine.usage import priced_sums, totals_by_label
+from claude_tray.storage.learned_roots import read_learned_roots, same_path_key
 from claude_tray.storage.zone import local_zone_source
 
 
@@ -32,6 +33,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         ledger_stats = workspace.ledger.stats()
         skipped = workspace.ledger.skipped()
         paths = workspace.paths
+        learned = {same_path_key(r.path): r for r in read_learned_roots(paths)}
         report: dict[str, Any] = {
             "version": __version__,
             "config": {"path": str(paths.config_file), "exists": paths.config_file.exists()},
@@ -45,7 +47,16 @@ def run_doctor(args: argparse.Namespace) -> int:
             "timezone": f"{workspace.config.timezone} (from the config)"
             if workspace.config.timezone
             else local_zone_source(),
-            "roots": [{"path": str(r), "found": r in stats.roots} for r in workspace.roots],
+            "roots": [
+                {
+                    "path": str(r),
+                    "found": r in stats.roots,
+                    "learnedFromSession": learned[same_path_key(r)].session
+                    if same_path_key(r) in learned
+                    else None,
+                }
+                for r in workspace.roots
+            ],
             "lastPass": {
                 "filesSeen": stats.files_seen,
                 "filesRead": stats.files_read,
@@ -87,7 +98,13 @@ def run_doctor(args: argparse.Namespace) -> int:
     print(report["notifications"])
     print("Claude data roots:")
     for root in report["roots"]:
-        print(f"  {'found  ' if root['found'] else 'missing'} {root['path']}")
+        learned_from = root["learnedFromSession"]
+        how = (
+            f"  (learned from session {learned_from}; `claude-tray roots remove` forgets it)"
+            if learned_from
+            else ""
+        )
+        print(f"  {'found  ' if root['found'] else 'missing'} {root['path']}{how}")
     last = report["lastPass"]
     print(
         f"Files:   {count(ledger['files'])} known, {count(ledger['lines'])} lines read in all; "

@@ -19,6 +19,7 @@ from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
 COMMAND_MODULES = {
     "claude_tray.cli.usage_commands": ("today", "daily", "sessions", "status"),
     "claude_tray.cli.doctor": ("doctor",),
+    "claude_tray.cli.roots_commands": ("roots",),
     "claude_tray.cli.config_commands": ("config",),
     "claude_tray.cli.tray_commands": ("run", "reset"),
     "claude_tray.cli.autostart_commands": ("autostart",),

@@ -26,7 +26,7 @@ from claude_tray.cli.workspace import add_timezone_option, clock_for, open_works
 from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import PlanLimit, SessionState, Snapshot, Spend
 from claude_tray.core.tokens import Tokens
-from claude_tray.engine.snapshot import Clock, session_states
+from claude_tray.engine.snapshot import Clock, hooked_only, session_states
 from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.budget_state import write_budget_state
@@ -281,6 +281,9 @@ def run_sessions(args: argparse.Namespace) -> int:
             states = sorted(states, key=lambda s: -s.last_activity)
         else:
             rows = workspace.ledger.sessions()
+            known = {row.session for row in rows}
+            rows += [hooked_only(sid, fact) for sid, fact in facts.items() if sid not in known]
+            rows.sort(key=lambda row: -row.last_ts)
             states = session_states(
                 workspace.ledger, workspace.config, workspace.prices, clock, rows, facts
             )

@@ -47,9 +47,16 @@ def build_snapshot(
 ) -> Snapshot:
     facts = facts or {}
     window = config.context.active_minutes * 60.0
-    recent = ledger.sessions(since=clock.now - max(window, 12 * 3600.0))
+    since = clock.now - max(window, 12 * 3600.0)
+    recent = ledger.sessions(since=since)
+    known = {row.session for row in recent}
+    # Sessions our hooks or status line saw lately that no recent transcript line names: their
+    # transcript is under no watched root, or they have not answered yet.
+    lately = [sid for sid, fact in facts.items() if sid not in known and _last_seen(fact) >= since]
     candidates = [
-        row for row in recent if is_active(row.last_ts, facts.get(row.session), clock.now, window)
+        row
+        for row in [*recent, *with_state_only(ledger, lately, facts)]
+        if is_active(row.last_ts, facts.get(row.session), clock.now, window)
     ]
     sessions = session_states(ledger, config, prices, clock, candidates, facts, active=True)
     return Snapshot(
@@ -60,8 +67,46 @@ def build_snapshot(
         ),
         month=spend(ledger, config, prices, "month", month_period(clock.now, clock.tz)),
         sessions=tuple(sorted(sessions, key=urgency_order)),
-        data_found=data_found,
+        data_found=data_found or bool(sessions),  # a session our status line reports is data
         limits=plan_limits(facts.values(), clock.now),
+    )
+
+
+def with_state_only(
+    ledger: Ledger, session_ids: Sequence[str], facts: Mapping[str, LiveFacts]
+) -> list[SessionMark]:
+    """The ledger's marks of `session_ids`, and for those it has none of, a mark made from
+    the session's state file (`hooked_only`)."""
+    if not session_ids:
+        return []
+    rows = ledger.sessions(list(session_ids))
+    found = {row.session for row in rows}
+    return rows + [hooked_only(sid, facts[sid]) for sid in session_ids if sid not in found]
+
+
+def hooked_only(session_id: str, fact: LiveFacts) -> SessionMark:
+    """The mark of a session known only from its state file (the hooks or the status line saw
+    it; no transcript line of it is read): its times from the hooks, no context from a
+    transcript (the status line's figures, when it has reported, come from `fact`)."""
+    seen = [t for t in (fact.started_at, fact.last_event_at, fact.context_at) if t is not None]
+    return SessionMark(
+        session=session_id,
+        project=fact.project,
+        model=fact.model,
+        first_ts=min(seen, default=0.0),
+        last_ts=max(seen, default=0.0),
+        context_tokens=None,
+        context_ts=None,
+        compact_tokens=None,
+        compact_ts=None,
+        max_context=0,
+    )
+
+
+def _last_seen(fact: LiveFacts) -> float:
+    return max(
+        (t for t in (fact.started_at, fact.last_event_at, fact.context_at) if t is not None),
+        default=0.0,
     )
 
 

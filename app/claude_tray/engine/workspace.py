@@ -2,7 +2,7 @@
 
 The CLI opens one for a single ingest-and-print; the tray's engine thread keeps one open and calls
 `refresh` on each file event. Nothing here starts a thread; the clock is read only to date the
-ledger's daily backup.
+ledger's daily backup and a learned root.
 """
 
 from __future__ import annotations
@@ -20,11 +20,17 @@ from claude_tray.engine.ingest import PassStats, ingest
 from claude_tray.engine.snapshot import Clock, build_snapshot
 from claude_tray.storage import ledger_backup
 from claude_tray.storage.config import Config, load_config, price_table
+from claude_tray.storage.learned_roots import (
+    add_learned_root,
+    is_watched,
+    root_of_transcript,
+    watched_roots,
+)
 from claude_tray.storage.ledger import Ledger, LedgerError
 from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_repair import RepairReport, open_or_repair, repair
-from claude_tray.storage.paths import AppPaths, app_paths, claude_roots
-from claude_tray.storage.state import read_all_facts
+from claude_tray.storage.paths import AppPaths, app_paths
+from claude_tray.storage.state import all_sessions, read_all_facts
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +58,7 @@ class Workspace:
         config = load_config(paths.config_file) if config is None else config
         prices = price_table(config)
         ledger, repaired = open_or_repair(paths.ledger)
-        return cls(paths, config, prices, ledger, claude_roots(env), repaired=repaired)
+        return cls(paths, config, prices, ledger, watched_roots(paths, env), repaired=repaired)
 
     def reload_config(self) -> None:
         self.config = load_config(self.paths.config_file)
@@ -60,7 +66,13 @@ class Workspace:
 
     def refresh(self, only: Iterable[Path] | None = None) -> PassStats:
         """Read what is new in the transcripts (all of them, or just `only`); then make the day's
-        backup if it is due. Damage found on the way is repaired, and the pass made again."""
+        backup if it is due. Damage found on the way is repaired, and the pass made again. A full
+        pass first learns the roots that our hooks' payloads name (`learn_roots`)."""
+        if only is None:
+            try:
+                self.learn_roots()
+            except OSError as error:
+                log.warning("cannot learn data roots: %s", error)
         try:
             self.last_pass = ingest(self.ledger, self.roots, only)
         except LedgerError as error:
@@ -70,6 +82,23 @@ class Workspace:
             self.last_pass = ingest(self.ledger, self.roots)
         self.backup_if_due()
         return self.last_pass
+
+    def learn_roots(self, now: float | None = None) -> list[Path]:
+        """Add the roots of the transcripts our hooks and status line saw (`transcript_path`)
+        that no watched root holds; returns the roots added (remembered in the app's state)."""
+        added: list[Path] = []
+        for session_id, data in all_sessions(self.paths).items():
+            root = root_of_transcript(data.get("transcript_path"))
+            if root is None or is_watched(root, self.roots):
+                continue
+            if not (root / "projects").is_dir():
+                continue
+            moment = time.time() if now is None else now
+            if add_learned_root(self.paths, root, session_id, moment):
+                log.info("learned data root %s from session %s", root, session_id)
+                self.roots.append(root)
+                added.append(root)
+        return added
 
     def repair(self) -> RepairReport:
         """Repair the ledger in place (closing and opening it again)."""

@@ -275,9 +275,18 @@ class Engine:
             rescan = True
         if pending.config:
             self._guarded(self._reload_config)
+        if pending.state and self._learned_roots():
+            pending.roots = pending.full = True  # a hook named a transcript in a new root
         if (rescan or pending.roots or pending.full) and self._rewatch is not None:
             self._guarded(self._rewatch)
         self._guarded(self._pass, full=rescan or pending.full, files=pending.files)
+
+    def _learned_roots(self) -> bool:
+        try:
+            return bool(self._workspace is not None and self._workspace.learn_roots())
+        except Exception:
+            log.exception("engine: learning data roots failed")
+            return False
 
     def _reopened(self) -> bool:
         self._guarded(self._open)

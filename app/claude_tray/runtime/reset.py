@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from claude_tray.core.snapshot import LiveFacts, SessionState
-from claude_tray.engine.snapshot import Clock, session_states
+from claude_tray.engine.snapshot import Clock, hooked_only, session_states
 from claude_tray.engine.workspace import Workspace
-from claude_tray.storage.ledger import SessionMark
 from claude_tray.storage.state import reset_session
 
 
@@ -44,25 +43,6 @@ def find_session(
         workspace.ledger, workspace.config, workspace.prices, clock, rows, facts
     )
     return states[0] if states else None
-
-
-def hooked_only(session_id: str, fact: LiveFacts) -> SessionMark:
-    """The mark of a session known only from its state file (the hooks saw it start, no
-    transcript line is read yet): its times from the hooks, no context from a transcript (the
-    status line's figures, when it has reported, come from `fact`)."""
-    seen = [t for t in (fact.started_at, fact.last_event_at, fact.context_at) if t is not None]
-    return SessionMark(
-        session=session_id,
-        project=fact.project,
-        model=fact.model,
-        first_ts=min(seen, default=0.0),
-        last_ts=max(seen, default=0.0),
-        context_tokens=None,
-        context_ts=None,
-        compact_tokens=None,
-        compact_ts=None,
-        max_context=0,
-    )
 
 
 def _matching_ids(workspace: Workspace, facts: Mapping[str, LiveFacts], wanted: str) -> set[str]:
