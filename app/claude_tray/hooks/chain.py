@@ -14,6 +14,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
+
+from claude_tray.hooks.bounded import ENDED, LATE, read_fd
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 TIMEOUT = 1.5
 """Seconds the user's command may take (Claude Code shows nothing while a status line runs)."""
@@ -22,13 +30,19 @@ MAX_OUTPUT = 64 * 1024
 
 
 def run_chained(command: str, stdin: bytes, timeout: float = TIMEOUT) -> bytes | None:
-    """The command's output (trailing newlines removed), or None when it has none or fails."""
+    """The command's output (cut at `MAX_OUTPUT`, trailing newlines removed), or None when it
+    has none, fails to start or does not finish within `timeout`.
+
+    The output is read as it comes, with the cap and the deadline applied while reading: a
+    command that prints without end is stopped at the cap (and killed), not read to exhaustion.
+    """
     args: str | list[str] = command
     shell = True
     if sys.platform == "win32":
         bash = shutil.which("bash")
         if bash:
             args, shell = [bash, "-c", command], False
+    started = time.monotonic()
     try:
         proc = subprocess.Popen(
             args,
@@ -40,13 +54,32 @@ def run_chained(command: str, stdin: bytes, timeout: float = TIMEOUT) -> bytes |
         )
     except OSError:
         return None
+    assert proc.stdin is not None and proc.stdout is not None
+    # A thread feeds stdin, so a command that never reads it cannot block us on a full pipe.
+    threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
     try:
-        out, _ = proc.communicate(stdin, timeout=timeout)
-    except subprocess.TimeoutExpired:
+        out, why = read_fd(proc.stdout.fileno(), MAX_OUTPUT, timeout)
+    except OSError:
+        out, why = b"", LATE
+    if why == ENDED:
+        try:
+            proc.wait(max(0.0, timeout - (time.monotonic() - started)))
+        except subprocess.TimeoutExpired:
+            why = LATE  # closed its output but kept running
+    if why != ENDED:
         _kill(proc)
+    proc.stdout.close()
+    if why == LATE:
         return None
-    out = out[:MAX_OUTPUT].rstrip(b"\r\n")
+    out = out.rstrip(b"\r\n")
     return out or None
+
+
+def _feed(pipe: IO[bytes], data: bytes) -> None:
+    with contextlib.suppress(OSError, ValueError):  # it exited or closed its stdin: fine
+        pipe.write(data)
+    with contextlib.suppress(OSError, ValueError):
+        pipe.close()
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -58,4 +91,4 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     except OSError:
         pass
     with contextlib.suppress(subprocess.TimeoutExpired, OSError, ValueError):
-        proc.communicate(timeout=1.0)
+        proc.wait(timeout=1.0)

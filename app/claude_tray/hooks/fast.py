@@ -68,7 +68,7 @@ def run_hook(stdin: IO[bytes], stdout: IO[bytes]) -> int:
     try:
         paths = _paths()
         log_dir = paths.log_dir
-        payload = _payload(stdin.read())
+        payload = _payload(_read_input(stdin, MAX_HOOK_INPUT))
         reason = handle_event(paths, payload, now())
         if reason:
             _write(stdout, json.dumps({"decision": "block", "reason": reason}) + "\n")
@@ -111,10 +111,18 @@ def run_statusline(stdin: IO[bytes], stdout: IO[bytes], then: str | None) -> int
     payload: Any = None
     log_dir = None
     line = None
+    unread: Exception | None = None
+    try:  # first: a chained command gets the input whatever happens next
+        raw = _read_input(stdin, MAX_STATUSLINE_INPUT)
+    except _InputCutShort as cut:
+        raw, unread = cut.raw, cut
+    except Exception as error:
+        unread = error
     try:
-        raw = stdin.read()  # first: a chained command gets it whatever happens next
         paths = _paths()
         log_dir = paths.log_dir
+        if unread is not None:
+            raise unread
         payload = _payload(raw)
         line = statusline_text(paths, payload, now())
     except Exception as error:
@@ -176,6 +184,32 @@ def _budget(paths: HookPaths) -> BudgetState | None:
     from claude_tray.storage.budget_state import BUDGET_FILE, read_budget_file
 
     return read_budget_file(os.path.join(paths.state_dir, BUDGET_FILE))
+
+
+MAX_HOOK_INPUT = 32 << 20
+"""A hook's input holds the prompt: a long paste is a few MB; more is not Claude Code's input."""
+MAX_STATUSLINE_INPUT = 4 << 20
+INPUT_TIMEOUT = 5.0
+"""Claude Code writes the input at once and closes it; an input still open after this is not."""
+
+
+def _read_input(stdin: IO[bytes], limit: int) -> bytes:
+    """Stdin, read with a cap and a deadline (an endless or never-closed input costs neither
+    memory nor more than `INPUT_TIMEOUT`); raises ValueError for input cut short."""
+    from claude_tray.hooks.bounded import ENDED, FULL, read_stream
+
+    raw, why = read_stream(stdin, limit, INPUT_TIMEOUT)
+    if why == ENDED:
+        return raw
+    if why == FULL:
+        raise _InputCutShort(raw, f"the input is larger than {limit >> 20} MiB")
+    raise _InputCutShort(raw, f"the input was not closed within {INPUT_TIMEOUT:g} s")
+
+
+class _InputCutShort(ValueError):
+    def __init__(self, raw: bytes, message: str) -> None:
+        super().__init__(message)
+        self.raw = raw
 
 
 def _payload(raw: bytes) -> dict[str, Any]:
