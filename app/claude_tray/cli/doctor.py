@@ -9,6 +9,7 @@ from typing import Any
 
 from claude_tray import __version__
 from claude_tray.adapters.notify import route as notification_route
+from claude_tray.cli.ledger_commands import backup_list
 from claude_tray.cli.render import count, print_json
 from claude_tray.cli.workspace import now, open_workspace
 from claude_tray.engine.usage import priced_sums, totals_by_label
@@ -41,6 +42,10 @@ def run_doctor(args: argparse.Namespace) -> int:
                 "path": str(paths.ledger),
                 "bytes": _size_on_disk(paths.ledger),
                 **ledger_stats,
+                "problem": stats.ledger_problem,
+                "repaired": workspace.repaired.line() if workspace.repaired else None,
+                "backups": backup_list(paths.ledger),
+                "backupsKept": workspace.config.ledger_backups,
             },
             "stateDir": str(paths.state_dir),
             "notifications": notification_route(),
@@ -94,6 +99,20 @@ def run_doctor(args: argparse.Namespace) -> int:
         f"Ledger:  {ledger['path']} ({count(ledger['bytes'])} bytes, "
         f"{count(ledger['messages'])} messages, {count(ledger['sessions'])} sessions)"
     )
+    if ledger["problem"]:
+        print(f"  {ledger['problem']}")
+    if ledger["repaired"]:
+        print(f"  {ledger['repaired']}")
+    backups = ledger["backups"]
+    if backups:
+        print(
+            f"Backups: {len(backups)} (keeping {ledger['backupsKept']}), newest "
+            f"{backups[0]['made']}: {backups[0]['path']}"
+        )
+    elif ledger["backupsKept"]:
+        print("Backups: none yet (one a day from the second day; `claude-tray ledger backup`)")
+    else:
+        print("Backups: off (ledger_backups = 0)")
     print(f"Timezone: {report['timezone']}")
     print(report["notifications"])
     print("Claude data roots:")

@@ -20,6 +20,7 @@ COMMAND_MODULES = {
     "claude_tray.cli.usage_commands": ("today", "daily", "sessions", "status"),
     "claude_tray.cli.doctor": ("doctor",),
     "claude_tray.cli.roots_commands": ("roots",),
+    "claude_tray.cli.ledger_commands": ("ledger",),
     "claude_tray.cli.config_commands": ("config",),
     "claude_tray.cli.tray_commands": ("run", "reset"),
     "claude_tray.cli.autostart_commands": ("autostart",),

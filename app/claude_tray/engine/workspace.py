@@ -80,7 +80,8 @@ class Workspace:
                 raise
             self.repair()
             self.last_pass = ingest(self.ledger, self.roots)
-        self.backup_if_due()
+        if self.last_pass.ledger_problem is None:  # nothing is written to a ledger in trouble
+            self.backup_if_due()
         return self.last_pass
 
     def learn_roots(self, now: float | None = None) -> list[Path]:
