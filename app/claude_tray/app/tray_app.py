@@ -178,11 +178,15 @@ class TrayApp:
     def _build(self) -> None:
         from claude_tray.adapters.autostart import make_autostart
         from claude_tray.adapters.notify import make_notifier
+        from claude_tray.adapters.platform import declare_dpi_awareness
         from claude_tray.runtime.engine import Engine
         from claude_tray.runtime.watcher import Watcher
         from claude_tray.ui.tray import TrayIcon
 
         self.paths.sessions_state_dir.mkdir(parents=True, exist_ok=True)
+        dpi = declare_dpi_awareness()  # Windows: before pystray makes its window
+        if dpi:
+            log.info("DPI awareness declared with %s", dpi)
         self.tray = TrayIcon(self._on_menu, initial_view())
         notifier = make_notifier(self.tray.notify, icon=notification_icon(self.paths.state_dir))
         self.notifier = notifier
