@@ -78,6 +78,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             ]
             if all_time
             else [],
+            "sync": _sync_report(workspace),
             "prices": {
                 "asOf": workspace.prices.as_of,
                 "ageDays": _age_days(workspace.prices.as_of, now()),
@@ -156,7 +157,23 @@ def run_doctor(args: argparse.Namespace) -> int:
             "be unpriced and prices may have changed. Update claude-tray, or add "
             "[pricing.models] entries."
         )
+    _print_sync(report["sync"])
     return 0
+
+
+def _print_sync(sync: dict[str, Any] | None) -> None:
+    if sync is None:
+        print("Sync:    off (set [sync] folder to combine several machines)")
+        return
+    print(f"Sync:    {sync['folder']} as {sync['machine']}")
+    for machine in sync["machines"]:
+        mark = " (this machine)" if machine["thisMachine"] else ""
+        print(
+            f"  {machine['machine']}{mark}: {count(machine['responses'])} responses, "
+            f"latest {machine['latest'] or 'none'}"
+        )
+    for item in sync["problems"]:
+        print(f"  passed over {item['path']}: {item['problem']}")
 
 
 STALE_PRICE_DAYS = 90
@@ -184,3 +201,30 @@ def _size_on_disk(ledger: Path) -> int:
         if part.exists():
             total += part.stat().st_size
     return total
+
+
+def _sync_report(workspace: Any) -> dict[str, Any] | None:
+    """The sync folder: where, as whom, what each machine holds, the files passed over."""
+    settings = workspace.sync_settings()
+    if settings is None:
+        return None
+    stats = workspace.last_sync
+    ledger_sync = workspace.ledger.sync
+    return {
+        "folder": str(settings.folder),
+        "machine": settings.machine,
+        "hideProjects": settings.hide_projects,
+        "machines": [
+            {
+                "machine": machine or settings.machine,
+                "thisMachine": not machine,
+                "responses": responses,
+                "latest": None
+                if latest is None
+                else datetime.fromtimestamp(latest, UTC).isoformat(),
+            }
+            for machine, responses, latest in ledger_sync.machines()
+        ],
+        "publishedDays": len(ledger_sync.published()),
+        "problems": [{"path": p, "problem": why} for p, why in (stats.problems if stats else [])],
+    }

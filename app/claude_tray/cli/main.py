@@ -25,6 +25,7 @@ COMMAND_MODULES = {
     "claude_tray.cli.tray_commands": ("run", "reset"),
     "claude_tray.cli.autostart_commands": ("autostart",),
     "claude_tray.cli.hooks_commands": ("hooks", "hook", "statusline"),
+    "claude_tray.cli.sync_commands": ("sync",),
     "claude_tray.cli.report_commands": (
         "report",
         "weekly",

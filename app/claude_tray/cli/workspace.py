@@ -43,6 +43,7 @@ def open_workspace(ingest: bool = True) -> Workspace:
             )
         for path, problem in stats.problems[:5]:
             log.warning("could not read %s: %s", path, problem)
+        workspace.sync(now())
     elif workspace.ledger.read_only is not None:
         print(f"claude-tray: warning: {workspace.ledger.read_only}", file=sys.stderr)
     if workspace.repaired is not None and workspace.repaired.action != "none":

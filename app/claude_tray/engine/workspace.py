@@ -19,6 +19,7 @@ from claude_tray.core.snapshot import LiveFacts, Snapshot
 from claude_tray.engine.ingest import PassStats, ingest
 from claude_tray.engine.snapshot import Clock, build_snapshot
 from claude_tray.storage import ledger_backup
+from claude_tray.engine.sync import SyncSettings, SyncStats, machine_name, sync
 from claude_tray.storage.config import Config, load_config, price_table
 from claude_tray.storage.learned_roots import (
     add_learned_root,
@@ -47,6 +48,8 @@ class Workspace:
     """What repairing a damaged ledger saved, when this workspace had to."""
     backed_up: Path | None = None
     """The backup the last pass made, if one was due."""
+    last_sync: SyncStats | None = None
+    """The latest sync pass; None while sync is off or before the first."""
 
     @classmethod
     def open(cls, env: Mapping[str, str] | None = None, config: Config | None = None) -> Workspace:
@@ -122,6 +125,29 @@ class Workspace:
         except (LedgerError, OSError) as error:
             log.warning("cannot back up the ledger: %s", error)
         return self.backed_up
+    def sync_settings(self, env: Mapping[str, str] | None = None) -> SyncSettings | None:
+        """Where and as whom this machine syncs; None while `[sync] folder` is unset."""
+        config = self.config.sync
+        if not config.enabled:
+            return None
+        return SyncSettings(
+            config.folder_path, machine_name(config.machine, env), config.hide_projects
+        )
+
+    def sync(self, now: float) -> SyncStats | None:
+        """Publish this machine's new responses to the sync folder and read the other machines';
+        a folder that cannot be reached is a problem of this pass, never an error."""
+        settings = self.sync_settings()
+        if settings is None:
+            return None
+        try:
+            self.last_sync = sync(self.ledger, settings, now)
+        except OSError as error:
+            log.warning("sync folder %s: %s", settings.folder, error)
+            self.last_sync = SyncStats(
+                problems=[(str(error.filename or settings.folder), error.strerror or str(error))]
+            )
+        return self.last_sync
 
     def snapshot(self, clock: Clock, facts: Mapping[str, LiveFacts] | None = None) -> Snapshot:
         """The snapshot now, with the live facts of the state folder unless given."""

@@ -308,6 +308,7 @@ class Engine:
         files = set(files)
         if full:
             self._data_problem = data_problem(workspace.refresh(), workspace.roots)
+            workspace.sync(self._wall())  # with the safety rescan: once a minute
         elif files:
             workspace.refresh(only=files)
         now = self._wall()

@@ -97,6 +97,25 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncConfig:
+    folder: str = ""
+    """A folder that a sync tool (Syncthing, Dropbox, rsync, …) keeps in step between machines;
+    empty: sync is off."""
+    machine: str = ""
+    """This machine's name in that folder; empty: the host name (`CLAUDE_TRAY_MACHINE` wins)."""
+    hide_projects: bool = False
+    """Publish a stable hash and the last component of each project path, not the path."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.folder.strip())
+
+    @property
+    def folder_path(self) -> Path:
+        return Path(self.folder).expanduser()
+
+
+@dataclass(frozen=True, slots=True)
 class PricingConfig:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -113,6 +132,7 @@ class Config:
     pricing: PricingConfig = field(default_factory=PricingConfig)
     statusline: StatuslineConfig = field(default_factory=StatuslineConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     categories: dict[str, str] = field(default_factory=dict)
     """A category per cwd pattern, first match wins: `"~/work/infra/**" = "infrastructure"`."""
     ledger_backups: int = 7

@@ -52,6 +52,7 @@ from claude_tray.storage.ledger_schema import (
     connect,
     prepare,
 )
+from claude_tray.storage.ledger_sync import SyncTables
 
 log = logging.getLogger(__name__)
 
@@ -356,6 +357,11 @@ class Ledger:
             sql += " WHERE " + " AND ".join(clauses)
         rows = self._db.execute(sql + " ORDER BY last_ts DESC", params)
         return [SessionMark(*row) for row in rows]
+
+    @property
+    def sync(self) -> SyncTables:
+        """The sync folder's tables (see `ledger_sync`)."""
+        return SyncTables(self._db, self._write)
 
     @_guarded
     def stats(self) -> dict[str, int]:

@@ -24,7 +24,8 @@ from pathlib import Path
 from claude_tray.storage import ledger_backup
 from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.ledger_faults import Fault, LedgerError
-from claude_tray.storage.ledger_rows import MESSAGE_COLUMNS, UPSERT_MESSAGE, UPSERT_SESSION
+from claude_tray.storage.ledger_rows import MESSAGE_COLUMNS, UPSERT_SESSION
+from claude_tray.storage.ledger_sync import UPSERT_IMPORTED
 from claude_tray.storage.ledger_schema import connect, prepare
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,21 @@ class _Table:
     rowid: bool = False
     named: bool = False
     """`insert` takes named parameters (the columns), not positional ones."""
+    defaults: tuple[tuple[str, str], ...] = ()
+    """(column, SQL value) for columns a file from an older schema lacks (a backup made before
+    an upgrade)."""
+
+    def select_list(self, db: sqlite3.Connection) -> str:
+        """The columns to read from `db`'s copy of this table, a default for any it lacks."""
+        try:
+            present = {str(row[1]) for row in db.execute(f"PRAGMA table_info({self.name})")}
+        except sqlite3.Error:
+            present = set()
+        fallback = dict(self.defaults)
+        return ", ".join(
+            fallback[c] if present and c not in present and c in fallback else c
+            for c in self.columns
+        )
 
     def params(self, row: tuple[object, ...]) -> tuple[object, ...] | dict[str, object]:
         return dict(zip(self.columns, row, strict=True)) if self.named else row
@@ -69,9 +85,10 @@ _TABLES = (
     _Table(
         "messages",
         "id",
-        MESSAGE_COLUMNS,
-        UPSERT_MESSAGE,
+        (*MESSAGE_COLUMNS, "machine"),
+        UPSERT_IMPORTED,
         rowid=True,
+        defaults=(("machine", "''"),),
     ),
     _Table(
         "sessions",
@@ -240,7 +257,7 @@ def _readable_rows(
 ) -> Iterator[tuple[object, tuple[object, ...]]]:
     """(key, row) for each row of `table` that can be read: forward from the start until damage
     stops the scan (a rowid table is probed past it), then backward from the end."""
-    columns = ", ".join((table.key, *table.columns))
+    columns = f"{table.key}, {table.select_list(db)}"
     last: object = None
     while True:  # forward
         try:
@@ -307,7 +324,7 @@ def _merge(backup: Path, into: sqlite3.Connection) -> None:
     source = connect(backup, read_only="ro")
     try:
         for table in _TABLES:
-            rows = source.execute(f"SELECT {', '.join(table.columns)} FROM {table.name}")
+            rows = source.execute(f"SELECT {table.select_list(source)} FROM {table.name}")
             into.executemany(table.insert, (table.params(row) for row in rows))
     finally:
         source.close()

@@ -98,12 +98,15 @@ def replaces_sql(new: str, kept: str) -> str:
     return f"({side(new)}) > ({side(kept)})"
 
 
-# A message already in the ledger is replaced only by a copy the dedupe rule prefers.
+# A message already in the ledger is replaced only by a copy the dedupe rule prefers; a local
+# copy that wins over another machine's makes the message this machine's (`machine` = '', its
+# default, is what `excluded.machine` holds for an insert that does not name it).
 UPSERT_MESSAGE = f"""
 INSERT INTO messages ({", ".join(MESSAGE_COLUMNS)})
 VALUES ({", ".join("?" * len(MESSAGE_COLUMNS))})
 ON CONFLICT (key) DO UPDATE SET
-    {", ".join(f"{c} = excluded.{c}" for c in MESSAGE_COLUMNS if c != "key")}
+    {", ".join(f"{c} = excluded.{c}" for c in MESSAGE_COLUMNS if c != "key")},
+    machine = excluded.machine
 WHERE {replaces_sql("excluded", "messages")}
 """
 

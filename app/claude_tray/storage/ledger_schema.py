@@ -10,9 +10,10 @@ import sqlite3
 from pathlib import Path
 
 from claude_tray import __version__
+from claude_tray.storage import ledger_sync
 from claude_tray.storage.ledger_rollup import ensure_rollup
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 60_000
 
 MIGRATIONS: dict[int, str] = {
@@ -89,6 +90,8 @@ MIGRATIONS: dict[int, str] = {
     ) WITHOUT ROWID;
     """,
 }
+
+MIGRATIONS[4] = ledger_sync.MIGRATION
 
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)",
