@@ -18,6 +18,7 @@ import pytest
 
 from claude_tray.storage import sync_segments as segments
 from claude_tray.storage.ledger_rows import MessageRow
+from tests.tools import require_tools
 from tests.transcripts import ClaudeData, assistant
 
 NOW = "1764547200"  # 2025-12-01T00:00:00Z: the clock of every run (CLAUDE_TRAY_NOW)
@@ -81,8 +82,9 @@ def make_machine(tmp_path: Path, name: str, **config: Any) -> Machine:
 
 def rsync(source: Machine, target: Machine) -> None:
     """What a sync tool does: bring the source's own folder over to the target's copy."""
+    tool = require_tools("rsync", install="apt-get install rsync")["rsync"]
     subprocess.run(
-        ["rsync", "-a", "--delete", f"{source.own_folder()}/", f"{target.folder / source.name}/"],
+        [tool, "-a", "--delete", f"{source.own_folder()}/", f"{target.folder / source.name}/"],
         check=True,
     )
 
@@ -346,3 +348,21 @@ def test_segment_names() -> None:
     for other in ("2025-11-30.0.jsonl.gz", "2025-13-30.1.jsonl.gz", "2025-11-30.1 (1).jsonl.gz"):
         assert segments.parse_name(other) is None
     assert segments.machine_folder_name("Jane's MacBook Pro.local") == "Jane-s-MacBook-Pro.local"
+
+
+def test_a_repaired_ledger_keeps_other_machines_rows_as_theirs(tmp_path: Path) -> None:
+    from claude_tray.storage.ledger import Ledger
+    from claude_tray.storage.ledger_repair import repair
+    from claude_tray.storage.ledger_sync import SeenFile
+
+    path = tmp_path / "ledger.sqlite3"
+    rows = [_row(i, 1764460800.0 + i) for i in range(20)]
+    with Ledger(path) as ledger:
+        ledger.sync.import_file(rows, [], SeenFile("x", "devserver", 1, 1, 20, None, 0.0))
+        ledger.backup(1764460900.0)
+    with open(path, "r+b") as handle:  # a damaged header: nothing of the file itself is readable
+        handle.write(b"\0" * 100)
+    report = repair(path, 1764461000.0)
+    assert report.action == "salvaged"
+    with Ledger(path) as ledger:
+        assert ledger.sync.machines() == [("devserver", 20, 1764460819.0)]

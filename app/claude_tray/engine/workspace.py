@@ -18,8 +18,8 @@ from claude_tray.core.pricing import PriceTable
 from claude_tray.core.snapshot import LiveFacts, Snapshot
 from claude_tray.engine.ingest import PassStats, ingest
 from claude_tray.engine.snapshot import Clock, build_snapshot
-from claude_tray.storage import ledger_backup
 from claude_tray.engine.sync import SyncSettings, SyncStats, machine_name, sync
+from claude_tray.storage import ledger_backup
 from claude_tray.storage.config import Config, load_config, price_table
 from claude_tray.storage.learned_roots import (
     add_learned_root,
@@ -125,6 +125,7 @@ class Workspace:
         except (LedgerError, OSError) as error:
             log.warning("cannot back up the ledger: %s", error)
         return self.backed_up
+
     def sync_settings(self, env: Mapping[str, str] | None = None) -> SyncSettings | None:
         """Where and as whom this machine syncs; None while `[sync] folder` is unset."""
         config = self.config.sync
@@ -138,7 +139,7 @@ class Workspace:
         """Publish this machine's new responses to the sync folder and read the other machines';
         a folder that cannot be reached is a problem of this pass, never an error."""
         settings = self.sync_settings()
-        if settings is None:
+        if settings is None or self.ledger.read_only:
             return None
         try:
             self.last_sync = sync(self.ledger, settings, now)

@@ -25,8 +25,8 @@ from claude_tray.storage import ledger_backup
 from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.ledger_faults import Fault, LedgerError
 from claude_tray.storage.ledger_rows import MESSAGE_COLUMNS, UPSERT_SESSION
-from claude_tray.storage.ledger_sync import UPSERT_IMPORTED
 from claude_tray.storage.ledger_schema import connect, prepare
+from claude_tray.storage.ledger_sync import UPSERT_IMPORTED
 
 log = logging.getLogger(__name__)
 
