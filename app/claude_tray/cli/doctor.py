@@ -9,11 +9,14 @@ from typing import Any
 
 from claude_tray import __version__
 from claude_tray.adapters.notify import route as notification_route
+from claude_tray.cli.agreement_view import agreement_json, agreement_lines
 from claude_tray.cli.ledger_commands import backup_list
 from claude_tray.cli.render import count, print_json
 from claude_tray.cli.workspace import now, open_workspace
+from claude_tray.engine.agreement import compare
 from claude_tray.engine.usage import priced_sums, totals_by_label
 from claude_tray.storage.learned_roots import read_learned_roots, same_path_key
+from claude_tray.storage.state import read_all_facts
 from claude_tray.storage.zone import local_zone_source
 
 
@@ -35,6 +38,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         skipped = workspace.ledger.skipped()
         paths = workspace.paths
         learned = {same_path_key(r.path): r for r in read_learned_roots(paths)}
+        agreement = compare(workspace.ledger, workspace.prices, read_all_facts(paths))
         report: dict[str, Any] = {
             "version": __version__,
             "config": {"path": str(paths.config_file), "exists": paths.config_file.exists()},
@@ -86,6 +90,7 @@ def run_doctor(args: argparse.Namespace) -> int:
                 "source": workspace.prices.source,
                 "overrides": sorted(workspace.config.pricing.models),
             },
+            "agreement": agreement_json(agreement),
         }
     if args.json:
         print_json(report)
@@ -158,6 +163,8 @@ def run_doctor(args: argparse.Namespace) -> int:
             "[pricing.models] entries."
         )
     _print_sync(report["sync"])
+    for line in agreement_lines(report["agreement"]):
+        print(line)
     return 0
 
 

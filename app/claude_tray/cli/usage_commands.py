@@ -125,6 +125,10 @@ def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
         "unpricedTokens": state.unpriced_tokens,
         "costSinceReset": state.cost_since_reset,
         "unpricedTokensSinceReset": state.unpriced_since_reset,
+        "claudeCodeCostUSD": state.claude_code_cost,
+        "claudeCodeContextPercent": None
+        if state.claude_code_context_percent is None
+        else round(state.claude_code_context_percent, 2),
         "paused": state.paused,
         "active": state.active,
     }
@@ -306,6 +310,7 @@ def _print_sessions(states: Sequence[SessionState], clock: Clock) -> None:
         Column("Level"),
         Column("Last activity", optional=True),
         Column("Cost", right=True),
+        Column("CC cost", right=True, optional=True),
         Column("Session", optional=True),
     )
     rows = [
@@ -316,13 +321,14 @@ def _print_sessions(states: Sequence[SessionState], clock: Clock) -> None:
             s.level.label + (" (paused)" if s.paused else ""),
             datetime.fromtimestamp(s.last_activity, clock.tz).strftime("%Y-%m-%d %H:%M"),
             money(s.cost, s.unpriced_tokens > 0),
+            "—" if s.claude_code_cost is None else money(s.claude_code_cost),
             s.session_id,
         ]
         for s in states
     ]
     styles = [s.level.label if s.level else None for s in states]
     print(table(columns, rows, styles, color=color))
-    print("~ = estimated from the transcript")
+    print("~ = estimated from the transcript; CC cost = Claude Code's own figure (status line)")
     note = unpriced_note(sum(s.unpriced_tokens for s in states))
     if note:
         print(note)

@@ -44,6 +44,10 @@ class SessionState:
     active: bool
     unpriced_since_reset: int = 0
     """Tokens since the last reset that no price covers (left out of `cost_since_reset`)."""
+    claude_code_cost: float | None = None
+    """Claude Code's own cost figure of the session (status line), None when never seen."""
+    claude_code_context_percent: float | None = None
+    """Claude Code's own context percentage (status line), None when never seen."""
     gated: bool = False
     """Our hooks reported events for this session: the pause gate is installed where it runs
     (so an auto-pause really pauses it)."""
@@ -165,6 +169,10 @@ class LiveFacts:
     reset_at: float | None = None
     five_hour: PlanLimit | None = None
     seven_day: PlanLimit | None = None
+    claude_code_cost: float | None = None
+    """Claude Code's own running cost estimate of the session (`cost.total_cost_usd`), as the
+    status line last reported it (at `context_at`)."""
+    claude_code_version: str | None = None
 
 
 HOOKED_SESSION_MAX_IDLE = 12 * 3600.0

@@ -46,12 +46,16 @@ from claude_tray.core.trends import (
     week_over_week,
     weekday_averages,
 )
+from claude_tray.engine.agreement import AgreementReport, compare
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.usage import has_usage, priced_buckets
 from claude_tray.engine.workspace import Workspace
 from claude_tray.report.groups import SessionTotal, group_sessions, session_totals
+from claude_tray.storage.state import read_all_facts
 
 TOP_SESSIONS = 10
+AGREEMENT_SESSIONS = 10
+"""The latest sessions the status line reported, compared with Claude Code's own figures."""
 COMPARED_DAYS = 14
 """Week over week: the last 7 days against the 7 before."""
 
@@ -99,6 +103,8 @@ class ReportData:
     """The mean cost of the last 7 full days."""
     week_over_week: Change
     prices_as_of: str
+    agreement: AgreementReport | None = None
+    """Our figures beside Claude Code's own, for the sessions its status line reported lately."""
 
 
 def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
@@ -151,6 +157,12 @@ def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
         daily_rate=rate,
         week_over_week=week_over_week(daily),
         prices_as_of=workspace.prices.as_of,
+        agreement=compare(
+            workspace.ledger,
+            workspace.prices,
+            read_all_facts(workspace.paths),
+            limit=AGREEMENT_SESSIONS,
+        ),
     )
 
 

@@ -71,6 +71,7 @@ def _body(data: ReportData, tz: tzinfo) -> str:
         breakdowns.append(_breakdown("Cost by category", "category", data.by_category))
     parts.append('<div class="grid">' + "".join(breakdowns) + "</div>")
     parts.append(_sessions(data, tz))
+    parts.append(_agreement(data, tz))
     return "".join(parts)
 
 
@@ -347,6 +348,50 @@ def _sessions(data: ReportData, tz: tzinfo) -> str:
     return (
         '<section class="card"><h2>Costliest sessions</h2><div class="scroll">'
         f'<table class="data sessions"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
+    )
+
+
+def _agreement(data: ReportData, tz: tzinfo) -> str:
+    """Our cost and context beside Claude Code's own figures, for the sessions its status line
+    reported lately (the same comparison as `doctor`'s agreement section)."""
+    report = data.agreement
+    if report is None or not report.sessions:
+        return ""
+    rows = []
+    for s in report.sessions:
+        diff = "—" if s.cost_difference is None else f"{s.cost_difference * 100:+.1f}%"
+        ours_ctx = "—" if s.our_context_percent is None else f"{s.our_context_percent:.0f}%"
+        cc_ctx = (
+            "—"
+            if s.claude_code_context_percent is None
+            else f"{s.claude_code_context_percent:.0f}%"
+        )
+        verdict = ("; ".join(s.causes) or "differs") if s.beyond_margin else "agrees"
+        rows.append(
+            f"<tr><td>{escape(_project_label(s.project or ''))}"
+            f'<div class="muted">{escape(s.session_id[:8])} · '
+            f"{escape(text.moment(s.seen_at, tz))}</div></td>"
+            f'<td class="num">{escape(text.money(s.our_cost) + _mark(s.unpriced_tokens))}</td>'
+            f'<td class="num">{escape(text.money(s.claude_code_cost))}</td>'
+            f'<td class="num">{escape(diff)}</td>'
+            f'<td class="num">{escape(ours_ctx)} / {escape(cc_ctx)}</td>'
+            f'<td class="notes">{escape(verdict)}</td></tr>'
+        )
+    head = "".join(
+        f'<th scope="col"{_num(i, 1) if i <= 4 else ""}>{h}</th>'
+        for i, h in enumerate(
+            ("Session", "Our cost", "Claude Code", "Difference", "Context ours / CC", "")
+        )
+    )
+    margin = f"{report.margin * 100:.0f}%"
+    return (
+        '<section class="card"><h2>Agreement with Claude Code</h2>'
+        f"<p class=\"note\">Each session's cost from its start to the moment Claude Code's "
+        f"status line reported its own figure, and the context from the transcript beside Claude "
+        f"Code's; {len(report.beyond)} of {len(report.sessions)} differ by more than {margin}."
+        '</p><div class="scroll">'
+        f'<table class="data agreement"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
 

@@ -141,6 +141,10 @@ def facts_from(data: SessionData) -> LiveFacts:
         reset_at=_num(reset.get("at")),
         five_hour=_plan_limit(_dict(status.get("rate_limits")).get("five_hour"), status),
         seven_day=_plan_limit(_dict(status.get("rate_limits")).get("seven_day"), status),
+        claude_code_cost=_num(_dict(status.get("cost")).get("total_cost_usd")),
+        claude_code_version=status.get("version")
+        if isinstance(status.get("version"), str)
+        else None,
     )
 
 
