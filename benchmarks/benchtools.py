@@ -21,10 +21,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CCUSAGE_SCRATCH = Path("/tmp/ccusage-bench")
-CCUSAGE_CANDIDATES = (
+CCUSAGE_CACHE = Path.home() / ".cache/claude-tray-ccusage"  # where .ci/setup installs it
+CCUSAGE_CANDIDATES = tuple(
     # the native program behind the npm wrapper: no node start-up in the timing
-    CCUSAGE_SCRATCH / "node_modules/@ccusage/ccusage-linux-x64/bin/ccusage",
-    CCUSAGE_SCRATCH / "node_modules/.bin/ccusage",
+    place / sub
+    for place in (CCUSAGE_SCRATCH, CCUSAGE_CACHE)
+    for sub in ("node_modules/@ccusage/ccusage-linux-x64/bin/ccusage", "node_modules/.bin/ccusage")
 )
 TOKEN_FIELDS = (
     "inputTokens",

@@ -484,6 +484,13 @@ class Generator:
         self.fill = Fillers(
             random.Random(args.seed * 7919 + 17), hi=getattr(args, "tool_output_max", 90_000)
         )
+        text = getattr(args, "assistant_text", 0)
+        # long assistant lines (thinking, text): their own pool around --assistant-text bytes
+        self.afill = (
+            Fillers(random.Random(args.seed * 104729 + 3), count=64, lo=text // 2, hi=text * 2)
+            if text
+            else self.fill
+        )
         self.sig_pool = self.ids.b62(8192)
         self.ledger = Ledger()
         self.out_dir = args.out_dir
@@ -523,12 +530,14 @@ class Generator:
         d["type"] = kind
         return d
 
-    def _emit(self, s: Session, d: dict, fill: int | None = None) -> str:
+    def _emit(
+        self, s: Session, d: dict, fill: int | None = None, pool: Fillers | None = None
+    ) -> str:
         uid = self.ids.uuid()
         d["uuid"] = uid
         line = _dumps(d)
         if fill is not None:
-            line = line.replace(FILL, self.fill.escaped[fill])
+            line = line.replace(FILL, (pool or self.fill).escaped[fill])
         s.lines.append(line)
         s.nbytes += len(line) + 1
         s.parent = uid
@@ -751,6 +760,7 @@ class Generator:
         ti = 0
         for k, kind in enumerate(blocks):
             fill = None
+            pool = self.fill
             if kind == "thinking":
                 o = rng.randrange(0, len(self.sig_pool) - 1200)
                 blk = {
@@ -758,10 +768,12 @@ class Generator:
                     "thinking": FILL,
                     "signature": self.sig_pool[o : o + rng.randrange(200, 1200)],
                 }
-                fill = self.fill.small()
+                fill = self.afill.small() if self.afill is self.fill else self.afill.pick()
+                pool = self.afill
             elif kind == "text":
                 blk = {"type": "text", "text": FILL}
-                fill = self.fill.small()
+                fill = self.afill.small() if self.afill is self.fill else self.afill.pick()
+                pool = self.afill
             else:
                 tid, name = tools[ti]
                 ti += 1
@@ -797,7 +809,7 @@ class Generator:
             # key order as in real files: ..., message, requestId, type, timestamp, uuid
             d["type"] = d.pop("type")
             d["timestamp"] = iso(start + step * k)
-            self._emit(s, d, fill)
+            self._emit(s, d, fill, pool)
         s.clock = start + step * (n - 1) + rng.randrange(300, 4000)
         s.uncounted += self.ledger.response(
             day_of(start), s.model, u, outs, speed, rid is not None, s.sidechain
@@ -1069,6 +1081,7 @@ class Generator:
         # small histories get shorter sessions (~120 kB per turn), so that there are enough of
         # them to cover every day; from ~200 MB over 60 days on, 2-15 turns
         max_turns = max(2, min(15, target // (self.args.days * 2 * 120_000)))
+        max_turns = getattr(self.args, "max_turns", 0) or max_turns
         while self.nbytes < target:
             guard += 1
             if guard > 10_000_000:
@@ -1162,6 +1175,22 @@ def main(argv=None) -> int:
         metavar="BYTES",
         help="largest tool result / file content (default 90000); a small value such as 1500 "
         "makes a dense history: many short tool calls, so many more responses per GB",
+    )
+    ap.add_argument(
+        "--max-turns",
+        type=int,
+        default=0,
+        metavar="N",
+        help="most user turns in a session (default: from --size and --days, at most 15); "
+        "more turns make fewer, longer transcripts",
+    )
+    ap.add_argument(
+        "--assistant-text",
+        type=int,
+        default=0,
+        metavar="BYTES",
+        help="typical size of an assistant line's thinking or text (default: small fillers); "
+        "e.g. 3000 for the long assistant lines of a heavy user",
     )
     ap.add_argument(
         "--force", action="store_true", help="write even if OUT_DIR/projects already exists"

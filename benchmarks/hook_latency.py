@@ -12,9 +12,15 @@ after a few warm-up runs:
 Everything runs in a scratch home (CLAUDE_TRAY_HOME, CLAUDE_CONFIG_DIR, HOME). Python's bytecode
 cache is on, as on a user's machine (PYTHONDONTWRITEBYTECODE is dropped; the cache goes to a
 scratch PYTHONPYCACHEPREFIX, not into the repo); `--no-bytecode-cache` measures without it.
-Each output is checked, so a fast wrong answer fails the run. Target: p95 < 100 ms.
+Each output is checked, so a fast wrong answer fails the run. Targets: status line p50 <= 25 ms,
+p95 <= 40 ms; hooks p95 < 100 ms.
 
-    .venv/bin/python benchmarks/hook_latency.py [-n 100] [--json]
+With `--ccusage` (the native binary found as benchmarks/benchtools.py finds it, or a PATH) a
+fourth case runs `ccusage statusline` on the very same payload, round robin with the others, and
+the ratio of the two status lines is printed. `--history DIR` points both tools at a real history
+(CLAUDE_CONFIG_DIR) instead of an empty one.
+
+    .venv/bin/python benchmarks/hook_latency.py [-n 100] [--ccusage [PATH]] [--history DIR] [--json]
 """
 
 from __future__ import annotations
@@ -29,9 +35,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchtools import find_claude_tray
+from benchtools import find_ccusage, find_claude_tray
 
 TARGET_P95_MS = 100.0
+STATUSLINE_TARGET_MS = (25.0, 40.0)
+"""p50 and p95 of `claude-tray statusline`, interpreter start included."""
 
 NEW_STATUSLINE = {
     "session_id": "bench-statusline",
@@ -51,6 +59,8 @@ NEW_STATUSLINE = {
             "cache_creation_input_tokens": 2100,
             "cache_read_input_tokens": 141900,
         },
+        "total_input_tokens": 144012,  # ccusage's statusline requires these two
+        "total_output_tokens": 640,
     },
     "exceeds_200k_tokens": False,
     "rate_limits": {
@@ -70,14 +80,14 @@ def prompt(session: str, cwd: str) -> dict[str, object]:
     }
 
 
-def scratch_env(scratch: Path, bytecode_cache: bool) -> dict[str, str]:
+def scratch_env(scratch: Path, bytecode_cache: bool, history: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     home = scratch / "home"
     home.mkdir(parents=True, exist_ok=True)
     env.update(
         HOME=str(home),
         CLAUDE_TRAY_HOME=str(scratch / "tray"),
-        CLAUDE_CONFIG_DIR=str(scratch / "claude"),
+        CLAUDE_CONFIG_DIR=os.path.abspath(history) if history else str(scratch / "claude"),
         NO_COLOR="1",
         TZ="UTC",
     )
@@ -146,6 +156,8 @@ def check(case: str, code: int, out: bytes) -> str | None:
             return f"not a block decision: {text!r}"
     if case == "statusline" and ("ctx 72%" not in text or "\n" in text):
         return f"unexpected status line: {text!r}"
+    if case == "ccusage-statusline" and "72%" not in text:
+        return f"unexpected ccusage status line: {text!r}"
     return None
 
 
@@ -162,6 +174,13 @@ def main() -> int:
     parser.add_argument("--claude-tray", help="the command to measure (default: .venv's)")
     parser.add_argument("--no-bytecode-cache", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--ccusage",
+        nargs="?",
+        const="",
+        help="also time `ccusage statusline` on the same payload (optional PATH to its binary)",
+    )
+    parser.add_argument("--history", help="CLAUDE_CONFIG_DIR for both tools (default: empty)")
     args = parser.parse_args()
     command = find_claude_tray(args.claude_tray)
     if not command:
@@ -178,7 +197,7 @@ def main() -> int:
 
 
 def measure(command: list[str], scratch: Path, args: argparse.Namespace) -> int:
-    env = scratch_env(scratch, not args.no_bytecode_cache)
+    env = scratch_env(scratch, not args.no_bytecode_cache, args.history)
     app = scratch / "app"
     app.mkdir()
     seed_paused(scratch / "tray", "bench-paused")
@@ -187,6 +206,12 @@ def measure(command: list[str], scratch: Path, args: argparse.Namespace) -> int:
         "hook-block": ([*command, "hook"], prompt("bench-paused", str(app))),
         "statusline": ([*command, "statusline"], NEW_STATUSLINE),
     }
+    if args.ccusage is not None:
+        ccusage = find_ccusage(args.ccusage or None)
+        if not ccusage:
+            print("ccusage not found (see benchmarks/README.md)", file=sys.stderr)
+            return 2
+        cases["ccusage-statusline"] = ([ccusage, "statusline", "--offline"], NEW_STATUSLINE)
     sources = {}
     for case, (_, payload) in cases.items():
         sources[case] = scratch / f"{case}.json"
@@ -217,20 +242,48 @@ def measure(command: list[str], scratch: Path, args: argparse.Namespace) -> int:
     return 0 if all(r["p95_ms"] < TARGET_P95_MS for r in results.values()) else 1
 
 
+def statusline_verdict(results: dict[str, dict[str, float]]) -> str:
+    """The status line against its targets, and against ccusage's when it ran."""
+    ours = results["statusline"]
+    p50, p95 = STATUSLINE_TARGET_MS
+    met = ours["p50_ms"] <= p50 and ours["p95_ms"] <= p95
+    line = (
+        f"statusline: p50 {ours['p50_ms']:.1f} ms (target <= {p50:.0f}), "
+        f"p95 {ours['p95_ms']:.1f} ms (target <= {p95:.0f}): {'met' if met else 'NOT met'}"
+    )
+    theirs = results.get("ccusage-statusline")
+    if theirs:
+        line += (
+            f"; ccusage statusline p50 {theirs['p50_ms']:.1f} ms, p95 {theirs['p95_ms']:.1f} ms"
+            f" (claude-tray / ccusage: x{ours['p50_ms'] / theirs['p50_ms']:.1f} at p50)"
+        )
+    return line
+
+
 def report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
     if args.json:
-        print(json.dumps({"target_p95_ms": TARGET_P95_MS, "cases": results}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "target_p95_ms": TARGET_P95_MS,
+                    "cases": results,
+                    "statusline": statusline_verdict(results),
+                },
+                indent=2,
+            )
+        )
         return
-    print(f"{'case':<12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu p50':>8}  runs")
+    print(f"{'case':<19} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu p50':>8}  runs")
     for case, r in results.items():
         print(
-            f"{case:<12} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['max_ms']:8.1f} "
+            f"{case:<19} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} {r['max_ms']:8.1f} "
             f"{r['cpu_p50_ms']:8.1f}  {r['runs']:.0f}"
         )
     print(
         f"target: p95 < {TARGET_P95_MS:.0f} ms, wall per call including interpreter start "
         f"({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f})"
     )
+    print(statusline_verdict(results))
 
 
 if __name__ == "__main__":
