@@ -131,10 +131,13 @@ def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
         else round(state.claude_code_context_percent, 2),
         "paused": state.paused,
         "active": state.active,
+        **({} if state.cost_complete else {"costPartial": True}),
     }
 
 
-def spend_json(spend: Spend) -> dict[str, Any]:
+def spend_json(spend: Spend, complete: bool = True) -> dict[str, Any]:
+    """`"partial": true` when the history before today is still unread (`today` and `status` on
+    a history not read yet read only what today needs)."""
     return {
         "start": spend.period.first.isoformat(),
         "end": spend.period.last.isoformat(),
@@ -142,6 +145,7 @@ def spend_json(spend: Spend) -> dict[str, Any]:
         "unpricedTokens": spend.unpriced_tokens,
         "budget": spend.budget,
         "budgetLevel": spend.level.label,
+        **({} if complete else {"partial": True}),
     }
 
 
@@ -149,7 +153,7 @@ def spend_json(spend: Spend) -> dict[str, Any]:
 
 
 def run_today(args: argparse.Namespace) -> int:
-    with open_workspace() as workspace:
+    with open_workspace(today_for=args) as workspace:
         clock = clock_for(args, workspace)
         period = day_period(clock.now, clock.tz)
         sums = priced_sums(
@@ -159,7 +163,8 @@ def run_today(args: argparse.Namespace) -> int:
         snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
         record_budget(workspace, snapshot, clock.now)
     budgets = {
-        spend.name: spend_json(spend) for spend in (snapshot.today, snapshot.week, snapshot.month)
+        spend.name: spend_json(spend, snapshot.is_complete(spend))
+        for spend in (snapshot.today, snapshot.week, snapshot.month)
     }
     if args.json:
         print_json(
@@ -184,7 +189,7 @@ def run_today(args: argparse.Namespace) -> int:
         if spend.budget is not None:
             line = (
                 f"{spend.name.capitalize()} budget: {money(spend.cost)} of "
-                f"{money(spend.budget)} ({spend.level.label})"
+                f"{money(spend.budget)} ({spend.level.label}){_partial(snapshot, spend)}"
             )
             print(paint(line, spend.level.label, color))
     _print_unpriced(total)
@@ -360,8 +365,12 @@ def limits_json(limits: Iterable[PlanLimit], tz: tzinfo) -> dict[str, Any]:
     return {"limits": shown} if shown else {}
 
 
+def _partial(snapshot: Snapshot, spend: Spend) -> str:
+    return "" if snapshot.is_complete(spend) else " (so far: older history not read yet)"
+
+
 def run_status(args: argparse.Namespace) -> int:
-    with open_workspace() as workspace:
+    with open_workspace(today_for=args) as workspace:
         clock = clock_for(args, workspace)
         facts = read_all_facts(workspace.paths)
         snapshot = workspace.snapshot(clock, facts)
@@ -373,10 +382,10 @@ def run_status(args: argparse.Namespace) -> int:
                 "dataFound": snapshot.data_found,
                 "today": {
                     "date": snapshot.today.period.first.isoformat(),
-                    **spend_json(snapshot.today),
+                    **spend_json(snapshot.today, snapshot.is_complete(snapshot.today)),
                 },
-                "week": spend_json(snapshot.week),
-                "month": spend_json(snapshot.month),
+                "week": spend_json(snapshot.week, snapshot.is_complete(snapshot.week)),
+                "month": spend_json(snapshot.month, snapshot.is_complete(snapshot.month)),
                 "sessions": [session_json(s, clock.tz) for s in snapshot.sessions],
                 **limits_json(snapshot.limits, clock.tz),
             }
@@ -387,6 +396,9 @@ def run_status(args: argparse.Namespace) -> int:
     for spend in (snapshot.today, snapshot.week, snapshot.month):
         budget = f" of {money(spend.budget)} ({spend.level.label})" if spend.budget else ""
         label = {"today": "Today", "week": "This week", "month": "This month"}[spend.name]
-        print(f"{label}: {money(spend.cost, spend.unpriced_tokens > 0)}{budget}")
+        print(
+            f"{label}: {money(spend.cost, spend.unpriced_tokens > 0)}{budget}"
+            f"{_partial(snapshot, spend)}"
+        )
     _print_sessions(snapshot.sessions, clock)
     return 0

@@ -20,7 +20,12 @@ from claude_tray.storage.zone import resolve_timezone
 log = logging.getLogger(__name__)
 
 
-def open_workspace(ingest: bool = True) -> Workspace:
+def open_workspace(
+    ingest: bool = True, today_for: argparse.Namespace | None = None, since: float | None = None
+) -> Workspace:
+    """Open the workspace and read what is new. `today_for` (the command's arguments, for its
+    clock): read only what today's figures and the live sessions need (`refresh_today`), on a
+    history not read yet too; `since`: only the transcripts modified since then."""
     try:
         workspace = Workspace.open()
     except ConfigError as error:
@@ -28,7 +33,10 @@ def open_workspace(ingest: bool = True) -> Workspace:
     except LedgerError as error:
         raise CommandError(str(error)) from None
     if ingest:
-        stats = workspace.refresh()
+        if today_for is not None:
+            stats = workspace.refresh_today(clock_for(today_for, workspace))
+        else:
+            stats = workspace.refresh(since=since)
         if stats.ledger_problem is not None:
             print(
                 f"claude-tray: warning: {stats.ledger_problem}; showing what it holds",

@@ -51,6 +51,9 @@ class SessionState:
     gated: bool = False
     """Our hooks reported events for this session: the pause gate is installed where it runs
     (so an auto-pause really pauses it)."""
+    cost_complete: bool = True
+    """False while the history before today is still being read and the session has lines
+    from before then: its cost may still change (older files, copies credited elsewhere)."""
 
     @property
     def project_name(self) -> str:
@@ -110,6 +113,16 @@ class Snapshot:
     limits: tuple[PlanLimit, ...] = ()
     """Claude Code's plan usage limits as its status line last reported them (`plan_limits`);
     empty when it reports none (no Pro/Max plan, an older Claude Code, no status line)."""
+    complete_since: float | None = None
+    """While the history is still being read (today first, then the rest): the ledger holds
+    every line from this moment on. Today and the live sessions are exact; a period that starts
+    earlier (the week, the month) is not yet complete (`is_complete`). None when all is read."""
+    history_read: float | None = None
+    """How much of the history is read, 0..1, while the rest is being read; None when all is."""
+
+    def is_complete(self, spend: Spend) -> bool:
+        """Whether the ledger already holds every line of `spend`'s period."""
+        return self.complete_since is None or spend.period.start >= self.complete_since
 
     @property
     def level(self) -> Level:

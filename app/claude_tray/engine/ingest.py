@@ -67,14 +67,51 @@ class PassStats:
     ledger_problem: str | None = None
     """Why this pass could not write to the ledger (read-only, disk full...): what it holds is
     still shown; the new lines are read again by a later pass."""
+    history_bytes: int = 0
+    """Size of every transcript seen (a pass over all of them; 0 for a pass over hinted files)."""
+    unread_files: int = 0
+    unread_bytes: int = 0
+    """Transcripts with bytes this pass left for later (`since`, `budget_s`), and how many."""
+    unread_newest: float | None = None
+    """Modification time of the newest transcript left unread: every line dated at or after it
+    has been read (lines are appended as they happen). None when nothing was left."""
 
     @property
     def data_found(self) -> bool:
         return bool(self.roots)
 
+    def complete_since(self, margin: float = 0.0) -> float | None:
+        """From when on the ledger holds every line (with `margin` for clock skew); None when it
+        holds them all."""
+        return None if self.unread_newest is None else self.unread_newest + margin
 
-def ingest(ledger: Ledger, roots: list[Path], only: Iterable[Path] | None = None) -> PassStats:
-    """Read what is new in every transcript under `roots` (or just the files in `only`)."""
+
+SKEW_MARGIN_S = 600.0
+"""A file modified this long before a moment may still hold lines dated after it (a clock that
+differs between the file system and Claude Code): read such files too."""
+
+
+def ingest(
+    ledger: Ledger,
+    roots: list[Path],
+    only: Iterable[Path] | None = None,
+    since: float | None = None,
+    budget_s: float | None = None,
+) -> PassStats:
+    """Read what is new in every transcript under `roots` (or just the files in `only`).
+
+    `since` (epoch seconds): read only the transcripts modified since then. A transcript modified
+    before a moment holds no line dated after it, so the ledger is then exact from `since` on
+    (`today` and `status` on a history not read yet). `budget_s`: stop starting new files after
+    this long (the tray reads the rest of a history in slices). What is left is read by a later
+    pass: the ledger's read positions say which files are read completely.
+
+    Order: files modified since the oldest file already read, oldest first (whatever `since`
+    says: so the files read are always the newest ones); then the files older than every file
+    read so far (the rest of a history read today first), newest first, which win dedupe ties (see
+    `ledger_rows`): the ledger ends up as one oldest-first pass would leave it, whatever the order
+    and the slicing of the passes.
+    """
     started = time.perf_counter()
     # A watcher's hint names the files: no walk over every folder then.
     found = discover(roots) if only is None else discover_named(roots, only)
@@ -88,25 +125,65 @@ def ingest(ledger: Ledger, roots: list[Path], only: Iterable[Path] | None = None
         stats.seconds = time.perf_counter() - started
         return stats
     marks = ledger.file_marks(None if only is None else [path for path, _ in files])
+    if only is None:
+        stats.history_bytes = sum(info.st_size for _, info in files)
     plan = _plan(files, marks, stats)
-    bulk = sum(w.size - w.start for w in plan) >= PARALLEL_MIN_BYTES and ledger.is_empty()
+    oldest = ledger.oldest_read_ns()
+    cutoff_ns = -1 if since is None else int(since * 1e9)
+    if oldest is None:  # nothing read yet: from `since` on, oldest first
+        later = [w for w in plan if w.mtime_ns >= cutoff_ns]
+        earlier: list[_Work] = []
+    else:
+        # What is newer than the oldest file read is read whatever `since` says: the files read
+        # always stay the newest ones, so the rest can always be read newest first.
+        later = [w for w in plan if w.mtime_ns >= oldest]
+        earlier = [w for w in reversed(plan) if cutoff_ns <= w.mtime_ns < oldest]
+    order = later + earlier
+    new_bytes = sum(w.size - w.start for w in order)
+    # A first read of (most of) a history: load without indexes and rollup triggers.
+    bulk = (
+        only is None
+        and budget_s is None
+        and new_bytes >= PARALLEL_MIN_BYTES
+        and new_bytes >= sum(mark.offset for mark in marks.values())
+    )
+    deadline = None if budget_s is None else started + budget_s
+    firsts = {w.path for w in earlier}
+    done: set[str] = set()
     try:
-        _store(ledger, _read_all(plan), stats, bulk)
+        results = _read_all(order, parallel=budget_s is None)
+        _store(ledger, results, stats, bulk, firsts, done, deadline)
     except LedgerError as error:
         if error.fault is Fault.CORRUPT:
             raise  # the caller repairs
         log.info("%s", error)
         stats.ledger_problem = str(error)
+    left = [w for w in plan if w.path not in done]
+    if left:
+        stats.unread_files = len(left)
+        stats.unread_bytes = sum(w.size - w.start for w in left)
+        stats.unread_newest = max(w.mtime_ns for w in left) / 1e9
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-def _store(ledger: Ledger, results: Iterator[FileRead], stats: PassStats, bulk: bool) -> None:
+def _store(
+    ledger: Ledger,
+    results: Iterator[FileRead],
+    stats: PassStats,
+    bulk: bool,
+    firsts: set[str],
+    done: set[str],
+    deadline: float | None,
+) -> None:
     """Record each file's results: each file all or nothing, committed every second or so; a
-    file whose rows the ledger rejects is named in the problems and the others still count."""
+    file whose rows the ledger rejects is named in the problems and the others still count.
+    `firsts`: files older than every file read before; `done` collects the paths handled;
+    no file is started after `deadline`."""
     with ledger.batch(bulk=bulk):
         committed_at = time.perf_counter()
         for result in results:
+            done.add(result.path)
             if result.problem is not None:
                 stats.problems.append((result.path, result.problem))
                 continue
@@ -119,6 +196,7 @@ def _store(ledger: Ledger, results: Iterator[FileRead], stats: PassStats, bulk: 
                     result.sessions,
                     result.skipped,
                     restarted=result.start == 0,
+                    earlier=result.path in firsts,
                 )
             except RowsRejected as rejected:
                 stats.problems.append((result.path, str(rejected)))
@@ -127,6 +205,8 @@ def _store(ledger: Ledger, results: Iterator[FileRead], stats: PassStats, bulk: 
             if time.perf_counter() - committed_at > COMMIT_EVERY_S:
                 ledger.commit_point()
                 committed_at = time.perf_counter()
+            if deadline is not None and time.perf_counter() > deadline:
+                break
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +214,7 @@ class _Work:
     path: str
     start: int
     size: int
+    mtime_ns: int
     head: tuple[int, int] = (0, 0)
     """The mark's fingerprint (bytes, hash): the file is read from the start if it changed."""
 
@@ -143,28 +224,28 @@ def _plan(
 ) -> list[_Work]:
     """The files with new bytes, and where to start reading each, oldest file first (so that a
     cold pass meets messages in the order a live one would have)."""
-    work: list[tuple[int, _Work]] = []
+    work: list[_Work] = []
     for key, info in files:
         mark = marks.get(key)
-        start = 0
+        mtime = info.st_mtime_ns
         if mark is not None and (mark.device, mark.inode) == (info.st_dev, info.st_ino):
-            if info.st_mtime_ns == mark.mtime_ns and info.st_size in (mark.offset, mark.size):
+            if mtime == mark.mtime_ns and info.st_size in (mark.offset, mark.size):
                 continue  # nothing new (or only a held-back partial line, unchanged)
             if info.st_size >= mark.offset:
                 head = (mark.head_len, mark.head_hash)
-                work.append((info.st_mtime_ns, _Work(key, mark.offset, info.st_size, head)))
+                work.append(_Work(key, mark.offset, info.st_size, mtime, head))
                 continue
-        work.append((info.st_mtime_ns, _Work(key, start, info.st_size)))
-    work.sort(key=lambda item: (item[0], item[1].path))
-    return [item for _, item in work]
+        work.append(_Work(key, 0, info.st_size, mtime))
+    work.sort(key=lambda w: (w.mtime_ns, w.path))
+    return work
 
 
-def _read_all(plan: list[_Work]) -> Iterator[FileRead]:
+def _read_all(plan: list[_Work], parallel: bool = True) -> Iterator[FileRead]:
     """Read the planned files, in plan order; big passes (a first run over years of history) are
     spread over worker processes, since decoding is CPU-bound."""
     new_bytes = sum(w.size - w.start for w in plan)
     workers = min(MAX_WORKERS, os.cpu_count() or 1, len(plan))
-    if new_bytes < PARALLEL_MIN_BYTES or workers < 2:
+    if new_bytes < PARALLEL_MIN_BYTES or workers < 2 or not parallel:
         yield from (read_file(w.path, w.start, w.head) for w in plan)
         return
     # "spawn": a forked child would inherit the parent's open SQLite connection and threads.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 
 from claude_tray.core.context import ContextSource, TranscriptContext, percent, window_size
@@ -27,6 +27,8 @@ from claude_tray.storage.config import Config
 from claude_tray.storage.ledger import Ledger, SessionMark
 
 ALL_TIME = ("all", 0.0, math.inf)
+RECENT_S = 12 * 3600.0
+"""Sessions whose last line is older than this (or than the active window) are not live."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +46,14 @@ def build_snapshot(
     clock: Clock,
     facts: Mapping[str, LiveFacts] | None = None,
     data_found: bool = True,
+    complete_since: float | None = None,
+    history_read: float | None = None,
 ) -> Snapshot:
+    """`complete_since`: the ledger holds every line from then on, not all before (the rest of
+    the history is still being read; `history_read` says how much is, 0..1)."""
     facts = facts or {}
     window = config.context.active_minutes * 60.0
-    since = clock.now - max(window, 12 * 3600.0)
+    since = clock.now - max(window, RECENT_S)
     recent = ledger.sessions(since=since)
     known = {row.session for row in recent}
     # Sessions our hooks or status line saw lately that no recent transcript line names: their
@@ -59,6 +65,12 @@ def build_snapshot(
         if is_active(row.last_ts, facts.get(row.session), clock.now, window)
     ]
     sessions = session_states(ledger, config, prices, clock, candidates, facts, active=True)
+    if complete_since is not None:
+        first = {row.session: row.first_ts for row in candidates}
+        sessions = [
+            replace(s, cost_complete=first.get(s.session_id, 0.0) >= complete_since)
+            for s in sessions
+        ]
     return Snapshot(
         taken_at=clock.now,
         today=spend(ledger, config, prices, "today", day_period(clock.now, clock.tz)),
@@ -69,6 +81,8 @@ def build_snapshot(
         sessions=tuple(sorted(sessions, key=urgency_order)),
         data_found=data_found or bool(sessions),  # a session our status line reports is data
         limits=plan_limits(facts.values(), clock.now),
+        complete_since=complete_since,
+        history_read=history_read,
     )
 
 

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claude_tray.core.periods import day_period
 from claude_tray.core.pricing import PriceTable
 from claude_tray.core.snapshot import LiveFacts, Snapshot
-from claude_tray.engine.ingest import PassStats, ingest
-from claude_tray.engine.snapshot import Clock, build_snapshot
+from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, ingest
+from claude_tray.engine.snapshot import RECENT_S, Clock, build_snapshot
 from claude_tray.engine.sync import SyncSettings, SyncStats, machine_name, sync
 from claude_tray.storage import ledger_backup
 from claude_tray.storage.config import Config, load_config, price_table
@@ -44,6 +45,8 @@ class Workspace:
     ledger: Ledger
     roots: list[Path]
     last_pass: PassStats = field(default_factory=PassStats)
+    backlog: PassStats | None = None
+    """The last pass over every transcript, when it left some unread (see `refresh`)."""
     repaired: RepairReport | None = None
     """What repairing a damaged ledger saved, when this workspace had to."""
     backed_up: Path | None = None
@@ -67,23 +70,32 @@ class Workspace:
         self.config = load_config(self.paths.config_file)
         self.prices = price_table(self.config)
 
-    def refresh(self, only: Iterable[Path] | None = None) -> PassStats:
-        """Read what is new in the transcripts (all of them, or just `only`); then make the day's
-        backup if it is due. Damage found on the way is repaired, and the pass made again. A full
-        pass first learns the roots that our hooks' payloads name (`learn_roots`)."""
+    def refresh(
+        self,
+        only: Iterable[Path] | None = None,
+        since: float | None = None,
+        budget_s: float | None = None,
+    ) -> PassStats:
+        """Read what is new in the transcripts (all of them, or just `only`; with `since` only
+        those modified since then, with `budget_s` for about that long: see `ingest`); then make
+        the day's backup if it is due. Damage found on the way is repaired, and the pass made
+        again. A full pass first learns the roots that our hooks' payloads name
+        (`learn_roots`)."""
         if only is None:
             try:
                 self.learn_roots()
             except OSError as error:
                 log.warning("cannot learn data roots: %s", error)
         try:
-            self.last_pass = ingest(self.ledger, self.roots, only)
+            self.last_pass = ingest(self.ledger, self.roots, only, since, budget_s)
         except LedgerError as error:
             if error.fault is not Fault.CORRUPT:
                 raise
             self.repair()
-            self.last_pass = ingest(self.ledger, self.roots)
+            self.last_pass = ingest(self.ledger, self.roots, None, since, budget_s)
         if self.last_pass.ledger_problem is None:  # nothing is written to a ledger in trouble
+            if only is None or self.backlog is None:
+                self.backlog = self.last_pass if self.last_pass.unread_files else None
             self.backup_if_due()
         return self.last_pass
 
@@ -103,6 +115,19 @@ class Workspace:
                 self.roots.append(root)
                 added.append(root)
         return added
+
+    def refresh_today(self, clock: Clock) -> PassStats:
+        """Read what today's figures and the live sessions need: the transcripts modified since
+        the start of today or of the recent-sessions window, whichever is earlier."""
+        return self.refresh(since=today_since(clock, self.config.context.active_minutes * 60.0))
+
+    def history_read(self) -> float | None:
+        """How much of the history the ledger holds (0..1) while some is left; None when all."""
+        pending = self.backlog
+        if pending is None:
+            return None
+        total = pending.history_bytes or 1
+        return max(0.0, min(1.0, 1.0 - pending.unread_bytes / total))
 
     def repair(self) -> RepairReport:
         """Repair the ledger in place (closing and opening it again)."""
@@ -161,6 +186,10 @@ class Workspace:
             clock,
             facts,
             data_found=self.last_pass.data_found,
+            complete_since=None
+            if self.backlog is None
+            else self.backlog.complete_since(SKEW_MARGIN_S),
+            history_read=self.history_read(),
         )
 
     def close(self) -> None:
@@ -171,3 +200,10 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def today_since(clock: Clock, active_window: float = 0.0) -> float:
+    """Where a today-first read starts: the earlier of the start of today (in the clock's zone)
+    and the start of the window in which sessions count as recent, less a margin for skew."""
+    start = min(day_period(clock.now, clock.tz).start, clock.now - max(active_window, RECENT_S))
+    return start - SKEW_MARGIN_S

@@ -37,6 +37,7 @@ from claude_tray.storage.ledger_rollup import (
     rebuild_rollup,
 )
 from claude_tray.storage.ledger_rows import (
+    UPSERT_EARLIER,
     UPSERT_MESSAGE,
     UPSERT_SESSION,
     FileMark,
@@ -226,6 +227,13 @@ class Ledger:
     # -- reading positions ------------------------------------------------------------------
 
     @_guarded
+    def oldest_read_ns(self) -> int | None:
+        """The modification time (ns) of the oldest transcript read so far, as it was then; None
+        before any."""
+        value = self._db.execute("SELECT min(mtime_ns) FROM files").fetchone()[0]
+        return None if value is None else int(value)
+
+    @_guarded
     def file_marks(self, paths: Sequence[str] | None = None) -> dict[str, FileMark]:
         """Read positions of all known files, or of just `paths`."""
         sql = "SELECT path, device, inode, size, offset, mtime_ns, head_len, head_hash FROM files"
@@ -244,11 +252,13 @@ class Ledger:
         sessions: Iterable[SessionMark],
         skipped: dict[str, int],
         restarted: bool,
+        earlier: bool = False,
     ) -> None:
         """Store what one read of a file found, and how far it got, in one transaction (or
-        savepoint): all of it or none. A value SQLite cannot hold raises `RowsRejected`."""
+        savepoint): all of it or none. A value SQLite cannot hold raises `RowsRejected`.
+        `earlier`: the file is older than every file read before (see `ledger_rows`)."""
         try:
-            self._record(path, mark, lines, messages, sessions, skipped, restarted)
+            self._record(path, mark, lines, messages, sessions, skipped, restarted, earlier)
         except (OverflowError, ValueError, TypeError, sqlite3.IntegrityError) as error:
             raise RowsRejected(f"not stored: {error}") from error
 
@@ -262,9 +272,10 @@ class Ledger:
         sessions: Iterable[SessionMark],
         skipped: dict[str, int],
         restarted: bool,
+        earlier: bool,
     ) -> None:
         with self._write() as db:
-            db.executemany(UPSERT_MESSAGE, messages)
+            db.executemany(UPSERT_EARLIER if earlier else UPSERT_MESSAGE, messages)
             db.executemany(UPSERT_SESSION, [session_params(s) for s in sessions])
             if restarted:
                 db.execute("DELETE FROM skipped WHERE path = ?", (path,))

@@ -72,8 +72,12 @@ class SessionMark:
 
 # -- the dedupe rule ---------------------------------------------------------------------------
 # Of two copies of a message, the one with more tokens wins (a streamed response's last copy); at
-# equal tokens the main conversation's copy wins over a sidechain's. Written once, as an ordering:
-# the reader applies it in Python within a file, the ledger in SQL across files and passes.
+# equal tokens the main conversation's copy wins over a sidechain's; at a tie the copy in the
+# earlier transcript wins (a resumed session's copy goes to the session it was copied from). Written
+# once, as an ordering: the reader applies it in Python within a file, the ledger in SQL across
+# files and passes. Files are read oldest first, so the copy kept first wins a tie; a pass that
+# reads files older than every file read before (the rest of a history read today first, newest
+# first) lets a tie replace (`UPSERT_EARLIER`), which comes to the same.
 
 _RANK: tuple[tuple[str, int], ...] = (("total", 1), ("sidechain", -1))
 """Columns compared in turn, each with its direction (1: more wins, -1: less wins)."""
@@ -89,26 +93,33 @@ def replaces(new: MessageRow, kept: MessageRow | None) -> bool:
     return kept is None or rank(new) > rank(kept)
 
 
-def replaces_sql(new: str, kept: str) -> str:
-    """The same test in SQL, for rows (or tables) named `new` and `kept`."""
+def replaces_sql(new: str, kept: str, earlier: bool = False) -> str:
+    """The same test in SQL, for rows (or tables) named `new` and `kept`; `earlier`: `new` comes
+    from a transcript older than the one `kept` came from, so it also wins a tie."""
 
     def side(name: str) -> str:
         return ", ".join(f"{'-' if sign < 0 else ''}{name}.{c}" for c, sign in _RANK)
 
-    return f"({side(new)}) > ({side(kept)})"
+    return f"({side(new)}) {'>=' if earlier else '>'} ({side(kept)})"
 
 
-# A message already in the ledger is replaced only by a copy the dedupe rule prefers; a local
-# copy that wins over another machine's makes the message this machine's (`machine` = '', its
-# default, is what `excluded.machine` holds for an insert that does not name it).
-UPSERT_MESSAGE = f"""
+def _upsert_message(earlier: bool) -> str:
+    """A message already in the ledger is replaced only by a copy the dedupe rule prefers; a
+    local copy that wins over another machine's makes the message this machine's (`machine` =
+    '', its default, is what `excluded.machine` holds for an insert that does not name it)."""
+    return f"""
 INSERT INTO messages ({", ".join(MESSAGE_COLUMNS)})
 VALUES ({", ".join("?" * len(MESSAGE_COLUMNS))})
 ON CONFLICT (key) DO UPDATE SET
     {", ".join(f"{c} = excluded.{c}" for c in MESSAGE_COLUMNS if c != "key")},
     machine = excluded.machine
-WHERE {replaces_sql("excluded", "messages")}
+WHERE {replaces_sql("excluded", "messages", earlier)}
 """
+
+
+UPSERT_MESSAGE = _upsert_message(earlier=False)
+UPSERT_EARLIER = _upsert_message(earlier=True)
+"""For a file older than every file read before."""
 
 # Every column keeps the newest value seen, whichever process and file order brought it.
 UPSERT_SESSION = """

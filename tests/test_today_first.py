@@ -1,0 +1,247 @@
+"""Today first: today's figures and the live sessions from the transcripts modified today, exact;
+the rest of the history read later (in one pass, in slices, newest first) leaves the ledger as one
+full pass would.
+
+The histories here hold the traps: a resumed session whose new file (modified today) copies old
+lines, one of them a smaller streamed copy whose largest copy lives only in the old file; a tie
+between an original and its copy (the session it is credited to must not depend on the order of
+reading); a session running across midnight (a file modified today holding yesterday's lines); a
+subagent file of a live session not touched today; a session active late yesterday.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_tray.cli.main import main
+from claude_tray.engine.snapshot import Clock
+from claude_tray.engine.workspace import Workspace, today_since
+from claude_tray.storage.ledger import Ledger
+from tests.transcripts import ClaudeData, assistant, user
+
+UTC = UTC
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC).timestamp()
+
+
+def ts(day: int, hour: int, minute: int = 0, second: float = 0.0) -> str:
+    moment = datetime(2026, 11, day, hour, minute, int(second), tzinfo=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{int(second % 1 * 1000):03d}Z"
+
+
+def touch(path: Path, day: int, hour: int, minute: int = 0) -> None:
+    moment = datetime(2026, 11, day, hour, minute, tzinfo=UTC).timestamp()
+    os.utime(path, (moment, moment))
+
+
+def with_session(line: dict[str, Any], session: str) -> dict[str, Any]:
+    return {**line, "sessionId": session}
+
+
+def history(claude: ClaudeData) -> None:
+    """The traps above, on disk, with the modification times they would have."""
+    m1_small = assistant("orig", ts(17, 10, 0, 1), "m1", input=4, output=5, cache_read=900)
+    m1_big = assistant("orig", ts(17, 10, 0, 2), "m1", input=4, output=50, cache_read=900)
+    m2 = assistant("orig", ts(17, 11), "m2", input=7, output=70, cache_write=300)
+    orig = claude.write("orig", user("orig", ts(17, 9, 59)), m1_small, m1_big, m2)
+    touch(orig, 17, 12)
+    sub = claude.subagent("orig", "a1")
+    claude.append(sub, assistant("orig", ts(17, 10, 30), "m3", sidechain=True, output=30))
+    touch(sub, 17, 11)
+    # Resumed today: a new file that starts with copies (the small copy of m1 only, all of m2).
+    resumed = claude.write(
+        "resumed",
+        with_session(m1_small, "resumed"),
+        with_session(m2, "resumed"),
+        user("resumed", ts(20, 13)),
+        assistant("resumed", ts(20, 13, 0, 5), "m4", input=9, output=90, cache_read=1000),
+        assistant("resumed", ts(20, 13, 1), None, request_id=None, input=1, output=11),
+    )
+    touch(resumed, 20, 13, 2)
+    # Across midnight: yesterday's and today's lines in a file modified today.
+    cross = claude.write(
+        "cross",
+        assistant("cross", ts(19, 23, 50), "m5", model="claude-sonnet-4-5", input=3, output=33),
+        assistant("cross", ts(20, 0, 10), "m6", model="claude-sonnet-4-5", input=2, output=6),
+        assistant("cross", ts(20, 0, 10, 0.5), "m6", model="claude-sonnet-4-5", input=2, output=60),
+        assistant("cross", ts(20, 14, 30), "m7", model="claude-sonnet-4-5", cache_read=150_000),
+    )
+    touch(cross, 20, 14, 31)
+    cross_sub = claude.subagent("cross", "b2")
+    claude.append(cross_sub, assistant("cross", ts(19, 23, 40), "m8", sidechain=True, output=8))
+    touch(cross_sub, 19, 23, 41)
+    # Active late yesterday (within the recent-sessions window), not since.
+    late = claude.write("late", assistant("late", ts(20, 3), "m9", input=5, output=9))
+    touch(late, 20, 3, 1)
+    older = claude.write("older", assistant("older", ts(10, 8), "m10", input=1, output=100))
+    touch(older, 10, 9)
+
+
+def ledger_rows(workspace: Workspace) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    messages = workspace.ledger.query(
+        "SELECT key, ts, session, project, model, input, output, cache_write_5m, cache_write_1h,"
+        " cache_read, total, sidechain, fast, long FROM messages ORDER BY key"
+    )
+    sessions = workspace.ledger.query("SELECT * FROM sessions ORDER BY session")
+    return messages, sessions
+
+
+def rollup(workspace: Workspace) -> list[tuple[object, ...]]:
+    return workspace.ledger.query("SELECT * FROM slots ORDER BY 1, 2, 3, 4, 5, 6")
+
+
+def figures(workspace: Workspace, clock: Clock) -> dict[str, Any]:
+    snap = workspace.snapshot(clock, {})
+    return {
+        "today": (snap.today.tokens, snap.today.cost, snap.today.by_model, snap.today.by_project),
+        "live": [
+            (s.session_id, s.model, s.context_tokens, s.context_percent, s.level, s.last_activity)
+            for s in snap.sessions
+        ],
+        # What the snapshot knows of every recent session (a first line in a subagent file not
+        # touched today aside: no view shows it).
+        "recent": [
+            mark.__class__(**{**{f: getattr(mark, f) for f in mark.__slots__}, "first_ts": 0.0})
+            for mark in workspace.ledger.sessions(since=clock.now - 12 * 3600)
+        ],
+    }
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW, UTC)
+
+
+@pytest.fixture
+def full(tmp_path: Path, claude: ClaudeData) -> Iterator[Workspace]:
+    """The reference: one full pass over the same history, in a ledger of its own."""
+    history(claude)
+    workspace = Workspace.open()
+    workspace.ledger.close()
+    workspace.ledger = Ledger(tmp_path / "reference" / "ledger.sqlite3")
+    workspace.refresh()
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def ws(full: Workspace) -> Iterator[Workspace]:
+    workspace = Workspace.open()
+    yield workspace
+    workspace.close()
+
+
+def test_today_from_todays_files_equals_a_full_read(
+    full: Workspace, ws: Workspace, clock: Clock
+) -> None:
+    stats = ws.refresh_today(clock)
+    read = {Path(path).stem for (path,) in ws.ledger.query("SELECT path FROM files")}
+    assert read == {"resumed", "cross", "late"}  # the old files were not opened
+    assert stats.unread_files == 4
+    reference = figures(full, clock)
+    assert figures(ws, clock) == reference
+    assert reference["today"][0].total > 0
+    assert [row[0] for row in reference["live"]] == ["cross"]
+    assert {mark.session for mark in reference["recent"]} == {"cross", "resumed", "late"}
+    snap = ws.snapshot(clock, {})
+    assert snap.complete_since is not None and snap.is_complete(snap.today)
+    assert not snap.is_complete(snap.month)  # the 17th and the 10th are not read yet
+    assert snap.history_read is not None and 0 < snap.history_read < 1
+
+
+def test_the_rest_read_later_leaves_the_ledger_as_one_full_pass(
+    full: Workspace, ws: Workspace, clock: Clock
+) -> None:
+    ws.refresh_today(clock)
+    # The tie: m2's copy in the resumed file was read first, yet the original's session keeps it.
+    assert ws.ledger.query("SELECT session FROM messages WHERE output = 70") == [("resumed",)]
+    ws.refresh()
+    assert ledger_rows(ws) == ledger_rows(full)
+    assert rollup(ws) == rollup(full)
+    assert ws.ledger.query("SELECT session FROM messages WHERE output = 70") == [("orig",)]
+    assert ws.ledger.query("SELECT output FROM messages WHERE output IN (5, 50)") == [(50,)]
+    snap = ws.snapshot(clock, {})
+    assert snap.complete_since is None and snap.history_read is None
+    assert figures(ws, clock) == figures(full, clock)
+
+
+def test_the_rest_in_slices_newest_first_with_appends_between(
+    full: Workspace, ws: Workspace, clock: Clock, claude: ClaudeData
+) -> None:
+    """The tray's way: today first, then slices of at most one file, while a live session
+    grows; at the end the same ledger as a full pass over the same files."""
+    ws.refresh_today(clock)
+    line = assistant("cross", ts(20, 14, 40), "m11", model="claude-sonnet-4-5", output=7)
+    passes = 0
+    while ws.backlog is not None:
+        ws.refresh(budget_s=0.0)
+        passes += 1
+        if passes == 2:
+            claude.write("cross", line)
+            ws.refresh(only=[claude.transcript("cross")])
+    assert passes == 4  # one file per slice
+    full.refresh()
+    assert ledger_rows(ws) == ledger_rows(full)
+    assert rollup(ws) == rollup(full)
+
+
+def test_an_interrupted_first_read_then_today(full: Workspace, ws: Workspace, clock: Clock) -> None:
+    """A first full read cut short (oldest files read), then today first, then the rest."""
+    ws.refresh(budget_s=0.0)
+    ws.refresh(budget_s=0.0)
+    ws.refresh_today(clock)
+    assert figures(ws, clock) == figures(full, clock)
+    ws.refresh()
+    assert ledger_rows(ws) == ledger_rows(full)
+
+
+def test_today_since_covers_today_and_the_recent_window(clock: Clock) -> None:
+    start_of_today = datetime(2026, 11, 20, tzinfo=UTC).timestamp()
+    assert today_since(clock) == start_of_today - 600  # at 15:00: today, less the margin
+    early = Clock(start_of_today + 5 * 3600, UTC)  # at 05:00: the last 12 hours
+    assert today_since(early) == early.now - 12 * 3600 - 600
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    code = main([*args, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_cli_today_and_status_read_today_first_then_daily_reads_the_rest(
+    full: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(NOW))
+    today = run_json(capsys, "today")
+    status = run_json(capsys, "status")
+    assert today["budgets"]["week"].get("partial") is True
+    assert "partial" not in today["budgets"]["today"]
+    assert status["week"].get("partial") is True and "partial" not in status["today"]
+    daily = run_json(capsys, "daily")  # reads the rest
+    after = run_json(capsys, "status")
+    assert "partial" not in after["week"]
+    # The reference: the same commands on a ledger that read everything at once.
+    monkeypatch.setenv("CLAUDE_TRAY_HOME", str(tmp_path / "second-home"))
+    assert run_json(capsys, "daily") == daily
+    reference_today = run_json(capsys, "today")
+    reference_status = run_json(capsys, "status")
+    for key in ("inputTokens", "outputTokens", "totalTokens", "totalCost", "modelBreakdowns"):
+        assert today[key] == reference_today[key]
+    assert today["budgets"]["today"] == reference_today["budgets"]["today"]
+    assert status["today"] == reference_status["today"]
+    assert [s["contextTokens"] for s in status["sessions"]] == [
+        s["contextTokens"] for s in reference_status["sessions"]
+    ]
+    # A live session with lines from before today: its cost may still change, and says so.
+    assert [(s["sessionId"], s.get("costPartial")) for s in status["sessions"]] == [("cross", True)]
+    assert after == reference_status
