@@ -29,6 +29,8 @@ from claude_tray.hooks.install import (
 from claude_tray.hooks.settings_file import (
     SettingsError,
     SettingsFile,
+    check_writable,
+    original_data,
     read_settings,
     unified_diff,
     write_settings,
@@ -107,15 +109,23 @@ def run_install(args: argparse.Namespace) -> int:
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
-    return _apply(args, plan_uninstall)
+    return _apply(args, lambda settings: plan_uninstall(settings, original_data(settings.path)))
 
 
 def _apply(args: argparse.Namespace, plan: Any) -> int:
     found = _targets(args.scope)
     files = [_read(target) for target in found]  # every file checked before any is written
-    changes: list[tuple[Target, SettingsFile, Change]] = [
-        (target, settings, plan(settings)) for target, settings in zip(found, files, strict=True)
-    ]
+    try:
+        changes: list[tuple[Target, SettingsFile, Change]] = [
+            (target, settings, plan(settings))
+            for target, settings in zip(found, files, strict=True)
+        ]
+        if not args.dry_run:  # a file we may not write stops the command before any write
+            for _, settings, change in changes:
+                if change.new_text != settings.text:
+                    check_writable(settings)
+    except SettingsError as error:
+        raise CommandError(str(error), EXIT_USAGE) from None
     report = []
     for target, settings, change in changes:
         changed = change.new_text != settings.text
@@ -132,6 +142,10 @@ def _apply(args: argparse.Namespace, plan: Any) -> int:
                 backup = write_settings(settings, change.new_text, time.time())
             except SettingsError as error:
                 raise CommandError(str(error), EXIT_FAILURE) from None
+            except OSError as error:
+                raise CommandError(
+                    f"{target.path}: cannot be written: {error.strerror or error}", EXIT_FAILURE
+                ) from None
             item["backup"] = str(backup) if backup else None
         report.append(item)
     _print_report(report, args)

@@ -144,10 +144,13 @@ def plan_install(settings: SettingsFile, prefix: list[str], chain: bool) -> Chan
     return Change(editor.text, tuple(notes))
 
 
-def plan_uninstall(settings: SettingsFile) -> Change:
+def plan_uninstall(settings: SettingsFile, original: dict[str, Any] | None = None) -> Change:
+    """Take out what install added. `original` (the file before claude-tray first wrote it,
+    `settings_file.original_data`) says which containers were the user's: an event list or a
+    `"hooks"` object they had, even empty, is left as they had it."""
     editor = Editor.of(settings.text)
     notes: list[str] = []
-    removed = _uninstall_hooks(editor)
+    removed = _uninstall_hooks(editor, _users_containers(original))
     if removed:
         notes.append(f"removed our hooks from {', '.join(removed)}")
     status = editor.data.get("statusLine")
@@ -244,15 +247,46 @@ def _install_statusline(
         )
 
 
-def _uninstall_hooks(editor: Editor) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Keep:
+    """What of `"hooks"` was the user's before we first wrote: kept by uninstall even if empty."""
+
+    hooks: bool = False
+    events: frozenset[str] = frozenset()
+
+
+def _users_containers(original: dict[str, Any] | None) -> _Keep:
+    hooks = original.get("hooks") if original is not None else None
+    if not isinstance(hooks, dict):
+        return _Keep()
+    # An event whose groups were all ours already (a copy made after an older install) is not one
+    # the user had; an empty list, or one with their own groups, is.
+    events = frozenset(
+        event
+        for event, groups in hooks.items()
+        if isinstance(groups, list) and not (groups and all(_only_ours(g) for g in groups))
+    )
+    return _Keep(hooks=not hooks or bool(events), events=events)
+
+
+def _only_ours(group: object) -> bool:
+    entries = group.get("hooks") if isinstance(group, dict) else None
+    return isinstance(entries, list) and bool(entries) and all(is_our_hook(e) for e in entries)
+
+
+def _uninstall_hooks(editor: Editor, keep: _Keep) -> list[str]:
     removed: list[str] = []
-    while _remove_one(editor, None, skip_first=False, removed=removed):
+    while _remove_one(editor, None, skip_first=False, removed=removed, keep=keep):
         pass
     return list(dict.fromkeys(removed))
 
 
 def _remove_one(
-    editor: Editor, only_event: str | None, skip_first: bool, removed: list[str] | None = None
+    editor: Editor,
+    only_event: str | None,
+    skip_first: bool,
+    removed: list[str] | None = None,
+    keep: _Keep = _Keep(),
 ) -> bool:
     """Take out one of our hook entries (with its group, event and `hooks` when nothing else
     is left in them); False when there is none."""
@@ -271,14 +305,16 @@ def _remove_one(
                 seen += 1
                 if skip_first and seen == 1:
                     continue
-                _remove_entry(editor, hooks, event, g, i)
+                _remove_entry(editor, hooks, event, g, i, keep)
                 if removed is not None:
                     removed.append(event)
                 return True
     return False
 
 
-def _remove_entry(editor: Editor, hooks: dict[str, Any], event: str, g: int, i: int) -> None:
+def _remove_entry(
+    editor: Editor, hooks: dict[str, Any], event: str, g: int, i: int, keep: _Keep
+) -> None:
     groups = hooks[event]
     only_ours = [
         all(is_our_hook(e) for e in grp.get("hooks", []))
@@ -288,9 +324,9 @@ def _remove_entry(editor: Editor, hooks: dict[str, Any], event: str, g: int, i: 
     ]
     if not only_ours[g]:
         editor.remove(("hooks", event, g, "hooks", i))
-    elif len(groups) > 1:
+    elif len(groups) > 1 or event in keep.events:
         editor.remove(("hooks", event, g))
-    elif len(hooks) > 1:
+    elif len(hooks) > 1 or keep.hooks:
         editor.remove(("hooks", event))
     else:
         editor.remove(("hooks",))

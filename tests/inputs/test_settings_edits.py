@@ -1,0 +1,147 @@
+"""settings.json edits: the user's original kept for ever, read-only files refused (root too),
+what the user had is what uninstall leaves, structural problems and deep nesting exit 2."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from claude_tray.cli.main import main
+from claude_tray.hooks.settings_file import (
+    KEEP_BACKUPS,
+    backups_of,
+    original_of,
+    rotating_backups,
+)
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path) -> Path:
+    root = tmp_path / "claude"
+    root.mkdir(exist_ok=True)
+    return root / "settings.json"
+
+
+def hooks(*args: str) -> int:
+    return main(["hooks", *args])
+
+
+def test_the_original_survives_many_install_cycles(
+    settings_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = b'{\n  "model": "opus",\n  "statusLine": {"type": "command", "command": "sl"}\n}\n'
+    settings_file.write_bytes(original)
+    for cycle in range(KEEP_BACKUPS + 3):
+        chain = ["--statusline-chain"] if cycle % 2 else []
+        assert hooks("install", *chain) == 0
+        assert hooks("uninstall") == 0
+    capsys.readouterr()
+    assert original_of(settings_file).read_bytes() == original
+    assert backups_of(settings_file)[0] == original_of(settings_file)
+    assert 1 <= len(rotating_backups(settings_file)) <= KEEP_BACKUPS
+    # No two backups in a row hold the same bytes: a copy is made only when there is news.
+    contents = [p.read_bytes() for p in backups_of(settings_file)]
+    assert all(a != b for a, b in itertools.pairwise(contents))
+    assert settings_file.read_bytes() == original
+
+
+def test_an_older_installs_oldest_backup_becomes_the_original(settings_file: Path) -> None:
+    settings_file.write_text('{"model": "opus"}\n')
+    oldest = settings_file.with_name("settings.json.claude-tray-backup-20250101-000000")
+    oldest.write_text('{"model": "first"}\n')
+    assert hooks("install") == 0
+    assert original_of(settings_file).read_text() == '{"model": "first"}\n'
+    assert not oldest.exists()
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        '{\n  "hooks": {}\n}\n',
+        '{"hooks": {}, "model": "opus"}',
+        '{\n  "hooks": {\n    "Stop": [],\n    "SessionStart": []\n  }\n}\n',
+        '{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "x"}]}], "SessionEnd": []}}',
+        "{}",
+    ],
+)
+def test_uninstall_leaves_exactly_what_the_user_had(settings_file: Path, before: str) -> None:
+    settings_file.write_text(before)
+    assert hooks("install", "--statusline-chain") == 0
+    assert json.loads(settings_file.read_text()) != json.loads(before)
+    assert hooks("uninstall") == 0
+    assert json.loads(settings_file.read_text()) == json.loads(before)
+
+
+def test_a_file_that_did_not_exist_is_emptied_on_uninstall(settings_file: Path) -> None:
+    assert hooks("install") == 0
+    assert not original_of(settings_file).exists()
+    assert hooks("uninstall") == 0
+    assert json.loads(settings_file.read_text()) == {}
+
+
+def test_a_read_only_settings_file_is_refused_whoever_runs_us(
+    settings_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings_file.write_text('{"model": "opus"}\n')
+    settings_file.chmod(0o444)
+    # Root may write any file (os.access says yes) and a rename replaces even a read-only one:
+    # the refusal must come from the mode bits, so this test means the same as root and as a user.
+    for args in (["install"], ["uninstall"], ["install", "--statusline-chain"]):
+        code = hooks(*args)
+        err = capsys.readouterr().err
+        if args == ["uninstall"]:
+            assert code == 0  # nothing of ours to take out: nothing to write
+            continue
+        assert code == 2 and err.count("\n") == 1
+        assert str(settings_file) in err and "read-only (mode 0444)" in err
+    assert settings_file.read_text() == '{"model": "opus"}\n'
+    assert stat.S_IMODE(settings_file.stat().st_mode) == 0o444
+    assert backups_of(settings_file) == []
+    assert hooks("install", "--dry-run") == 0  # showing the change is still fine
+    assert "+" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write any folder")
+def test_a_folder_we_may_not_write_is_refused(
+    settings_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings_file.write_text("{}")
+    settings_file.parent.chmod(0o555)
+    try:
+        assert hooks("install") == 2
+    finally:
+        settings_file.parent.chmod(0o755)
+    assert "is not writable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"hooks": []}', '"hooks" is not an object'),
+        ('{"hooks": {"Stop": {}}}', '"hooks"."Stop" is not a list'),
+        ('{"statusLine": "sl"}', '"statusLine" is not an object'),
+        ('{"a": ' + "[" * 100 + "]" * 100 + "}", "nested more than"),
+        ('{"a": ' + "[" * 900 + "]" * 900 + "}", "nested more than"),
+        ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+    ],
+)
+def test_structural_problems_exit_2_with_the_file_and_the_problem(
+    settings_file: Path, capsys: pytest.CaptureFixture[str], text: str, problem: str
+) -> None:
+    settings_file.write_text(text)
+    for args in (["install"], ["install", "--statusline-chain"], ["uninstall"]):
+        code = hooks(*args)
+        err = capsys.readouterr().err
+        if code == 0:  # uninstall finds nothing of ours in a file whose shape it cannot use
+            assert args == ["uninstall"] and "nested" not in problem
+            continue
+        assert code == 2, (args, err)
+        assert err.startswith(f"claude-tray: {settings_file}") and problem in err
+        assert err.count("\n") == 1 and "unexpected" not in err
+    assert settings_file.read_text() == text
+    assert main(["hooks", "status"]) == 0
