@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from claude_tray.adapters.platform import OsName, current_os, is_frozen, start_file
@@ -22,36 +23,66 @@ def open_command(path: Path, os_name: OsName) -> list[str] | None:
     return None
 
 
-def open_path(path: Path | str, os_name: OsName | None = None) -> bool:
-    """Open `path` (xdg-open / open / startfile) without waiting; False, logged, if it cannot.
+ERROR_NO_ASSOCIATION = 1155
+"""`os.startfile` on a file type no app is registered for (a `.toml` on a stock Windows)."""
+TEXT_EDITOR = "notepad.exe"
+"""In every Windows installation, on the PATH (System32)."""
 
-    Safe from any thread; never raises.
+
+def open_path(
+    path: Path | str,
+    os_name: OsName | None = None,
+    as_text: bool = False,
+    start: Callable[[str], None] = start_file,
+    spawn: Callable[[list[str]], None] | None = None,
+) -> bool:
+    """Open `path` (xdg-open / open / startfile) without waiting; False, logged, if it cannot.
+    On Windows, a file no app is registered for opens in Notepad when `as_text`, else its folder
+    opens in Explorer (`os.startfile` raises ERROR_NO_ASSOCIATION there: Python's documentation of
+    `os.startfile`, "if there is no application associated with the file, OSError is raised").
+
+    Safe from any thread; never raises. (`start` and `spawn` are the OS calls; tests replace them.)
     """
     target = Path(path)
     os_name = os_name or current_os()
+    spawn = spawn or _spawn
     if not target.exists():
         log.warning("cannot open %s: it does not exist", target)
         return False
     command = open_command(target, os_name)
     try:
         if command is None:
-            start_file(str(target))
+            try:
+                start(str(target))
+            except OSError as error:
+                if getattr(error, "winerror", None) != ERROR_NO_ASSOCIATION:
+                    raise
+                how = "in Notepad" if as_text else "its folder"
+                log.info("no app is registered for %s: opening %s", target, how)
+                if as_text:
+                    spawn([TEXT_EDITOR, str(target)])
+                else:
+                    start(str(target.parent))
             return True
         if shutil.which(command[0]) is None:
             log.warning("cannot open %s: %s is not installed", target, command[0])
             return False
-        subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env=_clean_env(),
-        )
+        spawn(command)
     except OSError as error:
         log.warning("cannot open %s: %s", target, error)
         return False
     return True
+
+
+def _spawn(command: list[str]) -> None:
+    subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=_clean_env(),
+    )
 
 
 def _clean_env() -> dict[str, str]:

@@ -89,6 +89,36 @@ def declare_dpi_awareness(windll: object = None) -> str:
     return ""
 
 
+TRANSLOCATED_MESSAGE = (
+    "claude-tray is running from a temporary copy macOS made of it (App Translocation, for an "
+    "app opened where it was downloaded): move claude-tray.app to Applications, then open it "
+    "from there; start at login and the hooks would point at this copy, which is gone after a "
+    "restart"
+)
+
+
+def is_translocated(path: str | None = None) -> bool:
+    """True when `path` (default: this executable) lies in a translocated copy of an app: macOS
+    runs an app from quarantined downloads from a random read-only path under
+    `/private/var/folders/…/AppTranslocation/` (Apple's Gatekeeper Path Randomization)."""
+    return "/AppTranslocation/" in (path if path is not None else sys.executable)
+
+
+STORE_PYTHON_NOTE = (
+    "this Python comes from the Microsoft Store, which gives each app its own copy of the "
+    "registry: Windows may ignore this Run entry at login; use a Python from python.org, or the "
+    "claude-tray build, for start at login"
+)
+
+
+def is_store_python(path: str | None = None) -> bool:
+    """True for the Microsoft Store's Python (it runs from a `WindowsApps` package folder; its
+    HKCU writes are redirected to a per-package hive, Microsoft's documentation of packaged
+    desktop apps, so another program reading HKCU\\...\\Run never sees them)."""
+    name = (path if path is not None else sys.executable).replace("/", "\\").lower()
+    return "\\windowsapps\\" in name or "pythonsoftwarefoundation.python" in name
+
+
 class WindowsRegistry:
     """String values under one key of HKEY_CURRENT_USER (the `Registry` of `autostart`)."""
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claude_tray import APP_NAME, __version__
+from claude_tray.adapters.platform import TRANSLOCATED_MESSAGE, is_translocated
 from claude_tray.core.view import SEPARATOR, IconSpec, MenuEntry, TrayView
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.config import default_config_toml
@@ -148,6 +149,7 @@ class TrayApp:
         self.watcher: Watcher | None = None
         self.autostart: Autostart | None = None
         self.notifier: FallbackNotifier | None = None
+        self.translocated = is_translocated()
         self._signal_thread: threading.Thread | None = None
         self._wakeup: tuple[int, int] | None = None
 
@@ -191,7 +193,10 @@ class TrayApp:
         notifier = make_notifier(self.tray.notify, icon=notification_icon(self.paths.state_dir))
         self.notifier = notifier
         self.autostart = make_autostart()
-        self._resync_autostart()
+        if self.translocated:  # never write the temporary path into the LaunchAgent
+            log.warning("%s", TRANSLOCATED_MESSAGE)
+        else:
+            self._resync_autostart()
         self.engine = Engine(
             self._publish,
             notifier.send,
@@ -210,6 +215,8 @@ class TrayApp:
     def _on_ready(self) -> None:
         """Called once the icon is up (on a thread of the UI backend): start the workers."""
         assert self.engine is not None and self.watcher is not None and self.tray is not None
+        if self.translocated and self.notifier is not None:
+            self.notifier.send(f"Move {APP_NAME} to Applications", TRANSLOCATED_MESSAGE, "critical")
         try:
             self.watcher.start()
         except Exception:
@@ -343,6 +350,9 @@ class TrayApp:
         assert self.autostart is not None
         if self.autostart.is_enabled():
             self.autostart.disable()
+        elif self.translocated:
+            if self.notifier is not None:
+                self.notifier.send(f"Move {APP_NAME} to Applications", TRANSLOCATED_MESSAGE)
         else:
             self.autostart.enable(launch_command())
 
@@ -357,7 +367,7 @@ class TrayApp:
                     handle.write(default_config_toml())
             except FileExistsError:
                 pass
-        open_path(path)
+        open_path(path, as_text=True)
 
     def _open_report(self) -> None:
         # The report command writes a fresh report and opens it; a separate process keeps the

@@ -24,7 +24,10 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run_enable(args: argparse.Namespace) -> int:
     from claude_tray.adapters.autostart import launch_command, make_autostart
+    from claude_tray.adapters.platform import TRANSLOCATED_MESSAGE, is_translocated
 
+    if is_translocated():
+        raise CommandError(TRANSLOCATED_MESSAGE)
     autostart = make_autostart()
     _change(lambda: autostart.enable(launch_command()), autostart.location)
     return _report(args, "enabled")
@@ -51,21 +54,24 @@ def _change(action: Any, location: str) -> None:
 
 def _report(args: argparse.Namespace, changed: str | None) -> int:
     from claude_tray.adapters.autostart import launch_command, make_autostart
+    from claude_tray.adapters.platform import STORE_PYTHON_NOTE, is_frozen, is_store_python
 
     autostart = make_autostart()
     enabled = autostart.is_enabled()
     command = autostart.command()
     current = launch_command()
+    store = not is_frozen() and is_store_python()
     if args.json:
-        print_json(
-            {
-                "enabled": enabled,
-                "location": autostart.location,
-                "command": command,
-                "current": command == current,
-                "expected_command": current,
-            }
-        )
+        report: dict[str, Any] = {
+            "enabled": enabled,
+            "location": autostart.location,
+            "command": command,
+            "current": command == current,
+            "expected_command": current,
+        }
+        if store:
+            report["note"] = STORE_PYTHON_NOTE
+        print_json(report)
         return 0
     if changed:
         print(f"Start at login {changed}.")
@@ -79,4 +85,6 @@ def _report(args: argparse.Namespace, changed: str | None) -> int:
                 f"  note:    not this installation ({' '.join(current)}); "
                 "`claude-tray autostart enable` or starting the tray points it here"
             )
+    if store:
+        print(f"  note:    {STORE_PYTHON_NOTE}")
     return 0

@@ -104,7 +104,11 @@ def run_statusline(args: argparse.Namespace) -> int:
 
 
 def run_install(args: argparse.Namespace) -> int:
+    from claude_tray.adapters.platform import TRANSLOCATED_MESSAGE, is_translocated
+
     prefix = program_prefix()
+    if is_translocated(prefix[0]):
+        raise CommandError(TRANSLOCATED_MESSAGE)
     return _apply(args, lambda settings: plan_install(settings, prefix, args.statusline_chain))
 
 

@@ -110,12 +110,24 @@ class Watcher:
         config_file: Path,
         hint: Callable[[Hint], None],
         observer_factory: ObserverFactory = Observer,
+        recursive_events: bool | None = None,
+        home: Path | None = None,
     ) -> None:
         self.roots = list(roots)
         self.state_dir = state_dir
         self.config_file = config_file
         self.hint = hint
         self._observer = observer_factory()
+        self.recursive_events = (
+            "FSEvents" in type(self._observer).__name__
+            if recursive_events is None
+            else recursive_events
+        )
+        """The observer gets every event under a watched folder, however deep (macOS FSEvents:
+        an event stream covers the whole tree under its path, and watchdog drops the deeper
+        events only after receiving them). Then no folder is waited on that holds the home
+        folder: the engine's safety rescan calls `sync` and finds what appeared there instead."""
+        self.home = Path.home() if home is None else home
         self._lock = threading.Lock()
         self._watches: dict[tuple[Path, bool, tuple[_Rule, ...]], Any] = {}
 
@@ -154,18 +166,18 @@ class Watcher:
             if projects.is_dir():
                 plans.setdefault((projects, True), []).append(_Rule(HintKind.TRANSCRIPT, projects))
             else:
-                _add_waiting(plans, projects)
+                self._add_waiting(plans, projects)
         if self.state_dir.is_dir():
             plans.setdefault((self.state_dir, False), []).append(
                 _Rule(HintKind.STATE, self.state_dir)
             )
         else:
-            _add_waiting(plans, self.state_dir)
+            self._add_waiting(plans, self.state_dir)
         folder = self.config_file.parent
         if folder.is_dir():
             plans.setdefault((folder, False), []).append(_Rule(HintKind.CONFIG, self.config_file))
         else:
-            _add_waiting(plans, self.config_file)
+            self._add_waiting(plans, self.config_file)
         return [(path, recursive, tuple(rules)) for (path, recursive), rules in plans.items()]
 
     def _schedule(self, key: tuple[Path, bool, tuple[_Rule, ...]]) -> None:
@@ -187,11 +199,15 @@ class Watcher:
         except (KeyError, OSError, RuntimeError) as error:
             log.debug("unscheduling %s: %s", key[0], error)
 
-
-def _add_waiting(plans: dict[tuple[Path, bool], list[_Rule]], target: Path) -> None:
-    """Watch the nearest existing folder above `target` for the way to it to appear."""
-    folder = target.parent
-    while not folder.is_dir() and folder.parent != folder:
-        folder = folder.parent
-    if folder.is_dir():
+    def _add_waiting(self, plans: dict[tuple[Path, bool], list[_Rule]], target: Path) -> None:
+        """Watch the nearest existing folder above `target` for the way to it to appear (not,
+        with recursive events, the home folder or above it: see `recursive_events`)."""
+        folder = target.parent
+        while not folder.is_dir() and folder.parent != folder:
+            folder = folder.parent
+        if not folder.is_dir():
+            return
+        if self.recursive_events and (folder == self.home or folder in self.home.parents):
+            log.debug("not watching %s for %s: the safety rescan looks instead", folder, target)
+            return
         plans.setdefault((folder, False), []).append(_Rule(HintKind.ROOTS, target))
