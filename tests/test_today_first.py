@@ -245,3 +245,74 @@ def test_cli_today_and_status_read_today_first_then_daily_reads_the_rest(
     # A live session with lines from before today: its cost may still change, and says so.
     assert [(s["sessionId"], s.get("costPartial")) for s in status["sessions"]] == [("cross", True)]
     assert after == reference_status
+
+
+# -- the tray: today first, then the rest in the background -------------------------------------
+
+
+def test_the_tray_shows_today_first_then_reads_the_rest_while_live_lines_arrive(
+    claude: ClaudeData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first start on a history of many old files: the first published view has today's cost
+    and the live session, and the history still unread; the rest is read in slices (progress
+    published between them) while an appended line still reaches the view; at the end the
+    ledger equals one full pass."""
+    import threading
+    import time
+
+    from claude_tray.runtime import engine as engine_module
+    from claude_tray.runtime.engine import Engine, PassReport
+    from claude_tray.runtime.hints import Hint, HintKind
+
+    now = time.time()
+
+    def at(seconds_ago: float) -> str:
+        moment = datetime.fromtimestamp(now - seconds_ago, UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    for n in range(40):  # forty old sessions, one a day
+        path = claude.write(
+            f"old-{n}",
+            assistant(f"old-{n}", at((n + 2) * 86400), f"old-m{n}", input=10, output=100),
+        )
+        os.utime(path, (now - (n + 2) * 86400 + 60,) * 2)
+    live = claude.write("live", assistant("live", at(60), "live-m1", input=5, cache_read=90_000))
+    monkeypatch.setattr(engine_module, "SLICE_S", 0.0)  # one file per slice
+    monkeypatch.setattr(engine_module, "PUBLISH_EVERY_S", 0.0)
+    passes: list[PassReport] = []
+    changed = threading.Condition()
+
+    def on_pass(report: PassReport) -> None:
+        with changed:
+            passes.append(report)
+            changed.notify_all()
+
+    def wait(condition: Any, what: str) -> None:
+        with changed:
+            assert changed.wait_for(condition, 20.0), f"timed out waiting for {what}"
+
+    engine = Engine(lambda view: None, lambda title, body: True, on_pass=on_pass)
+    engine.start()
+    try:
+        wait(lambda: passes, "the first pass")
+        first = passes[0].snapshot
+        assert first.history_read is not None and first.history_read < 0.2
+        assert [s.session_id for s in first.sessions] == ["live"]
+        assert first.today.tokens.total == 90_005
+        assert first.complete_since is not None and first.is_complete(first.today)
+        claude.append(live, assistant("live", at(1), "live-m2", input=6, cache_read=95_000))
+        engine.hint(Hint(HintKind.TRANSCRIPT, live))
+        wait(lambda: passes[-1].snapshot.today.tokens.total == 185_011, "the appended line")
+        assert passes[-1].snapshot.history_read is not None  # arrived while reading the rest
+        wait(lambda: passes[-1].snapshot.history_read is None, "the rest of the history")
+    finally:
+        assert engine.stop(10)
+    shares = [p.snapshot.history_read for p in passes if p.snapshot.history_read is not None]
+    assert len(shares) >= 10 and shares == sorted(shares)  # progress shown, never backwards
+    last = passes[-1].snapshot
+    assert last.complete_since is None and last.is_complete(last.month)
+    with Workspace.open() as done, Ledger(tmp_path / "reference.sqlite3") as reference:
+        reference_ws = Workspace(done.paths, done.config, done.prices, reference, done.roots)
+        reference_ws.refresh()
+        assert ledger_rows(done) == ledger_rows(reference_ws)
+        assert rollup(done) == rollup(reference_ws)

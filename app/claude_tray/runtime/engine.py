@@ -11,7 +11,12 @@ When passes run:
   watches, lets sessions age into "inactive");
 - at local midnight (today and the budgets' periods roll over) and when a notification pause ends,
   with no file event;
-- at once for an action from the menu.
+- at once for an action from the menu;
+- while the history is not all read (a first start, or after days off): every full pass reads
+  only what today and the live sessions need (`Workspace.refresh_today`), and the rest is read
+  in slices of about `SLICE_S`, newest first, whenever nothing else is due, so live updates wait
+  for a slice at most; the view is published after each slice that took long enough, with the
+  share read so far (`Snapshot.history_read`).
 Between them the thread sleeps in one blocking `queue.get(timeout=...)`: idle costs nothing.
 
 Thread rules: `hint`, `post` and `stop` may be called from any thread (they only enqueue).
@@ -66,6 +71,10 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE = 0.15
 RESCAN = 60.0
+SLICE_S = 0.5
+"""How long one slice of the background read of the history runs before live work may go."""
+PUBLISH_EVERY_S = 1.0
+"""While the history is read in the background, the view (its progress) is published this often."""
 MIDNIGHT_SLACK = 0.05
 """Wake this long after midnight, so the new day has surely begun."""
 
@@ -148,6 +157,7 @@ class Engine:
         self._day: object = None
         self._data_problem: str | None = None
         self._config_problem: str | None = None
+        self._published_at = float("-inf")
 
     # --- any thread ---------------------------------------------------------------------------
 
@@ -222,7 +232,7 @@ class Engine:
     def _timeout(self) -> float:
         mono, wall = self._mono(), self._wall()
         waits = [self._next_rescan - mono, self._next_midnight + MIDNIGHT_SLACK - wall]
-        if self._pending.now:
+        if self._pending.now or self._backlog():
             waits.append(0.0)
         elif self._pending.due is not None:
             waits.append(self._pending.due - mono)
@@ -260,6 +270,8 @@ class Engine:
         )
         quiet_over = self._memory.quiet_until is not None and wall >= self._memory.quiet_until
         if not (rescan or debounced or pending.now or rolled or quiet_over):
+            if self._backlog():
+                self._guarded(self._slice)
             return
         # Move every timer on before the pass, so a pass that fails cannot spin the loop.
         self._pending = _Pending()
@@ -288,6 +300,16 @@ class Engine:
             log.exception("engine: learning data roots failed")
             return False
 
+    def _backlog(self) -> bool:
+        return self._workspace is not None and self._workspace.backlog is not None
+
+    def _slice(self) -> None:
+        """Read a slice of the rest of the history; publish the progress now and then."""
+        assert self._workspace is not None
+        self._workspace.refresh(budget_s=SLICE_S)
+        if self._workspace.backlog is None or self._mono() - self._published_at >= PUBLISH_EVERY_S:
+            self._pass(full=False, files=())
+
     def _reopened(self) -> bool:
         self._guarded(self._open)
         return self._workspace is not None
@@ -306,8 +328,9 @@ class Engine:
             return
         started = self._mono()
         files = set(files)
-        if full:
-            self._data_problem = data_problem(workspace.refresh(), workspace.roots)
+        if full:  # today first: a history not read yet is read in slices (`_slice`)
+            stats = workspace.refresh_today(Clock(self._wall(), self._tz()))
+            self._data_problem = data_problem(stats, workspace.roots)
             workspace.sync(self._wall())  # with the safety rescan: once a minute
         elif files:
             workspace.refresh(only=files)
@@ -325,6 +348,7 @@ class Engine:
         self._day = local_date(now, tz)
         self._next_midnight = day_period(now, tz).end
         self._publish(view)
+        self._published_at = self._mono()
         if self._on_pass is not None:
             self._on_pass(PassReport(snapshot, view, full, len(files), self._mono() - started, now))
 
