@@ -24,6 +24,7 @@ from tests.transcripts import ClaudeData, assistant
 
 APP = Path(__file__).resolve().parents[2] / "app"
 T = "2026-11-20T10:{:02d}:{:02d}.000Z"
+KEPT_T = "2026-11-21T{:02d}:{:02d}:{:02d}.000Z"
 GONE, KEPT = "gone-session", "kept-session"
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
@@ -97,7 +98,9 @@ class Scene:
         self.claude.write(
             KEPT,
             *[
-                assistant(KEPT, T.format(30 + i // 60, i % 60), f"k{i}", output=1000)
+                assistant(
+                    KEPT, KEPT_T.format(i // 3600, i // 60 % 60, i % 60), f"k{i}", output=1000
+                )
                 for i in range(first, first + count)
             ],
         )

@@ -54,6 +54,8 @@ def open_workspace(
         workspace.sync(now())
     elif workspace.ledger.read_only is not None:
         print(f"claude-tray: warning: {workspace.ledger.read_only}", file=sys.stderr)
+    if workspace.ledger.notice is not None:
+        print(f"claude-tray: warning: {workspace.ledger.notice}", file=sys.stderr)
     if workspace.repaired is not None and workspace.repaired.action != "none":
         print(f"claude-tray: warning: {workspace.repaired.line()}", file=sys.stderr)
     return workspace

@@ -35,6 +35,7 @@ from claude_tray.storage.ledger_rollup import (
     delete_messages_before,
     drop_triggers,
     rebuild_rollup,
+    rollup_agrees,
 )
 from claude_tray.storage.ledger_rows import (
     UPSERT_EARLIER,
@@ -98,8 +99,10 @@ class Ledger:
         self.path = path
         self.read_only: str | None = None
         """Why this ledger could only be opened for reading (one line), or None."""
+        self.notice: str | None = None
+        """Something this open did that the user should hear of (one line), or None."""
         try:
-            self._db = self._open()
+            self._db = self._open_checking_journal()
         except NewerSchema as newer:
             raise LedgerTooNew(path, newer.version, newer.written_by) from None
         except (sqlite3.Error, OSError) as error:
@@ -107,6 +110,44 @@ class Ledger:
             if fault in (Fault.CORRUPT, Fault.LOCKED, Fault.OTHER) or not path.is_file():
                 raise LedgerError.from_error(path, error) from error
             self._db = self._open_read_only(error)
+
+    def _open_checking_journal(self) -> sqlite3.Connection:
+        """Open; when a write-ahead log left by no running process makes the ledger unreadable
+        or inconsistent (a log from another ledger, copied or restored beside this one), set
+        the log aside (kept) and open the ledger without it."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            pending = wal.stat().st_size > 0
+        except OSError:
+            pending = False
+        if not pending:
+            return self._open()
+        problem = self._journal_problem()
+        if problem is None:
+            return self._open()
+        kept = ledger_backup.set_aside_journal(self.path)
+        self.notice = (
+            f"the write-ahead log of the ledger {self.path} did not belong to it ({problem}); "
+            f"set aside as {kept} and opened the ledger without it"
+        )
+        log.info("%s", self.notice)
+        return self._open()
+
+    def _journal_problem(self) -> str | None:
+        """Read the ledger with its write-ahead log through a read-only connection (which never
+        copies the log into the ledger): why its pages do not belong together, or None."""
+        try:
+            db = connect(self.path, read_only="ro")
+        except sqlite3.Error:
+            return None  # the usual open reports it
+        try:
+            if rollup_agrees(db):
+                return None
+            return "its pages disagree with the ledger's"
+        except sqlite3.DatabaseError as error:
+            return str(error) if classify(error) is Fault.CORRUPT else None
+        finally:
+            db.close()
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)

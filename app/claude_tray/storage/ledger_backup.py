@@ -111,9 +111,11 @@ def prune(ledger: Path, keep: int) -> list[Path]:
     return gone
 
 
-def problems(path: Path) -> list[str]:
-    """What is wrong with the ledger file at `path` (read-only): `quick_check`'s findings, a
-    schema newer than this claude-tray, or the error that kept it from being read. [] if sound."""
+def problems(path: Path, check: str = "quick_check") -> list[str]:
+    """What is wrong with the ledger file at `path` (read-only): the findings of `check`
+    (`quick_check`, or the slower `integrity_check` that also compares indexes with their
+    tables), a schema newer than this claude-tray, or the error that kept it from being read.
+    [] when it is sound."""
     try:
         db = connect(path, read_only="ro")
     except sqlite3.Error as error:
@@ -122,7 +124,12 @@ def problems(path: Path) -> list[str]:
         (version,) = db.execute("PRAGMA user_version").fetchone()
         if version > SCHEMA_VERSION:
             return [f"schema version {version} is newer than this claude-tray's"]
-        rows = [str(row[0]) for row in db.execute("PRAGMA quick_check")]
+        rows = [
+            line.strip()
+            for (row,) in db.execute(f"PRAGMA {check}")
+            for line in str(row).splitlines()
+            if line.strip() and not line.startswith("*** in database")
+        ]
         return [] if rows == ["ok"] else rows
     except sqlite3.Error as error:
         return [str(error)]
@@ -178,6 +185,23 @@ def set_aside(ledger: Path, why: str, now: float) -> Path | None:
         if extra.exists():
             os.replace(extra, target.with_name(target.name + side))
     return moved
+
+
+def set_aside_journal(ledger: Path, now: float | None = None) -> Path:
+    """Rename the ledger's write-ahead log (and shared memory) to `<name>-wal.set-aside-<time>`
+    (kept); returns the log's new name."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(time.time() if now is None else now))
+    wal = ledger.with_name(ledger.name + "-wal")
+    target = wal.with_name(f"{wal.name}.set-aside-{stamp}")
+    counter = 1
+    while target.exists():
+        target = wal.with_name(f"{wal.name}.set-aside-{stamp}-{counter}")
+        counter += 1
+    os.replace(wal, target)
+    shm = ledger.with_name(ledger.name + "-shm")
+    if shm.exists():
+        os.replace(shm, target.with_name(target.name.replace("-wal.", "-shm.", 1)))
+    return target
 
 
 def _fsync(path: Path) -> None:

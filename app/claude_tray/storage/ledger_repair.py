@@ -1,7 +1,9 @@
 """Repairing a damaged ledger without losing what can be saved.
 
 Only for real corruption (`quick_check` fails, or SQLite reports CORRUPT or NOTADB). In order:
-1. Damage to indexes only: `REINDEX` rebuilds them from the tables; nothing else changes.
+1. `REINDEX` rebuilds every index from its table: when only indexes were damaged, the ledger is
+   sound again and nothing else changes. (When the damage is in a table, or in an index's page
+   structure, it fails or the check still fails, and:)
 2. Otherwise a fresh ledger is made and every row that can still be read is copied into it (each
    table is read forward until a damaged page stops it, then backward from its end, and a rowid
    table is probed past the damage), then the newest sound backup is merged in (the upserts keep the
@@ -155,8 +157,8 @@ def open_or_repair(path: Path, now: float | None = None) -> tuple[Ledger, Repair
 
 
 def check(path: Path) -> list[str]:
-    """`quick_check`'s findings on the ledger (with its write-ahead log); [] when it is sound."""
-    return ledger_backup.problems(path)
+    """`integrity_check`'s findings on the ledger (with its write-ahead log); [] when sound."""
+    return ledger_backup.problems(path, "integrity_check")
 
 
 def repair(path: Path, now: float | None = None) -> RepairReport:
@@ -166,7 +168,7 @@ def repair(path: Path, now: float | None = None) -> RepairReport:
     if not report.problems:
         return report
     log.info("the ledger %s is damaged: %s", path, "; ".join(report.problems[:3]))
-    if _only_indexes(report.problems) and _reindex(path):
+    if _reindex(path):  # damage to indexes alone is mended by building them again
         report.action = "reindexed"
         return report
     report.action = "salvaged"
@@ -204,10 +206,6 @@ def repair(path: Path, now: float | None = None) -> RepairReport:
     return report
 
 
-def _only_indexes(problems: list[str]) -> bool:
-    return all(" index " in f" {line} " for line in problems)
-
-
 def _reindex(path: Path) -> bool:
     try:
         db = connect(path)
@@ -216,7 +214,7 @@ def _reindex(path: Path) -> bool:
         finally:
             db.close()
     except sqlite3.Error as error:
-        log.warning("rebuilding the indexes of %s failed: %s", path, error)
+        log.info("rebuilding the indexes of %s failed: %s", path, error)
         return False
     return not check(path)
 

@@ -165,3 +165,17 @@ def ensure_rollup(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def rollup_agrees(db: sqlite3.Connection) -> bool:
+    """Whether the table, its time index and the rollup count the same messages (true in every
+    committed state): a test that the pages read belong together."""
+    counts = {
+        db.execute(sql).fetchone()[0]
+        for sql in (
+            "SELECT count(*) FROM messages NOT INDEXED",  # through the table's own pages
+            "SELECT count(*) FROM messages INDEXED BY messages_ts WHERE ts > -1e300",
+            "SELECT coalesce(sum(messages), 0) FROM slots",
+        )
+    }
+    return len(counts) == 1
