@@ -98,22 +98,23 @@ def test_configured_window_applies_to_every_spelling(claude: ClaudeData) -> None
 
 def test_statusline_figures_win_while_fresh(claude: ClaudeData) -> None:
     from claude_tray.storage.paths import app_paths
-    from claude_tray.storage.state import update_session
+    from tests.states import write_state
 
     claude.write("s1", assistant("s1", T.format(1), "m1", cache_read=100_000))
     reported_at = datetime(2026, 11, 20, 10, 1, 30, tzinfo=UTC).timestamp()
 
-    def record(data: dict[str, object]) -> None:
-        data["statusline"] = {
+    write_state(
+        app_paths(),
+        "s1",
+        statusline={
             "at": reported_at,
             "context_window": {
                 "context_window_size": 1_000_000,
                 "used_percentage": 10.4,
                 "current_usage": {"input_tokens": 4000, "cache_read_input_tokens": 100_000},
             },
-        }
-
-    update_session(app_paths(), "s1", record)
+        },
+    )
     assert sessions()["s1"] == (104_000, 1_000_000, pytest.approx(10.4))
     # A newer response in the transcript makes the status line's figures stale (window stays).
     claude.write("s1", assistant("s1", T.format(5), "m2", cache_read=150_000))

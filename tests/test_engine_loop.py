@@ -19,7 +19,7 @@ from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.watcher import Watcher
 from claude_tray.storage.budget_state import read_budget_state
 from claude_tray.storage.paths import app_paths, claude_roots
-from claude_tray.storage.state import SessionData, read_session, update_session
+from tests.states import read_state, write_state
 from tests.transcripts import ClaudeData, assistant, compact
 
 SID = "5e55-1011"
@@ -173,7 +173,7 @@ def test_a_climb_pauses_notifies_each_level_once_and_reset_lifts_it(
         claude.append(path, line(pct, n))
         recorder.wait(lambda p=pct: recorder.last.view.icon.text == str(p), f"{pct}%")
     assert recorder.last.view.icon.look == "pause"
-    state = read_session(app_paths(), SID)
+    state = read_state(app_paths(), SID)
     assert state is not None and state["pause"]["paused"] is True
     assert state["pause"]["level"] == "pause" and state["pause"]["percent"] == pytest.approx(92)
     assert [t.rsplit("— ", 1)[1] for t in recorder.titles()] == [
@@ -185,7 +185,7 @@ def test_a_climb_pauses_notifies_each_level_once_and_reset_lifts_it(
 
     engine.post("reset-current")
     recorder.wait(lambda: not recorder.last.snapshot.sessions[0].paused, "the reset")
-    state = read_session(app_paths(), SID)
+    state = read_state(app_paths(), SID)
     assert state is not None and state["pause"]["paused"] is False
     assert state["reset"]["level"] == "pause"
     stored = json.loads(app_paths().tray_state.read_text())["sessions"][SID]
@@ -214,7 +214,7 @@ def test_a_compact_lifts_the_pause(
     claude.append(path, compact(SID, iso(time.time()), post=30_000))
     recorder.wait(lambda: recorder.last.view.icon.text == "15", "the compacted context")
     assert not recorder.last.snapshot.sessions[0].paused
-    state = read_session(app_paths(), SID)
+    state = read_state(app_paths(), SID)
     assert state is not None and state["pause"]["paused"] is False
 
 
@@ -421,16 +421,17 @@ def test_a_pass_records_todays_spend_for_the_hook_gate(
 def report_limits(five_hour: float, resets_at: float) -> None:
     """What `claude-tray statusline` records of Claude Code's plan limits for SID."""
 
-    def change(data: SessionData) -> None:
-        data["statusline"] = {
+    write_state(
+        app_paths(),
+        SID,
+        statusline={
             "at": time.time(),
             "rate_limits": {
                 "five_hour": {"used_percentage": five_hour, "resets_at": resets_at},
                 "seven_day": {"used_percentage": 20, "resets_at": resets_at + 3 * 86400},
             },
-        }
-
-    update_session(app_paths(), SID, change)
+        },
+    )
 
 
 def test_plan_limits_reach_the_menu_and_notify_at_the_configured_thresholds(

@@ -11,7 +11,8 @@ import pytest
 
 from claude_tray.cli.main import main
 from claude_tray.storage.paths import app_paths
-from claude_tray.storage.state import SessionData, mark_paused, read_session, update_session
+from claude_tray.storage.state import mark_paused
+from tests.states import read_state, write_state
 from tests.transcripts import ClaudeData, assistant
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
@@ -66,21 +67,21 @@ def test_reset_current_lifts_the_pause_of_the_most_urgent_session(
 ) -> None:
     at(claude, "calm-1", 40)
     at(claude, "full-2", 92, cwd="/w/api")
-    mark_paused(app_paths(), "full-2", True, "pause", 92.0, NOW - 30)
+    mark_paused(app_paths(), "full-2", "pause", 92.0, NOW - 30)
     assert sessions(capsys)["full-2"]["paused"] is True
 
     code, out, err = run(capsys, "reset", "--current")
     assert code == 0, err
     assert out.startswith("Reset session full-2: api · Opus 4.5 · context ~92%.")
     assert "Pause lifted" in out
-    state = read_session(app_paths(), "full-2")
+    state = read_state(app_paths(), "full-2")
     assert state is not None
     assert state["pause"]["paused"] is False
     assert state["reset"] == {"at": NOW, "level": "pause"}
     after = sessions(capsys)
     assert after["full-2"]["paused"] is False and after["full-2"]["costSinceReset"] == 0
     assert after["full-2"]["cost"] > 0  # the ledger keeps everything
-    assert read_session(app_paths(), "calm-1") is None  # the other session is untouched
+    assert read_state(app_paths(), "calm-1") is None  # the other session is untouched
 
 
 def test_reset_without_an_argument_means_current(
@@ -89,7 +90,7 @@ def test_reset_without_an_argument_means_current(
     at(claude, "full-2", 96)
     code, _, _ = run(capsys, "reset")
     assert code == 0
-    state = read_session(app_paths(), "full-2")
+    state = read_state(app_paths(), "full-2")
     assert state is not None and state["reset"]["level"] == "critical"
 
 
@@ -98,14 +99,14 @@ def test_reset_by_id_or_unique_prefix_even_when_inactive(
 ) -> None:
     at(claude, "aaa-old", 91, minutes_ago=600)  # long inactive, still paused
     at(claude, "bbb-new", 20)
-    mark_paused(app_paths(), "aaa-old", True, "pause", 91.0, NOW - 36000)
+    mark_paused(app_paths(), "aaa-old", "pause", 91.0, NOW - 36000)
     code, out, err = run(capsys, "reset", "aaa", "--json")
     assert code == 0, err
     data = json.loads(out)
     assert data["sessionId"] == "aaa-old" and data["wasPaused"] is True
     assert data["paused"] is False and data["level"] == "pause"
     assert data["reset"] == {"at": NOW, "level": "pause"}
-    state = read_session(app_paths(), "aaa-old")
+    state = read_state(app_paths(), "aaa-old")
     assert state is not None and state["pause"]["paused"] is False
 
 
@@ -118,7 +119,7 @@ def test_unknown_and_ambiguous_sessions_are_refused(
     assert code == 1 and "no session 'zzz'" in err
     code, _, err = run(capsys, "reset", "abc")
     assert code == 2 and "matches 2 sessions" in err
-    assert read_session(app_paths(), "abc-1") is None
+    assert read_state(app_paths(), "abc-1") is None
 
 
 def test_no_active_session_to_reset(claude: ClaudeData, capsys: pytest.CaptureFixture[str]) -> None:
@@ -137,20 +138,19 @@ def hooked(sid: str, pct: float) -> None:
     """A session the hooks saw start and the status line report on, with no transcript line
     read yet (Claude Code writes the transcript after the first response)."""
 
-    def change(data: SessionData) -> None:
-        data.update(
-            cwd="/w/fresh",
-            model="claude-opus-4-5",
-            started_at=NOW - 120,
-            last_event={"name": "UserPromptSubmit", "at": NOW - 60},
-            statusline={
-                "at": NOW - 30,
-                "model": {"id": "claude-opus-4-5"},
-                "context_window": {"context_window_size": 200_000, "used_percentage": pct},
-            },
-        )
-
-    update_session(app_paths(), sid, change)
+    write_state(
+        app_paths(),
+        sid,
+        cwd="/w/fresh",
+        model="claude-opus-4-5",
+        started_at=NOW - 120,
+        last_event={"name": "UserPromptSubmit", "at": NOW - 60},
+        statusline={
+            "at": NOW - 30,
+            "model": {"id": "claude-opus-4-5"},
+            "context_window": {"context_window_size": 200_000, "used_percentage": pct},
+        },
+    )
 
 
 def test_reset_finds_a_session_known_only_from_its_state_file(
@@ -158,7 +158,7 @@ def test_reset_finds_a_session_known_only_from_its_state_file(
 ) -> None:
     at(claude, "other-1", 30)
     hooked("fresh-9", 93.0)
-    mark_paused(app_paths(), "fresh-9", True, "pause", 93.0, NOW - 30)
+    mark_paused(app_paths(), "fresh-9", "pause", 93.0, NOW - 30)
     code, out, err = run(capsys, "reset", "fresh", "--json")
     assert code == 0, err
     data = json.loads(out)
@@ -169,10 +169,10 @@ def test_reset_finds_a_session_known_only_from_its_state_file(
         "statusline",
     )
     assert data["project"] == "/w/fresh" and data["cost"] == 0
-    state = read_session(app_paths(), "fresh-9")
+    state = read_state(app_paths(), "fresh-9")
     assert state is not None and state["pause"]["paused"] is False
     assert state["reset"] == {"at": NOW, "level": "pause"}
-    assert read_session(app_paths(), "other-1") is None
+    assert read_state(app_paths(), "other-1") is None
 
 
 def test_a_state_file_only_session_by_its_full_id(
@@ -183,5 +183,5 @@ def test_a_state_file_only_session_by_its_full_id(
     assert code == 0, err
     assert out.startswith("Reset session fresh-9: fresh · Opus 4.5 · context 40%.")
     assert "It was not paused" in out
-    state = read_session(app_paths(), "fresh-9")
+    state = read_state(app_paths(), "fresh-9")
     assert state is not None and state["reset"] == {"at": NOW, "level": "ok"}

@@ -26,9 +26,9 @@ import pytest
 
 from claude_tray.cli.main import main
 from claude_tray.storage.paths import app_paths
-from claude_tray.storage.state import read_session
 from claude_tray.ui.icon import LOOKS
 from tests.desktop import Desktop, running_desktop, wait_for
+from tests.states import read_state
 from tests.transcripts import ClaudeData, assistant
 
 pytestmark = pytest.mark.desktop
@@ -235,7 +235,7 @@ def test_the_tray_end_to_end(
     took = time.monotonic() - appended
     assert took < ICON_DEADLINE, f"the icon took {took:.2f} s to turn red"
     view = app.wait_view("the paused view", lambda v: v["icon"]["look"] == "pause")
-    state = read_session(app_paths(), SID)
+    state = read_state(app_paths(), SID)
     assert state is not None and state["pause"]["paused"] is True
 
     # 3. dunst got caution, warning, auto-pause level: once each, nothing else. No hook runs in
@@ -273,11 +273,11 @@ def test_the_tray_end_to_end(
     screen.screenshot().save(tmp_path / "4-reset-row.png")
     screen.key("Return")
     wait_for(
-        lambda: (read_session(app_paths(), SID) or {}).get("pause", {}).get("paused") is False,
+        lambda: (read_state(app_paths(), SID) or {}).get("pause", {}).get("paused") is False,
         10,
         "the pause to be lifted",
     )
-    state = read_session(app_paths(), SID)
+    state = read_state(app_paths(), SID)
     assert state is not None and state["reset"]["level"] == "pause"
     app.wait_view("the reset view", lambda v: "paused" not in v["title"])
     tray_pixels(screen, tmp_path, "5-reset")

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from claude_tray.core.snapshot import LiveFacts
 from claude_tray.hooks.fast import run_hook, run_statusline
-from claude_tray.hooks.lean_paths import HookPaths, hook_paths
-from claude_tray.hooks.lean_state import read_state
+from claude_tray.storage.paths import AppDirs, AppPaths, app_dirs
+from claude_tray.storage.state import read_session, state_file
 
 PROGRAM = Path(sys.executable).parent / "claude-tray"
 
@@ -32,8 +33,8 @@ class Result:
 
 
 @pytest.fixture
-def paths() -> HookPaths:
-    return hook_paths()
+def paths() -> AppDirs:
+    return app_dirs()
 
 
 @pytest.fixture
@@ -88,9 +89,12 @@ def program() -> Callable[..., Result]:
     return call
 
 
-def state_of(paths: HookPaths, session: str) -> dict[str, Any]:
-    data = read_state(paths, session)
-    assert data is not None, f"no state recorded for {session}"
+def state_of(paths: AppDirs, session: str) -> dict[str, Any]:
+    """The session's state file as it is on disk (its format is what this checks)."""
+    path = Path(state_file(paths, session))
+    assert path.exists(), f"no state recorded for {session}"
+    data = json.loads(path.read_bytes())
+    assert isinstance(data, dict)
     return data
 
 
@@ -104,3 +108,10 @@ def write_config(text: str) -> Path:
 def hooks_log() -> str:
     path = Path(os.environ["CLAUDE_TRAY_HOME"]) / "logs" / "hooks.log"
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def facts_of(paths: AppDirs | AppPaths, session: str) -> LiveFacts:
+    """What the engine reads of the session's state."""
+    record = read_session(paths, session)
+    assert record is not None, f"no state recorded for {session}"
+    return record.facts()

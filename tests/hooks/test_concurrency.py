@@ -8,12 +8,11 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from claude_tray.storage.paths import app_paths
-from claude_tray.storage.state import read_session, update_session
+from claude_tray.storage.state import SessionRecord, change_session, read_session
 from tests.hooks import payloads
 from tests.hooks.conftest import PROGRAM, hooks_log
 
@@ -34,11 +33,11 @@ def test_twenty_hooks_and_a_tray_lose_no_update(tmp_path: Path) -> None:
         start.wait()
         for n in range(TRAY_WRITES):
 
-            def change(data: dict[str, Any], n: int = n) -> None:
-                data["tray_writes"] = int(data.get("tray_writes", 0)) + 1
-                data["pause"] = {"paused": False, "at": float(n), "level": "ok", "percent": 50.0}
+            def change(record: SessionRecord, n: int = n) -> None:
+                record.record_event("TrayWrite", float(n))  # a count that must reach 40
+                record.reset("ok", float(n))
 
-            update_session(paths, SID, change)
+            change_session(paths, SID, change)
 
     procs = []
     for i in range(HOOKS + STATUS_LINES):
@@ -69,9 +68,8 @@ def test_twenty_hooks_and_a_tray_lose_no_update(tmp_path: Path) -> None:
     assert [out for out, _ in outputs[:HOOKS]] == [b""] * HOOKS  # nobody blocked, nothing added
     state = read_session(paths, SID)
     assert state is not None
-    assert state["events"] == {"UserPromptSubmit": HOOKS}
-    assert state["tray_writes"] == TRAY_WRITES
-    assert state["statusline"]["context_window"]["used_percentage"] == 50
+    assert state.events == {"UserPromptSubmit": HOOKS, "TrayWrite": TRAY_WRITES}
+    assert state.context_percent == 50
     folder = paths.sessions_state_dir
     assert sorted(p.name for p in folder.iterdir()) == [f"{SID}.json", f"{SID}.lock"]
     assert hooks_log() == ""

@@ -150,7 +150,7 @@ def test_the_project_scope_and_a_path_with_spaces(
     from claude_tray.storage.paths import app_paths
     from claude_tray.storage.state import mark_paused
 
-    mark_paused(app_paths(), SID, True, "pause", 95.0, NOW)
+    mark_paused(app_paths(), SID, "pause", 95.0, NOW)
     assert fake.event(payloads.user_prompt_submit(cwd=str(project))).blocked
 
 

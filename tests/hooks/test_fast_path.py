@@ -29,8 +29,6 @@ NEVER = {
     "claude_tray.engine",
     "claude_tray.storage.config",
     "claude_tray.storage.ledger",
-    "claude_tray.storage.state",
-    "claude_tray.storage.paths",
     "claude_tray.core.snapshot",
     "claude_tray.core.pricing",
     "claude_tray.hooks.install",

@@ -16,11 +16,10 @@ from claude_tray.core.levels import BudgetLevel
 from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import Spend
 from claude_tray.core.tokens import Tokens
-from claude_tray.hooks import lean_state
-from claude_tray.hooks.lean_paths import HookPaths
+from claude_tray.storage import locking
 from claude_tray.storage.budget_state import write_budget_state
 from claude_tray.storage.locking import locked
-from claude_tray.storage.paths import app_paths
+from claude_tray.storage.paths import AppDirs, app_paths
 from claude_tray.storage.state import mark_paused, reset_session, state_file
 from tests.hooks import payloads
 from tests.hooks.conftest import Result, hooks_log, state_of, write_config
@@ -47,7 +46,7 @@ def prompt(hook: Call) -> dict[str, Any] | None:
 
 
 def test_the_status_line_at_92_percent_pauses_and_the_gate_blocks(
-    hook: Call, statusline: Call, paths: HookPaths
+    hook: Call, statusline: Call, paths: AppDirs
 ) -> None:
     assert prompt(hook) is None
     statusline(payloads.status_new(percent=92))
@@ -76,7 +75,7 @@ def test_claude_tray_reset_lets_the_prompt_through(
     hook: Call,
     statusline: Call,
     claude: ClaudeData,
-    paths: HookPaths,
+    paths: AppDirs,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -96,7 +95,7 @@ def test_claude_tray_reset_lets_the_prompt_through(
 
 
 def test_a_reset_is_forgotten_once_the_context_fell_well_below(
-    hook: Call, statusline: Call, paths: HookPaths
+    hook: Call, statusline: Call, paths: AppDirs
 ) -> None:
     statusline(payloads.status_new(percent=91))
     reset_session(app_paths(), SID, "pause", NOW + 1)
@@ -108,7 +107,7 @@ def test_a_reset_is_forgotten_once_the_context_fell_well_below(
     assert prompt(hook) is not None
 
 
-def test_the_context_falling_lifts_the_mark(hook: Call, statusline: Call, paths: HookPaths) -> None:
+def test_the_context_falling_lifts_the_mark(hook: Call, statusline: Call, paths: AppDirs) -> None:
     statusline(payloads.status_new(percent=95))
     assert prompt(hook) is not None
     statusline(payloads.status_new(percent=30))
@@ -117,14 +116,14 @@ def test_the_context_falling_lifts_the_mark(hook: Call, statusline: Call, paths:
 
 
 def test_the_tray_mark_is_obeyed(hook: Call) -> None:
-    mark_paused(app_paths(), SID, True, "pause", 91.4, NOW)
+    mark_paused(app_paths(), SID, "pause", 91.4, NOW)
     decision = prompt(hook)
     assert decision is not None and "91% full" in decision["reason"]
 
 
 def test_enforcement_can_be_switched_off(hook: Call) -> None:
     write_config("[auto_pause]\nenforce = false\n")
-    mark_paused(app_paths(), SID, True, "pause", 92.0, NOW)
+    mark_paused(app_paths(), SID, "pause", 92.0, NOW)
     assert prompt(hook) is None
 
 
@@ -139,7 +138,7 @@ def test_enforcement_can_be_switched_off(hook: Call) -> None:
 )
 def test_a_broken_config_fails_open_and_is_logged_once(hook: Call, config: str) -> None:
     path = write_config(config)
-    mark_paused(app_paths(), SID, True, "pause", 92.0, NOW)
+    mark_paused(app_paths(), SID, "pause", 92.0, NOW)
     assert prompt(hook) is None
     assert prompt(hook) is None
     log = hooks_log()
@@ -149,11 +148,14 @@ def test_a_broken_config_fails_open_and_is_logged_once(hook: Call, config: str) 
     assert prompt(hook) is not None
 
 
-def test_a_corrupt_state_file_lets_the_prompt_through(hook: Call, paths: HookPaths) -> None:
-    path = state_file(app_paths(), SID)
+def test_a_corrupt_state_file_lets_the_prompt_through(
+    program: Callable[..., Result], paths: AppDirs
+) -> None:
+    path = Path(state_file(app_paths(), SID))
     path.parent.mkdir(parents=True)
     path.write_bytes(b'{"pause": {"paused": true}, "sess')
-    assert prompt(hook) is None
+    result = program("hook", stdin=payloads.user_prompt_submit())  # the log is the program's
+    assert (result.code, result.stdout) == (0, "")
     assert [p.name.split(".corrupt-")[0] for p in path.parent.glob("*.corrupt-*")] == [path.name]
     assert "is corrupt" in hooks_log()
     assert state_of(paths, SID)["events"] == {"UserPromptSubmit": 1}
@@ -161,7 +163,7 @@ def test_a_corrupt_state_file_lets_the_prompt_through(hook: Call, paths: HookPat
 
 @pytest.mark.parametrize("pause", [{"paused": "yes"}, [True], "paused", {"paused": 1}])
 def test_marks_of_the_wrong_shape_do_not_block(hook: Call, pause: Any) -> None:
-    path = state_file(app_paths(), SID)
+    path = Path(state_file(app_paths(), SID))
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"session_id": SID, "pause": pause, "future": {"x": 1}}))
     assert prompt(hook) is None
@@ -170,9 +172,9 @@ def test_marks_of_the_wrong_shape_do_not_block(hook: Call, pause: Any) -> None:
 def test_a_state_file_locked_too_long_is_decided_from_disk(
     hook: Call, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lean_state, "LOCK_TIMEOUT", 0.2)
-    mark_paused(app_paths(), SID, True, "pause", 92.0, NOW)
-    path = state_file(app_paths(), SID)
+    monkeypatch.setattr(locking, "LOCK_TIMEOUT", 0.2)
+    mark_paused(app_paths(), SID, "pause", 92.0, NOW)
+    path = Path(state_file(app_paths(), SID))
     with locked(path.with_suffix(".lock")):
         assert prompt(hook) is not None
     assert "cannot record the event" in hooks_log()
@@ -232,6 +234,6 @@ def test_a_reset_after_going_over_lets_the_session_go_on(hook: Call, tray_home: 
     ],
 )
 def test_claude_codes_own_commands_always_pass(hook: Call, text: str, blocked: bool) -> None:
-    mark_paused(app_paths(), SID, True, "pause", 93.0, NOW)
+    mark_paused(app_paths(), SID, "pause", 93.0, NOW)
     result = hook(payloads.user_prompt_submit(prompt=text))
     assert (result.decision() is not None) is blocked

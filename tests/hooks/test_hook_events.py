@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 
 from claude_tray.hooks.category import category_for
-from claude_tray.hooks.event import MAX_COMPACTIONS
 from claude_tray.hooks.git_info import git_info
-from claude_tray.hooks.lean_paths import HookPaths
-from claude_tray.storage.paths import app_paths
-from claude_tray.storage.state import facts_from, read_session
+from claude_tray.storage.paths import AppDirs, app_paths
+from claude_tray.storage.state import MAX_COMPACTIONS
 from tests.hooks import payloads
-from tests.hooks.conftest import Result, hooks_log, state_of, write_config
+from tests.hooks.conftest import Result, facts_of, hooks_log, state_of, write_config
 
 Hook = Callable[[dict[str, Any] | bytes], Result]
 T0 = 1_775_000_000.0
@@ -28,7 +26,7 @@ def at(monkeypatch: pytest.MonkeyPatch, moment: float) -> None:
 
 
 def test_a_whole_session_is_recorded(
-    hook: Hook, paths: HookPaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hook: Hook, paths: AppDirs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cwd = str(tmp_path / "app")
     sid = payloads.SESSION
@@ -71,14 +69,14 @@ def test_a_whole_session_is_recorded(
         "prompt_input_exit",
         600.0,
     )
-    facts = facts_from(read_session(app_paths(), sid) or {})
+    facts = facts_of(app_paths(), sid)
     assert (facts.started_at, facts.ended_at, facts.last_event_at) == (T0, T0 + 600, T0 + 600)
     assert facts.project == cwd
     assert hooks_log() == ""
 
 
 def test_a_resumed_session_is_active_again(
-    hook: Hook, paths: HookPaths, monkeypatch: pytest.MonkeyPatch
+    hook: Hook, paths: AppDirs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at(monkeypatch, T0)
     hook(payloads.session_start())
@@ -93,11 +91,11 @@ def test_a_resumed_session_is_active_again(
 
 
 def test_compaction_lifts_the_pause_mark(
-    hook: Hook, paths: HookPaths, monkeypatch: pytest.MonkeyPatch
+    hook: Hook, paths: AppDirs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from claude_tray.storage.state import mark_paused
 
-    mark_paused(app_paths(), payloads.SESSION, True, "pause", 91.0, T0)
+    mark_paused(app_paths(), payloads.SESSION, "pause", 91.0, T0)
     at(monkeypatch, T0 + 10)
     hook(payloads.pre_compact())
     assert state_of(paths, payloads.SESSION)["pause"]["paused"] is True
@@ -109,14 +107,14 @@ def test_compaction_lifts_the_pause_mark(
     }
 
 
-def test_compactions_are_bounded(hook: Hook, paths: HookPaths) -> None:
+def test_compactions_are_bounded(hook: Hook, paths: AppDirs) -> None:
     for _ in range(MAX_COMPACTIONS + 7):
         hook(payloads.pre_compact())
     entries = state_of(paths, payloads.SESSION)["compactions"]
     assert len(entries) == MAX_COMPACTIONS
 
 
-def test_unknown_events_and_fields_are_recorded_without_fuss(hook: Hook, paths: HookPaths) -> None:
+def test_unknown_events_and_fields_are_recorded_without_fuss(hook: Hook, paths: AppDirs) -> None:
     payload = {
         **payloads.stop(),
         "hook_event_name": "SubagentStop",
@@ -208,7 +206,7 @@ def test_outside_a_repository_there_is_none(tmp_path: Path) -> None:
     assert git_info(str(tmp_path / "plain")) is None
 
 
-def test_the_hook_records_the_branch(hook: Hook, paths: HookPaths, repo: Path) -> None:
+def test_the_hook_records_the_branch(hook: Hook, paths: AppDirs, repo: Path) -> None:
     hook(payloads.user_prompt_submit(cwd=str(repo / "src")))
     assert state_of(paths, payloads.SESSION)["git"]["branch"] == "main"
 
@@ -239,7 +237,7 @@ def test_categories_follow_the_first_matching_pattern(cwd: str, expected: str | 
 
 
 def test_the_hook_records_the_category_from_the_config(
-    hook: Hook, paths: HookPaths, isolated_home: Path
+    hook: Hook, paths: AppDirs, isolated_home: Path
 ) -> None:
     write_config('[categories]\n"~/work/infra/**" = "infrastructure"\n"~/**" = "other"\n')
     hook(payloads.user_prompt_submit(cwd=str(isolated_home / "work" / "infra" / "dns")))

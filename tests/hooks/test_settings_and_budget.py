@@ -15,7 +15,6 @@ from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import Spend
 from claude_tray.core.tokens import Tokens
 from claude_tray.hooks.hook_settings import load_hook_settings
-from claude_tray.hooks.lean_paths import hook_paths
 from claude_tray.storage.budget_state import read_budget_state, write_budget_state
 from claude_tray.storage.config import (
     Config,
@@ -23,7 +22,7 @@ from claude_tray.storage.config import (
     config_from_mapping,
     default_config_toml,
 )
-from claude_tray.storage.paths import app_paths
+from claude_tray.storage.paths import app_dirs, app_paths
 from tests.hooks.conftest import write_config
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
@@ -65,7 +64,7 @@ def test_bad_values_name_their_key(data: dict, key: str) -> None:
 
 
 def test_the_hooks_settings_are_cached_until_the_config_changes() -> None:
-    paths = hook_paths()
+    paths = app_dirs()
     first = load_hook_settings(paths)
     assert first.fresh and first.error is None and first.settings.pause == 90.0
     second = load_hook_settings(paths)
@@ -84,10 +83,10 @@ def test_the_hooks_settings_are_cached_until_the_config_changes() -> None:
 
 
 def test_a_garbled_cache_is_rebuilt(tray_home: Path) -> None:
-    load_hook_settings(hook_paths())
+    load_hook_settings(app_dirs())
     cache = tray_home / "state" / "hook-settings.json"
     cache.write_text('{"key": [1], "settings": ')
-    assert load_hook_settings(hook_paths()).fresh
+    assert load_hook_settings(app_dirs()).fresh
     assert json.loads(cache.read_text())["settings"]["pause"] == 90.0
 
 

@@ -17,12 +17,10 @@ from claude_tray.core.levels import BudgetLevel
 from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import Spend
 from claude_tray.core.tokens import Tokens
-from claude_tray.hooks.lean_paths import HookPaths
 from claude_tray.storage.budget_state import write_budget_state
-from claude_tray.storage.paths import app_paths
-from claude_tray.storage.state import facts_from, read_session
+from claude_tray.storage.paths import AppDirs, app_paths
 from tests.hooks import payloads
-from tests.hooks.conftest import Result, hooks_log, state_of, write_config
+from tests.hooks.conftest import Result, facts_of, hooks_log, state_of, write_config
 from tests.transcripts import ClaudeData, assistant
 
 Call = Callable[..., Result]
@@ -43,7 +41,7 @@ def line(result: Result) -> str:
     return result.stdout[:-1]
 
 
-def test_old_versions_give_model_and_cost_only(statusline: Call, paths: HookPaths) -> None:
+def test_old_versions_give_model_and_cost_only(statusline: Call, paths: AppDirs) -> None:
     assert line(statusline(payloads.status_old())) == "Sonnet 4"
     record = state_of(paths, SID)["statusline"]
     assert record == {
@@ -52,17 +50,17 @@ def test_old_versions_give_model_and_cost_only(statusline: Call, paths: HookPath
         "cost": {"total_cost_usd": 0.42, "total_duration_ms": 120000},
         "version": "1.0.88",
     }
-    facts = facts_from(read_session(app_paths(), SID) or {})
+    facts = facts_of(app_paths(), SID)
     assert (facts.context_percent, facts.context_window, facts.five_hour) == (None, None, None)
 
 
-def test_middle_versions_give_the_window_and_usage(statusline: Call, paths: HookPaths) -> None:
+def test_middle_versions_give_the_window_and_usage(statusline: Call, paths: AppDirs) -> None:
     text = line(statusline(payloads.status_middle(tokens=150_000)))
     assert text == "Sonnet 4.5 · ctx 75%"
     window = state_of(paths, SID)["statusline"]["context_window"]
     assert "used_percentage" not in window
     assert window["context_window_size"] == 200_000
-    facts = facts_from(read_session(app_paths(), SID) or {})
+    facts = facts_of(app_paths(), SID)
     assert (facts.context_tokens, facts.context_window, facts.context_percent) == (
         150_000,
         200_000,
@@ -70,7 +68,7 @@ def test_middle_versions_give_the_window_and_usage(statusline: Call, paths: Hook
     )
 
 
-def test_new_versions_give_percent_and_plan_limits(statusline: Call, paths: HookPaths) -> None:
+def test_new_versions_give_percent_and_plan_limits(statusline: Call, paths: AppDirs) -> None:
     text = line(statusline(payloads.status_new(percent=72, five_hour=40, seven_day=12)))
     assert text == "Opus 4.5 · ctx 72% · 5h 40%"
     record = state_of(paths, SID)["statusline"]
@@ -80,13 +78,13 @@ def test_new_versions_give_percent_and_plan_limits(statusline: Call, paths: Hook
         "seven_day": {"used_percentage": 12, "resets_at": 4_102_531_200},
     }
     assert record["version"] == "2.1.90" and record["exceeds_200k_tokens"] is False
-    facts = facts_from(read_session(app_paths(), SID) or {})
+    facts = facts_of(app_paths(), SID)
     assert facts.context_percent == 72.0
     assert facts.five_hour is not None and facts.five_hour.used_percent == 40.0
     assert facts.seven_day is not None and facts.seven_day.resets_at == 4_102_531_200.0
 
 
-def test_fields_that_disappear_are_not_kept(statusline: Call, paths: HookPaths) -> None:
+def test_fields_that_disappear_are_not_kept(statusline: Call, paths: AppDirs) -> None:
     statusline(payloads.status_new(five_hour=50))
     statusline(payloads.status_new(five_hour=None, seven_day=None))
     assert "rate_limits" not in state_of(paths, SID)["statusline"]
@@ -167,7 +165,7 @@ def script(tmp_path: Path, body: str) -> str:
 
 
 def test_chained_theirs_gets_the_same_input_and_is_shown(
-    statusline: Call, tmp_path: Path, paths: HookPaths
+    statusline: Call, tmp_path: Path, paths: AppDirs
 ) -> None:
     theirs = script(
         tmp_path,

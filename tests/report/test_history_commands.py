@@ -10,8 +10,8 @@ import pytest
 
 from claude_tray.cli.main import main
 from claude_tray.storage.paths import app_paths
-from claude_tray.storage.state import update_session
 from tests.report.ledgers import NOW
+from tests.states import write_state
 from tests.transcripts import ClaudeData, assistant
 
 # Opus 4.5: $5 per million input tokens; 200,000 input tokens = $1.
@@ -96,13 +96,11 @@ def test_weekly_and_monthly(capsys: pytest.CaptureFixture[str], history: ClaudeD
 
 def test_projects_and_categories(capsys: pytest.CaptureFixture[str], history: ClaudeData) -> None:
     paths = app_paths()
-    update_session(
+    write_state(
         paths,
         "new-3333",
-        lambda d: d.update(
-            category="client",
-            git={"root": "/home/u/web", "repository": "/srv/git/website", "branch": "main"},
-        ),
+        category="client",
+        git={"root": "/home/u/web", "repository": "/srv/git/website", "branch": "main"},
     )
     projects = run_json(capsys, "projects")["projects"]
     assert [(p["name"], p["sessions"], p["totalCost"]) for p in projects] == [

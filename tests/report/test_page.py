@@ -12,8 +12,8 @@ import pytest
 from claude_tray.engine.workspace import Workspace
 from claude_tray.report import default_output, write_report
 from claude_tray.report.data import gather
-from claude_tray.storage.state import update_session
 from tests.report.ledgers import clock
+from tests.states import write_state
 from tests.transcripts import ClaudeData, assistant
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -131,13 +131,11 @@ def test_projects_follow_the_hooks_repository_and_categories(claude: ClaudeData)
     with Workspace.open() as workspace:
         workspace.refresh()
         for sid in ("a", "b"):
-            update_session(
+            write_state(
                 workspace.paths,
                 sid,
-                lambda d: d.update(
-                    git={"root": "/w/repo", "repository": "/w/repo", "branch": "main"},
-                    category="work",
-                ),
+                git={"root": "/w/repo", "repository": "/w/repo", "branch": "main"},
+                category="work",
             )
         data = gather(workspace, clock(), 7)
         html = write_report(workspace, clock(), 7).read_text()

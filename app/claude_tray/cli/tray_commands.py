@@ -62,14 +62,15 @@ def run_reset(args: argparse.Namespace) -> int:
             raise CommandError(what, EXIT_FAILURE)
         was_paused = session.paused
         apply_reset(workspace, session, clock.now)
-        state = read_session(workspace.paths, session.session_id) or {}
+        record = read_session(workspace.paths, session.session_id)
+        reset = record.reset_mark if record is not None else None
     if args.json:
         print_json(
             {
                 **session_json(session, clock.tz),
                 "paused": False,
                 "wasPaused": was_paused,
-                "reset": state.get("reset"),
+                "reset": reset.to_json() if reset is not None else None,
             }
         )
         return 0

@@ -4,9 +4,9 @@ Claude Code runs `claude-tray hook` on session events and `claude-tray statuslin
 message, each with JSON on stdin. `fast` is their entry (every prompt waits for it, so it imports
 little): `event` records what a hook reports in the session's state file, `gate` refuses prompts
 of paused sessions, `statusline` records the status line's figures, applies the auto-pause rule and
-renders our line, `chain` runs the user's own status line after ours. `lean_paths`, `lean_state`
-and `hook_settings` give them the app's folders, the state files and the config without the
-imports of `storage` (each checked against `storage` by the tests).
+renders our line, `chain` runs the user's own status line after ours. They read and write the
+session state through `storage.state` and find the app's folders with `storage.paths.app_dirs`
+(both light enough for a hook call); `hook_settings` caches the part of the config they use.
 
 `install`, `settings_file` and `json_edit` put our entries into Claude Code's settings.json and
 take them out again, leaving every other byte of the file as it was.

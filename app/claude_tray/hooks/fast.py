@@ -2,9 +2,10 @@
 
 Every prompt waits for the hook, so this path is kept lean: `cli.main` hands these two commands
 here before building its argument parser, and only small modules are imported: no argparse use, no
-pathlib, dataclasses, typing, tempfile or platformdirs on the hook path (`lean_paths`,
-`lean_state`), no config validation (`hook_settings` caches it), no ledger, no transcript. The
-status line also loads `core.levels` and `core.pause` for the auto-pause rule.
+pathlib, dataclasses, typing, tempfile or platformdirs on the hook path (`storage.paths`,
+`storage.state` and the modules under them are written to be light enough), no config validation
+(`hook_settings` caches it), no ledger, no transcript. The status line also loads `core.levels`
+and `core.pause` for the auto-pause rule when the context is high enough for it to matter.
 
 Neither ever fails Claude Code because of its own trouble: unreadable input, a corrupt or locked
 state file, a broken config or any unexpected error let the prompt through (exit 0, nothing on
@@ -26,8 +27,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO, Any
 
-    from claude_tray.hooks.lean_paths import HookPaths
     from claude_tray.storage.budget_state import BudgetState
+    from claude_tray.storage.paths import AppDirs
+    from claude_tray.storage.state import SessionRecord
 
 
 def run_fast(argv: list[str]) -> int | None:
@@ -77,12 +79,12 @@ def run_hook(stdin: IO[bytes], stdout: IO[bytes]) -> int:
     return 0
 
 
-def handle_event(paths: HookPaths, payload: dict[str, Any], moment: float) -> str | None:
+def handle_event(paths: AppDirs, payload: dict[str, Any], moment: float) -> str | None:
     """Record one hook event; the reason to refuse the prompt, or None to let it through."""
     from claude_tray.hooks.event import apply_event
     from claude_tray.hooks.hook_settings import load_hook_settings
-    from claude_tray.hooks.lean_state import read_state, update_state
     from claude_tray.hooks.payload import text
+    from claude_tray.storage.state import SessionRecord, change_session, read_session
 
     loaded = load_hook_settings(paths)
     if loaded.error and loaded.fresh:
@@ -91,18 +93,18 @@ def handle_event(paths: HookPaths, payload: dict[str, Any], moment: float) -> st
     if session_id is None:
         raise ValueError("the hook input has no session_id")
     try:
-        data = update_state(
-            paths, session_id, lambda d: apply_event(d, payload, loaded.settings, moment)
+        record = change_session(
+            paths, session_id, lambda r: apply_event(r, payload, loaded.settings, moment)
         )
     except Exception as error:  # still decide from what is on disk
         log_trouble(paths.log_dir, "hook", f"cannot record the event: {error}")
-        data = read_state(paths, session_id) or {}
+        record = read_session(paths, session_id) or SessionRecord(session_id)
     if payload.get("hook_event_name") != "UserPromptSubmit" or loaded.error:
         return None
     from claude_tray.hooks.gate import decide
 
     budget = _budget(paths) if loaded.settings.budget else None
-    return decide(data, loaded.settings, budget, moment, payload.get("prompt"))
+    return decide(record, loaded.settings, budget, moment, payload.get("prompt"))
 
 
 def run_statusline(stdin: IO[bytes], stdout: IO[bytes], then: str | None) -> int:
@@ -142,12 +144,12 @@ def run_statusline(stdin: IO[bytes], stdout: IO[bytes], then: str | None) -> int
     return 0
 
 
-def statusline_text(paths: HookPaths, payload: dict[str, Any], moment: float) -> str:
+def statusline_text(paths: AppDirs, payload: dict[str, Any], moment: float) -> str:
     """Record one status-line call in the session's state; our line for it."""
     from claude_tray.hooks.hook_settings import load_hook_settings
-    from claude_tray.hooks.lean_state import update_state
     from claude_tray.hooks.payload import text
     from claude_tray.hooks.statusline import apply_statusline, render_line
+    from claude_tray.storage.state import SessionRecord, change_session
 
     loaded = load_hook_settings(paths)
     settings = loaded.settings
@@ -159,28 +161,29 @@ def statusline_text(paths: HookPaths, payload: dict[str, Any], moment: float) ->
         )
     pause_rule = loaded.error is None
 
-    def change(data: dict[str, Any]) -> None:
-        apply_statusline(data, payload, settings, moment, pause_rule)
+    def change(record: SessionRecord) -> None:
+        apply_statusline(record, payload, settings, moment, pause_rule)
 
     session_id = text(payload.get("session_id"))
-    data: dict[str, Any] = {}
+    record = None
     try:
-        data = update_state(paths, session_id, change) if session_id else {}
+        record = change_session(paths, session_id, change) if session_id else None
     except Exception as error:
         log_trouble(paths.log_dir, "statusline", f"cannot record: {error}")
-    if not data:
-        change(data)
+    if record is None:
+        record = SessionRecord(session_id or "")
+        change(record)
     color = settings.color and not os.environ.get("NO_COLOR")
-    return render_line(data, payload, settings, _budget(paths), moment, color)
+    return render_line(record, payload, settings, _budget(paths), moment, color)
 
 
-def _paths() -> HookPaths:
-    from claude_tray.hooks.lean_paths import hook_paths
+def _paths() -> AppDirs:
+    from claude_tray.storage.paths import app_dirs
 
-    return hook_paths()
+    return app_dirs()
 
 
-def _budget(paths: HookPaths) -> BudgetState | None:
+def _budget(paths: AppDirs) -> BudgetState | None:
     from claude_tray.storage.budget_state import BUDGET_FILE, read_budget_file
 
     return read_budget_file(os.path.join(paths.state_dir, BUDGET_FILE))

@@ -11,14 +11,11 @@ UserPromptSubmit too, and they are the ways out of a pause (`LOCAL_COMMANDS`).
 
 from __future__ import annotations
 
-from claude_tray.hooks.payload import number, table
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from claude_tray.hooks.hook_settings import HookSettings
     from claude_tray.storage.budget_state import BudgetState
+    from claude_tray.storage.state import SessionRecord
 
 PREFIX = "Paused by claude-tray"
 LOCAL_COMMANDS = frozenset(
@@ -51,7 +48,7 @@ LOCAL_COMMANDS = frozenset(
 
 
 def decide(
-    data: dict[str, Any],
+    record: SessionRecord,
     settings: HookSettings,
     budget: BudgetState | None,
     now: float,
@@ -60,14 +57,12 @@ def decide(
     """The reason to refuse the prompt, or None to let it through."""
     if is_local_command(prompt):
         return None
-    session_id = str(data.get("session_id") or "")
-    pause = table(data.get("pause"))
-    if settings.enforce and pause.get("paused") is True:
-        return pause_reason(data, pause, settings, session_id)
+    if settings.enforce and record.paused:
+        return pause_reason(record, settings)
     if settings.budget and budget is not None and _over_today(budget, now):
-        reset_at = number(table(data.get("reset")).get("at"))
+        reset_at = record.reset_at
         if reset_at is None or reset_at < (budget.over_since or budget.start):
-            return budget_reason(budget, settings, session_id)
+            return budget_reason(budget, settings, record.session_id)
     return None
 
 
@@ -83,13 +78,11 @@ def _over_today(budget: BudgetState, now: float) -> bool:
     return budget.over and budget.budget is not None and budget.covers(now)
 
 
-def pause_reason(
-    data: dict[str, Any], pause: dict[str, Any], settings: HookSettings, session_id: str
-) -> str:
-    percent = number(pause.get("percent"))
-    if percent is None:
-        window = table(table(data.get("statusline")).get("context_window"))
-        percent = number(window.get("used_percentage"))
+def pause_reason(record: SessionRecord, settings: HookSettings) -> str:
+    percent = record.pause.percent if record.pause is not None else None
+    window = record.statusline.window if record.statusline is not None else None
+    if percent is None and window is not None:
+        percent = window.used_percentage
     line = f"auto-pause at {settings.pause:g}%"
     what = (
         f"this session's context is {percent:.0f}% full ({line})"
@@ -99,7 +92,7 @@ def pause_reason(
     return (
         f"{PREFIX}: {what}, so this prompt was not sent. To go on: /compact to summarise the "
         'conversation and free context, /clear to start afresh, "Reset session" in the '
-        f"claude-tray menu, or `{_reset_command(session_id)}` in a terminal; then send the "
+        f"claude-tray menu, or `{_reset_command(record.session_id)}` in a terminal; then send the "
         "prompt again."
     )
 

@@ -13,8 +13,7 @@ import json
 import os
 
 import claude_tray
-from claude_tray.hooks.lean_paths import HookPaths
-from claude_tray.hooks.lean_state import write_atomic
+from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.regular import read_regular
 
 TYPE_CHECKING = False
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
 
     from claude_tray.core.levels import Thresholds
     from claude_tray.storage.config import Config
+    from claude_tray.storage.paths import AppDirs
 
 CACHE_NAME = "hook-settings.json"
 
@@ -133,7 +133,7 @@ def settings_from_config(config: Config, config_file: str) -> HookSettings:
     )
 
 
-def load_hook_settings(paths: HookPaths) -> LoadedSettings:
+def load_hook_settings(paths: AppDirs) -> LoadedSettings:
     """The hooks' settings: from the cache when it matches the config file, else loaded afresh."""
     key = cache_key(paths.config_file)
     cache = os.path.join(paths.state_dir, CACHE_NAME)

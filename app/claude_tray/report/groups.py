@@ -12,14 +12,13 @@ import math
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from claude_tray.core.pricing import display_name
 from claude_tray.core.snapshot import project_name
 from claude_tray.core.tokens import Tokens
 from claude_tray.engine.usage import Total, priced_sums
 from claude_tray.engine.workspace import Workspace
-from claude_tray.storage.state import all_sessions
+from claude_tray.storage.state import read_all
 
 UNCATEGORISED = "uncategorised"
 
@@ -75,23 +74,21 @@ def session_totals(
         weight = folders.setdefault(session, {})
         weight[item.group[1]] = weight.get(item.group[1], 0) + item.tokens.total
     marks = {mark.session: mark for mark in workspace.ledger.sessions()}
-    states = all_sessions(workspace.paths)
+    states = read_all(workspace.paths)
     notes, tags = workspace.ledger.notes(), workspace.ledger.tags()
     out = []
     for session, total in totals.items():
         mark = marks.get(session)
-        state = states.get(session, {})
-        git = _table(state.get("git"))
+        state = states.get(session)
+        git = state.git if state is not None else None
         folder = max(folders[session].items(), key=lambda kv: kv[1])[0]
         out.append(
             SessionTotal(
                 session=session,
                 folder=folder or (mark.project if mark else None),
-                repository=_text(git.get("repository"))
-                or _text(git.get("repo"))
-                or _text(git.get("root")),
-                branch=_text(git.get("branch")),
-                category=_text(state.get("category")),
+                repository=(git.repository or git.root) if git is not None else None,
+                branch=git.branch if git is not None else None,
+                category=state.category if state is not None else None,
                 model=mark.model if mark else None,
                 first=mark.first_ts if mark else start,
                 last=mark.last_ts if mark else start,
@@ -161,11 +158,3 @@ def project_labels(keys: Iterable[str]) -> Mapping[str, str]:
     for name in short.values():
         count[name] = count.get(name, 0) + 1
     return {key: name if count[name] == 1 else key for key, name in short.items()}
-
-
-def _table(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -46,7 +46,6 @@ from claude_tray.core.alerts import (
     pause_notifications,
 )
 from claude_tray.core.levels import Level
-from claude_tray.core.pause import acknowledgement_after, should_pause
 from claude_tray.core.periods import day_period, local_date
 from claude_tray.core.snapshot import SessionState, Snapshot
 from claude_tray.core.view import TrayView, ViewOptions, tray_view
@@ -57,14 +56,7 @@ from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
 from claude_tray.storage.budget_state import write_budget_state
 from claude_tray.storage.config import Config, ConfigError
-from claude_tray.storage.state import (
-    SessionData,
-    acknowledged_level,
-    all_sessions,
-    clear_acknowledgement,
-    facts_from,
-    mark_paused,
-)
+from claude_tray.storage.state import SessionRecord, follow_pause_rule, read_all
 from claude_tray.storage.tray_state import load_tray_state, save_tray_state
 
 log = logging.getLogger(__name__)
@@ -336,12 +328,12 @@ class Engine:
             workspace.refresh(only=files)
         now = self._wall()
         tz = self._tz()
-        raw = all_sessions(workspace.paths)
-        facts = {sid: facts_from(data) for sid, data in raw.items()}
+        records = read_all(workspace.paths)
+        facts = {sid: record.facts() for sid, record in records.items()}
         snapshot = workspace.snapshot(Clock(now, tz), facts)
         self._record_budget(snapshot, now)
-        self._apply_resets(snapshot, raw)
-        snapshot = self._apply_pause_marks(snapshot, raw, now)
+        self._apply_resets(snapshot, records)
+        snapshot = self._apply_pause_marks(snapshot, now)
         self._alert(snapshot, now, full)
         view = tray_view(snapshot, self._view_options(now, tz))
         self._snapshot = snapshot
@@ -368,48 +360,38 @@ class Engine:
         except OSError as error:
             log.warning("cannot record today's budget state: %s", error)
 
-    def _apply_resets(self, snapshot: Snapshot, raw: Mapping[str, SessionData]) -> None:
+    def _apply_resets(self, snapshot: Snapshot, records: Mapping[str, SessionRecord]) -> None:
         """A reset seen for the first time (from the tray or `claude-tray reset`) re-arms the
         session's alerts above the level it was reset at."""
         for session in snapshot.sessions:
-            data = raw.get(session.session_id)
-            reset_at = facts_from(data).reset_at if data else None
-            if reset_at is None:
+            record = records.get(session.session_id)
+            reset_at = record.reset_at if record is not None else None
+            if record is None or reset_at is None:
                 continue
             known = self._memory.sessions.get(session.session_id)
             if known is None or known.reset_at is None or known.reset_at < reset_at:
-                level = acknowledged_level(data) if data else None
+                level = record.acknowledged
                 self._remember(
                     acknowledge_reset(self._memory, session.session_id, level or Level.OK, reset_at)
                 )
 
-    def _apply_pause_marks(
-        self, snapshot: Snapshot, raw: Mapping[str, SessionData], now: float
-    ) -> Snapshot:
-        """Pause a session that reached the pause level (unless a reset acknowledged it); lift
-        the mark once its context fell below (a /compact)."""
+    def _apply_pause_marks(self, snapshot: Snapshot, now: float) -> Snapshot:
+        """The auto-pause rule (`core.pause`) on each active session's context: pause one that
+        reached the pause level (unless a reset acknowledged it); lift the mark once its context
+        fell below (a /compact)."""
         assert self._workspace is not None
         paths = self._workspace.paths
         context = self._workspace.config.context
         sessions: list[SessionState] = []
         for session in snapshot.sessions:
-            data = raw.get(session.session_id, {})
-            acknowledged = acknowledged_level(data)
-            still = acknowledgement_after(
-                acknowledged, session.context_percent, context.thresholds, context.rearm_margin
+            if session.context_percent is None:
+                sessions.append(session)
+                continue
+            record = follow_pause_rule(
+                paths, session.session_id, session.context_percent, context, now
             )
-            if acknowledged is not None and still is None:
-                clear_acknowledgement(paths, session.session_id)
-            wanted = should_pause(session.level, still)
-            if wanted != session.paused and session.context_percent is not None:
-                mark_paused(
-                    paths,
-                    session.session_id,
-                    wanted,
-                    session.level.label,
-                    session.context_percent,
-                    now,
-                )
+            wanted = record.paused
+            if wanted != session.paused:
                 log.info(
                     "session %s %s at %.1f%%",
                     session.session_id,
@@ -515,8 +497,7 @@ class Engine:
         if workspace is None:
             return
         now = self._wall()
-        raw = all_sessions(workspace.paths)
-        facts = {sid: facts_from(data) for sid, data in raw.items()}
+        facts = {sid: record.facts() for sid, record in read_all(workspace.paths).items()}
         try:
             session = find_session(workspace, Clock(now, self._tz()), facts, session_id)
         except AmbiguousSession as error:

@@ -1,5 +1,8 @@
 """Writing our own files so that a crash or a second writer never leaves half a file.
 
+Light on purpose (`os` only, paths as strings or path-likes): the hooks write through it on every
+call.
+
 On Windows a file that another process holds open (without FILE_SHARE_DELETE, which is how
 Python's `open` and most programs open files) cannot be replaced: `os.replace` (MoveFileExW) then
 fails with ERROR_ACCESS_DENIED or ERROR_SHARING_VIOLATION, a `PermissionError` with `winerror` 5
@@ -14,11 +17,14 @@ import contextlib
 import logging
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from claude_tray.storage.locking import LockTimeout, locked
+from claude_tray.storage.regular import read_regular
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +37,16 @@ READERS_BLOCK_WRITERS = sys.platform == "win32"
 """Whether an open reader makes `os.replace` of the file fail (Windows), so readers lock."""
 
 
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Replace `path` with `data`: temp file in the same folder, fsync, `os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """Replace `path` with `data`: temp file in the same folder, fsync, `os.replace`.
+
+    The file is created 0600 (`mode` sets another)."""
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
+    os.makedirs(folder or ".", exist_ok=True)
+    temp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temp, flags, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -42,16 +54,18 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(temp, mode)
-        replace_retrying(temp, path)
+        replace_retrying(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
 
 
-def replace_retrying(source: str | Path, target: Path, timeout: float = REPLACE_RETRY_S) -> None:
+def replace_retrying(
+    source: str | os.PathLike[str], target: str | os.PathLike[str], timeout: float | None = None
+) -> None:
     """`os.replace`, retried while the target is open in another process (Windows)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + (REPLACE_RETRY_S if timeout is None else timeout)
     delay = 0.005
     while True:
         try:
@@ -67,26 +81,42 @@ def replace_retrying(source: str | Path, target: Path, timeout: float = REPLACE_
         delay = min(delay * 2, 0.1)
 
 
-def read_locked(path: Path, lock: Path, use_lock: bool = READERS_BLOCK_WRITERS) -> bytes:
+def read_locked(
+    path: str | os.PathLike[str],
+    lock: str | os.PathLike[str],
+    use_lock: bool = READERS_BLOCK_WRITERS,
+) -> bytes:
     """The bytes of `path`, read while holding `lock` (the lock its writers hold) where a reader
     would block their `os.replace` (Windows); a plain read elsewhere. Raises `OSError` like
-    `Path.read_bytes` (`FileNotFoundError` for a missing file)."""
-    if not use_lock or not path.exists():
-        return path.read_bytes()
+    `Path.read_bytes` (`FileNotFoundError` for a missing file, `NotRegularFile` for a FIFO)."""
+    if not use_lock or not os.path.exists(path):
+        return _read_bytes(path)
     try:
         with locked(lock, READ_LOCK_TIMEOUT_S):
-            return path.read_bytes()
+            return _read_bytes(path)
     except LockTimeout:  # a stuck writer: read what is there rather than nothing
-        return path.read_bytes()
+        return _read_bytes(path)
+
+
+def _read_bytes(path: str | os.PathLike[str]) -> bytes:
+    return read_regular(path)
 
 
 def move_aside(path: Path, why: str) -> Path:
     """Rename a corrupt file of ours to `<name>.corrupt-<time>` (kept to inspect); say so."""
-    target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    return type(path)(move_file_aside(os.fspath(path), why))
+
+
+def move_file_aside(path: str, why: str) -> str:
+    """`move_aside` for a path given as a string; returns where the file went."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = f"{path}.corrupt-{stamp}"
     counter = 1
-    while target.exists():
-        target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{counter}")
+    while os.path.lexists(target):
+        target = f"{path}.corrupt-{stamp}-{counter}"
         counter += 1
     os.replace(path, target)
-    log.warning("%s is corrupt (%s): moved aside to %s and rebuilt", path, why, target.name)
+    log.warning(
+        "%s is corrupt (%s): moved aside to %s and rebuilt", path, why, os.path.basename(target)
+    )
     return target

@@ -1,32 +1,44 @@
-"""An exclusive lock on a file shared by processes (the tray, hooks, the status line, the CLI)."""
+"""An exclusive lock on a file shared by processes (the tray, hooks, the status line, the CLI).
+
+Light on purpose (`os` only): the hooks take it on every call.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+LOCK_TIMEOUT = 5.0
 
 
 class LockTimeout(Exception):
     pass
 
 
-@contextmanager
-def locked(path: Path, timeout: float = 5.0) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (created if missing) for the `with` block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+@contextlib.contextmanager
+def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) for the `with` block; waits at most
+    `timeout` seconds (`LOCK_TIMEOUT` when None), then raises `LockTimeout`."""
+    fd = _open(os.fspath(path))
     try:
-        _acquire(fd, timeout)
+        _acquire(fd, LOCK_TIMEOUT if timeout is None else timeout)
         try:
             yield
         finally:
             _release(fd)
     finally:
         os.close(fd)
+
+
+def _open(path: str) -> int:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
 
 if sys.platform == "win32":  # pragma: no cover - Windows only (type-checked with --platform)
@@ -68,10 +80,9 @@ def _acquire(fd: int, timeout: float) -> None:
         delay = min(delay * 2, 0.05)
 
 
-def try_lock_forever(path: Path) -> int | None:
+def try_lock_forever(path: str | os.PathLike[str]) -> int | None:
     """Take an exclusive lock held until the process exits (one tray per user); None if taken."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open(os.fspath(path))
     if _try(fd):
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
