@@ -10,8 +10,9 @@ corrupt file, and one method per change (`record_statusline`, `mark_paused`, `li
 
 Every value is validated when read, from the file or from Claude Code's JSON: numbers must be
 finite (NaN and infinity, which a JSON number can overflow to, are treated as absent and never
-written), counts whole and within 0..`core.bounds.MAX_TOKENS`, strings bounded; a field of the wrong type is absent.
-So a state file written by an older version with such a value reads fine.
+written), counts whole and within 0..`core.bounds.MAX_TOKENS`, dates plausible, strings bounded;
+a field of the wrong type is absent. So a state file an older version wrote with such a value
+reads fine.
 
 Every change is a read-modify-write under the file's lock, written atomically (and only when
 something changed), so several writers at once never lose an update; a file that is not a JSON
