@@ -302,3 +302,23 @@ def test_claude_tray_home_puts_everything_under_it(
     assert paths.ledger == tmp_path / "somewhere" / "data" / "ledger.sqlite3"
     assert paths.sessions_state_dir == tmp_path / "somewhere" / "state" / "sessions"
     assert paths.dirs == app_dirs()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this OS")
+def test_a_fifo_where_the_state_file_should_be_blocks_nothing() -> None:
+    path = Path(state_file(app_paths(), SID))
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    assert read_session(app_paths(), SID) is None
+    assert read_all(app_paths()) == {}
+    record = change_session(app_paths(), SID, lambda r: r.record_event("Stop", NOW))
+    assert read_session(app_paths(), SID) == record  # replaced by a regular file
+    assert len(list(path.parent.glob("*.corrupt-*"))) == 0
+
+
+def test_a_huge_state_file_is_moved_aside() -> None:
+    path = write_state(app_paths(), SID, cwd="/w")
+    path.write_bytes(b'{"session_id": "' + b"x" * (2 << 20) + b'"}')
+    assert read_session(app_paths(), SID) is None
+    change_session(app_paths(), SID, lambda r: r.record_event("Stop", NOW))
+    assert len(list(path.parent.glob("*.corrupt-*"))) == 1
