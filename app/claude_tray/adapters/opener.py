@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from claude_tray.adapters.platform import OsName, current_os, is_frozen, start_file
+from claude_tray.storage.private import user_umask
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def _spawn(command: list[str]) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
         env=_clean_env(),
+        umask=user_umask(),  # the user's program: their umask, not our private one
     )
 
 

@@ -35,6 +35,7 @@ from claude_tray.storage.config import default_config_toml
 from claude_tray.storage.learned_roots import watched_roots
 from claude_tray.storage.locking import try_lock_forever
 from claude_tray.storage.paths import AppPaths, app_paths
+from claude_tray.storage.private import tighten
 
 if TYPE_CHECKING:
     from claude_tray.adapters.autostart import Autostart
@@ -82,6 +83,8 @@ def run_tray(debug: bool) -> int:
     try:
         setup_logging(paths.log_dir, debug)
         log.info("%s %s starting (pid %d)", APP_NAME, __version__, os.getpid())
+        for found in tighten(paths):  # files an older version left readable by others
+            log.info("private: %s was %s (%s)", found.path, oct(found.mode), found.why or "fixed")
         code = TrayApp(paths).run()
         log.info("%s stopped", APP_NAME)
         return code

@@ -16,6 +16,8 @@ from claude_tray.cli.workspace import now, open_workspace
 from claude_tray.engine.agreement import compare
 from claude_tray.engine.usage import priced_sums, totals_by_label
 from claude_tray.storage.learned_roots import read_learned_roots, same_path_key
+from claude_tray.storage.paths import app_paths
+from claude_tray.storage.private import Loosened, check
 from claude_tray.storage.state import read_all_facts
 from claude_tray.storage.zone import local_zone_source
 
@@ -28,6 +30,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
+    private = check(app_paths())  # before the workspace opens (and tightens quietly)
     with open_workspace() as workspace:
         stats = workspace.last_pass
         all_time = totals_by_label(
@@ -52,6 +55,14 @@ def run_doctor(args: argparse.Namespace) -> int:
                 "backupsKept": workspace.config.ledger_backups,
             },
             "stateDir": str(paths.state_dir),
+            "private": {
+                "tightened": [{"path": f.path, "mode": oct(f.mode)} for f in private if f.fixed],
+                "open": [
+                    {"path": f.path, "mode": oct(f.mode), "why": f.why}
+                    for f in private
+                    if not f.fixed
+                ],
+            },
             "notifications": notification_route(),
             "timezone": f"{workspace.config.timezone} (from the config)"
             if workspace.config.timezone
@@ -119,6 +130,9 @@ def run_doctor(args: argparse.Namespace) -> int:
         print("Backups: none yet (one a day from the second day; `claude-tray ledger backup`)")
     else:
         print("Backups: off (ledger_backups = 0)")
+    print(private_line(private))
+    for item in report["private"]["open"]:
+        print(f"  readable by others: {item['path']} ({item['mode']}): {item['why']}")
     print(f"Timezone: {report['timezone']}")
     print(report["notifications"])
     print("Claude data roots:")
@@ -181,6 +195,19 @@ def _print_sync(sync: dict[str, Any] | None) -> None:
         )
     for item in sync["problems"]:
         print(f"  passed over {item['path']}: {item['problem']}")
+
+
+def private_line(found: list[Loosened]) -> str:
+    fixed = [f for f in found if f.fixed]
+    if not found:
+        return "Private: app folders 0700, files 0600 (nobody else can read them)"
+    if fixed:
+        example = f"{fixed[0].path} was {oct(fixed[0].mode)}"
+        return (
+            f"Private: {len(fixed)} files and folders others could read were made private now "
+            f"({example})"
+        )
+    return f"Private: {len(found)} files or folders stay readable by others (below)"
 
 
 STALE_PRICE_DAYS = 90

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from claude_tray import APP_NAME, __version__
 from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
+from claude_tray.storage.private import enter_private_umask
 
 COMMAND_MODULES = {
     "claude_tray.cli.usage_commands": ("today", "daily", "sessions", "status"),
@@ -102,6 +103,7 @@ def _ledger_fault(error: BaseException, corrupt: bool = False) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    enter_private_umask()  # everything this process creates is the user's alone
     if argv[:1] == ["hook"] or argv[:1] == ["statusline"]:  # run by Claude Code: no argparse
         from claude_tray.hooks.fast import run_fast
 

@@ -15,6 +15,8 @@ from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.config import ConfigError
 from claude_tray.storage.ledger_faults import LedgerError
+from claude_tray.storage.paths import app_paths
+from claude_tray.storage.private import tighten
 from claude_tray.storage.zone import resolve_timezone
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ def open_workspace(
     """Open the workspace and read what is new. `today_for` (the command's arguments, for its
     clock): read only what today's figures and the live sessions need (`refresh_today`), on a
     history not read yet too; `since`: only the transcripts modified since then."""
+    tighten(app_paths())  # what an older version left readable by others (`doctor` lists it)
     try:
         workspace = Workspace.open()
     except ConfigError as error:

@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO
 
+from claude_tray.storage.private import user_umask
+
 TIMEOUT = 1.5
 """Seconds the user's command may take (Claude Code shows nothing while a status line runs)."""
 
@@ -51,6 +53,7 @@ def run_chained(command: str, stdin: bytes, timeout: float = TIMEOUT) -> bytes |
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             start_new_session=sys.platform != "win32",
+            umask=user_umask(),  # the user's program: their umask, not our private one
         )
     except OSError:
         return None

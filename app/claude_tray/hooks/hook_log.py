@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import time
 
+from claude_tray.storage.private import PRIVATE_DIR, PRIVATE_FILE
+
 LOG_NAME = "hooks.log"
 MAX_BYTES = 256 * 1024
 """Past this size the log is moved to `hooks.log.1` (replacing an older one) and restarted."""
@@ -20,13 +22,14 @@ def log_trouble(log_dir: str | None, where: str, message: str, now: float | None
     line = f"{stamp} [{os.getpid()}] {where}: {' '.join(message.split())}\n"
     path = os.path.join(log_dir, LOG_NAME)
     try:
-        os.makedirs(log_dir, exist_ok=True)
+        os.makedirs(log_dir, PRIVATE_DIR, exist_ok=True)
         try:
             if os.stat(path).st_size > MAX_BYTES:
                 os.replace(path, path + ".1")
         except FileNotFoundError:
             pass
-        with open(path, "a", encoding="utf-8") as handle:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
             handle.write(line)
     except OSError:
         pass

@@ -20,6 +20,7 @@ import sys
 import time
 
 from claude_tray.storage.locking import LockTimeout, locked
+from claude_tray.storage.private import PRIVATE_DIR, PRIVATE_FILE
 from claude_tray.storage.regular import read_regular
 
 TYPE_CHECKING = False
@@ -43,10 +44,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = N
     The file is created 0600 (`mode` sets another)."""
     target = os.fspath(path)
     folder, name = os.path.split(target)
-    os.makedirs(folder or ".", exist_ok=True)
+    os.makedirs(folder or ".", PRIVATE_DIR, exist_ok=True)
     temp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(temp, flags, 0o600)
+    fd = os.open(temp, flags, PRIVATE_FILE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

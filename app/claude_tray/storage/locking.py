@@ -37,7 +37,7 @@ def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterat
 
 
 def _open(path: str) -> int:
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    os.makedirs(os.path.dirname(path) or ".", 0o700, exist_ok=True)  # private (storage.private)
     return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
 
