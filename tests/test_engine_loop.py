@@ -19,6 +19,7 @@ from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.watcher import Watcher
 from claude_tray.storage.budget_state import read_budget_state
 from claude_tray.storage.paths import app_paths, claude_roots
+from claude_tray.storage.state import change_session
 from tests.states import read_state, write_state
 from tests.transcripts import ClaudeData, assistant, compact
 
@@ -166,7 +167,7 @@ def test_a_climb_pauses_notifies_each_level_once_and_reset_lifts_it(
 ) -> None:
     path = claude.write(SID, line(50, 1))
     # our hooks run in this session (they record events), so the gate enforces the pause
-    update_session(app_paths(), SID, lambda d: d.update(last_event={"name": "Stop", "at": 1.0}))
+    change_session(app_paths(), SID, lambda r: r.record_event("Stop", 1.0))
     engine = make_engine()
     recorder.wait(lambda: recorder.passes, "the first pass")
     for n, pct in enumerate((72, 87, 92), start=2):

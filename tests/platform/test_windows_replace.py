@@ -138,7 +138,7 @@ def test_a_reader_waits_for_the_writer_instead_of_blocking_it(
 
     monkeypatch.setattr(Path, "read_bytes", read_while_open)
     result: list[bytes] = []
-    with locked(lock):  # the writer holds the lock, as `update_session` does
+    with locked(lock):  # the writer holds the lock, as `change_session` does
         reader = threading.Thread(target=lambda: result.append(read_locked(target, lock, True)))
         reader.start()
         deadline = time.monotonic() + 10

@@ -32,7 +32,7 @@ from claude_tray.storage.ledger import Ledger, LedgerError
 from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_repair import RepairReport, open_or_repair, repair
 from claude_tray.storage.paths import AppPaths, app_paths
-from claude_tray.storage.state import all_sessions, read_all_facts
+from claude_tray.storage.state import read_all, read_all_facts
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,8 @@ class Workspace:
         """Add the roots of the transcripts our hooks and status line saw (`transcript_path`)
         that no watched root holds; returns the roots added (remembered in the app's state)."""
         added: list[Path] = []
-        for session_id, data in all_sessions(self.paths).items():
-            root = root_of_transcript(data.get("transcript_path"))
+        for session_id, record in read_all(self.paths).items():
+            root = root_of_transcript(record.transcript_path)
             if root is None or is_watched(root, self.roots):
                 continue
             if not (root / "projects").is_dir():

@@ -18,12 +18,11 @@ import threading
 import time
 
 from claude_tray.hooks.bounded import ENDED, LATE, read_fd
+from claude_tray.storage.private import user_umask
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO
-
-from claude_tray.storage.private import user_umask
 
 TIMEOUT = 1.5
 """Seconds the user's command may take (Claude Code shows nothing while a status line runs)."""
