@@ -70,17 +70,60 @@ def cmd_words(command: str) -> list[str]:
     return words
 
 
-PS_SPECIAL = set("$`'\"&|;,(){}<>")
+PS_SPECIAL = set("$`&|;,(){}<>")
 
 
 def powershell_words(command: str) -> list[str]:
-    parts = command.split()
-    if parts and parts[0][0] in "'\"" and len(parts) > 1:
+    """Argument mode: words end at whitespace; a '…' stretch is verbatim ('' is one quote), a
+    "…" stretch expands `$` and `` ` `` (refused here: none of ours has them); stretches next to
+    each other make one argument."""
+    words: list[str] = []
+    current: list[str] = []
+    started = False
+    index = 0
+    first_quoted = False
+    while index < len(command):
+        char = command[index]
+        if char in " \t":
+            if started:
+                words.append("".join(current))
+            current, started = [], False
+        elif char == "'":
+            if not words and not started:
+                first_quoted = True
+            end = index + 1
+            while True:
+                end = command.find("'", end)
+                if end == -1:
+                    raise ParseError("unclosed string")
+                if command[end + 1 : end + 2] == "'":
+                    end += 2
+                    continue
+                break
+            current.append(command[index + 1 : end].replace("''", "'"))
+            started, index = True, end
+        elif char == '"':
+            if not words and not started:
+                first_quoted = True
+            end = command.find('"', index + 1)
+            if end == -1:
+                raise ParseError("unclosed string")
+            text = command[index + 1 : end]
+            if set(text) & set("$`"):
+                raise ParseError("an expanding string")
+            current.append(text)
+            started, index = True, end
+        elif char in PS_SPECIAL or (not started and char in "@#"):
+            raise ParseError(f"PowerShell reads {char!r} as more than a word")
+        else:
+            current.append(char)
+            started = True
+        index += 1
+    if started:
+        words.append("".join(current))
+    if first_quoted and len(words) > 1:
         raise ParseError("Unexpected token in expression or statement")
-    for word in parts:
-        if set(word) & PS_SPECIAL or word[0] in "@#":
-            raise ParseError(f"PowerShell reads {word!r} as more than a word")
-    return parts
+    return words
 
 
 SHELLS = {"bash": bash_words, "cmd": cmd_words, "powershell": powershell_words}
@@ -163,3 +206,20 @@ def test_the_written_command_is_still_recognised_as_ours() -> None:
     program = windows_program(r"C:\PROGRA~1\CLAUDE~1\claude-tray.exe", no_short_name)
     assert our_args(f"{program} hook") == ["hook"]
     assert is_neutral(program)
+
+
+@pytest.mark.parametrize(
+    "theirs",
+    ["bash ~/.claude/statusline.sh", "npx -y ccstatusline@latest", "echo it's $HOME | cat"],
+)
+def test_a_chained_status_line_reads_the_same_in_bash_and_powershell(theirs: str) -> None:
+    """The user's own status line rides along POSIX-quoted: a '…' string is verbatim in both
+    shells, and `'"'"'` (for a quote inside) is three adjacent strings in both. cmd.exe has no
+    single quotes: Claude Code versions that ran hooks through cmd cannot chain a status line."""
+    from claude_tray.hooks.install import command_line
+
+    program = r"C:\Users\jo\.local\bin\claude-tray.exe"
+    command = command_line([program], "statusline", "--then", theirs, windows=True)
+    expected = ["C:/Users/jo/.local/bin/claude-tray.exe", "statusline", "--then", theirs]
+    assert bash_words(command) == expected
+    assert powershell_words(command) == expected

@@ -160,3 +160,52 @@ def test_autostart_status_says_the_store_python_entry_may_be_ignored(
     assert "Microsoft Store" in capsys.readouterr().out
     assert main(["autostart", "status", "--json"]) == 0
     assert "Microsoft Store" in json.loads(capsys.readouterr().out)["note"]
+
+
+class RecordingAutostart:
+    """The `Autostart` interface, recording what the tray asks of it."""
+
+    location = "~/Library/LaunchAgents/org.claude-tray.ClaudeTray.plist"
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def is_enabled(self) -> bool:
+        return False
+
+    def enable(self, command: list[str]) -> None:
+        self.calls.append("enable")
+
+    def disable(self) -> None:
+        self.calls.append("disable")
+
+    def command(self) -> list[str] | None:
+        return None
+
+    def sync(self, command: list[str]) -> bool:
+        self.calls.append("sync")
+        return False
+
+
+def test_a_translocated_tray_never_points_start_at_login_at_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from claude_tray.adapters import autostart as autostart_module
+    from claude_tray.app import tray_app
+    from claude_tray.storage.paths import app_paths
+
+    recorder = RecordingAutostart()
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(tray_app, "is_translocated", lambda: True)
+    monkeypatch.setattr(autostart_module, "make_autostart", lambda: recorder)
+    app = tray_app.TrayApp(app_paths())
+    app._build()
+    assert app.notifier is not None
+    monkeypatch.setattr(app.notifier, "send", lambda t, b, u="normal": sent.append((t, b)) or True)
+    app._toggle_autostart()  # "Start at login" clicked in the menu
+    assert recorder.calls == []  # neither synced at start nor enabled
+    assert sent and "Applications" in sent[0][0] and "App Translocation" in sent[0][1]
+    monkeypatch.setattr(tray_app, "is_translocated", lambda: False)
+    not_moved = tray_app.TrayApp(app_paths())
+    not_moved._build()
+    assert recorder.calls == ["sync"]
