@@ -17,7 +17,9 @@ from claude_tray.core.alerts import (
     AlertRules,
     acknowledge_reset,
     decide,
+    fire_once,
     pause_notifications,
+    rearm,
 )
 from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level, Thresholds, budget_level, level_for
@@ -525,3 +527,24 @@ def test_budget_urgency_critical_only_when_over() -> None:
     near = decide(AlertMemory(), snap(today=spend("today", 8.12, 10)), RULES, T0).send[0]
     over = decide(AlertMemory(), snap(today=spend("today", 12.0, 10)), RULES, T0).send[0]
     assert (near.urgency, over.urgency) == ("normal", "critical")
+
+
+@pytest.mark.parametrize(
+    ("fired", "reached", "after", "notify"),
+    [
+        ([], ["caution"], ["caution"], "caution"),
+        (["caution"], ["caution"], ["caution"], None),  # fires once
+        ([], ["caution", "warning", "pause"], ["caution", "warning", "pause"], "pause"),  # a jump
+        (["caution"], ["caution", "warning"], ["caution", "warning"], "warning"),
+        (["pause"], ["caution", "warning", "pause"], ["caution", "warning", "pause"], "warning"),
+    ],
+)
+def test_the_one_latch(
+    fired: list[str], reached: list[str], after: list[str], notify: str | None
+) -> None:
+    order = ("caution", "warning", "pause", "critical")
+    assert fire_once(fired, reached, order) == (after, notify)
+
+
+def test_rearm_keeps_only_what_stays_fired() -> None:
+    assert rearm([80.0, 95.0], lambda t: t <= 80) == [80.0]

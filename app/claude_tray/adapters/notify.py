@@ -42,7 +42,7 @@ from typing import Any, Protocol
 
 from claude_tray import APP_NAME
 from claude_tray.adapters.platform import OsName, current_os
-from claude_tray.core.alerts import Urgency
+from claude_tray.core.notices import Urgency
 
 log = logging.getLogger(__name__)
 

@@ -40,12 +40,12 @@ from pathlib import Path
 from claude_tray.core.alerts import (
     AlertMemory,
     AlertRules,
-    Urgency,
     acknowledge_reset,
     decide,
     pause_notifications,
 )
 from claude_tray.core.levels import Level
+from claude_tray.core.notices import Urgency
 from claude_tray.core.periods import day_period, local_date
 from claude_tray.core.snapshot import SessionState, Snapshot
 from claude_tray.core.view import TrayView, ViewOptions, tray_view
