@@ -100,6 +100,11 @@ def hidden_project(project: str | None) -> str | None:
     return f"{digest}/{last}"
 
 
+BULK_BYTES = 4 << 20
+"""New segments larger than this in all (about 100,000 responses) are read as a bulk load: the
+ledger's indexes and rollup are rebuilt once at the end instead of row by row."""
+
+
 def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: SyncStats) -> None:
     """Read every other machine's new or changed segments into the ledger, tagged with the
     machine. A segment that cannot be read whole is passed over and tried again on a later pass;
@@ -111,6 +116,7 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
     except OSError as error:
         stats.problems.append((str(settings.folder), f"cannot be read: {error.strerror}"))
         return
+    todo: list[tuple[str, Path, tuple[int, int]]] = []
     for entry in machine_folders:
         if entry.name == settings.machine or segments.is_transient(entry.name):
             continue
@@ -123,7 +129,14 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
                 if known.problem:
                     stats.problems.append((str(path), known.problem))
                 continue
-            _import_file(ledger, entry.name, path, info, now, stats)
+            todo.append((entry.name, path, info))
+    if todo:
+        bulk = sum(info[0] for _, _, info in todo) > BULK_BYTES
+        with ledger.batch(bulk=bulk):
+            for done, (machine, path, info) in enumerate(todo, 1):
+                _import_file(ledger, machine, path, info, now, stats)
+                if done % 64 == 0 and not bulk:
+                    ledger.commit_point()
     gone = [path for path in seen if path not in present]
     if gone:
         ledger.sync.forget_files(gone)
@@ -184,27 +197,48 @@ def _import_file(
 def _session_marks(rows: list[MessageRow]) -> list[SessionMark]:
     """What another machine's responses say of their sessions: first and last time, project, and
     the model and context of the latest main-chain response (the transcripts' reader's rule)."""
-    by_session: dict[str, list[MessageRow]] = {}
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    project: dict[str, str | None] = {}
+    biggest: dict[str, int] = {}
+    latest: dict[str, MessageRow] = {}
     for row in rows:
-        if row.session:
-            by_session.setdefault(row.session, []).append(row)
+        session = row.session
+        if not session:
+            continue
+        prompt = row.total - row.output  # Tokens.total is prompt + output
+        if session not in first:
+            first[session], last[session], project[session], biggest[session] = (
+                row.ts, row.ts, row.project, prompt
+            )  # fmt: skip
+        else:
+            first[session] = min(first[session], row.ts)
+            last[session] = max(last[session], row.ts)
+            project[session] = row.project or project[session]
+            biggest[session] = max(biggest[session], prompt)
+        if not row.sidechain:
+            before = latest.get(session)
+            if (
+                before is None
+                or row.ts > before.ts
+                or (row.ts == before.ts and rank(row) >= rank(before))
+            ):
+                latest[session] = row
     marks = []
-    for session, own in by_session.items():
-        main = [row for row in own if not row.sidechain]
-        latest = max(main, key=lambda r: (r.ts, rank(r))) if main else None
-        prompts = [_tokens(row).prompt for row in own]
+    for session in first:
+        newest = latest.get(session)
         marks.append(
             SessionMark(
                 session=session,
-                project=next((r.project for r in reversed(own) if r.project), None),
-                model=latest.model if latest else None,
-                first_ts=min(row.ts for row in own),
-                last_ts=max(row.ts for row in own),
-                context_tokens=_tokens(latest).prompt if latest else None,
-                context_ts=latest.ts if latest else None,
+                project=project[session],
+                model=newest.model if newest else None,
+                first_ts=first[session],
+                last_ts=last[session],
+                context_tokens=_tokens(newest).prompt if newest else None,
+                context_ts=newest.ts if newest else None,
                 compact_tokens=None,
                 compact_ts=None,
-                max_context=max(prompts),
+                max_context=biggest[session],
             )
         )
     return marks
