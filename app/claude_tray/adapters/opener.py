@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from claude_tray.adapters.platform import OsName, current_os, is_frozen, start_file
+from claude_tray.adapters.platform import OsName, child_env, current_os, is_frozen, start_file
 from claude_tray.storage.private import user_umask
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,8 @@ def _spawn(command: list[str]) -> None:
 
 def _clean_env() -> dict[str, str]:
     """The environment for the opener, without the library path a PyInstaller build sets for
-    itself (it keeps the user's in `LD_LIBRARY_PATH_ORIG`)."""
-    env = dict(os.environ)
+    itself (it keeps the user's in `LD_LIBRARY_PATH_ORIG`), nor the tray's own GL switch."""
+    env = dict(child_env(dict(os.environ)))
     if not is_frozen():
         return env
     original = env.pop("LD_LIBRARY_PATH_ORIG", None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
 from typing import Literal
 
 if sys.platform == "win32":
@@ -34,6 +35,36 @@ def current_os() -> OsName:
 def is_frozen() -> bool:
     """True in a PyInstaller build: `sys.executable` is then the app itself."""
     return bool(getattr(sys, "frozen", False))
+
+
+GDK_GL = "GDK_GL"
+"""GTK 3's switch for GDK's OpenGL support (`GDK_GL=disable`)."""
+_GL_SWITCHED_OFF = "disable"
+_switched: list[bool] = []
+
+
+def keep_gl_out(env: MutableMapping[str, str] | None = None) -> bool:
+    """Linux and the BSDs, before GTK loads: tell GDK not to set OpenGL up. A tray icon draws
+    nothing with GL (GTK 3 draws its menus with cairo; only a GtkGLArea uses GL), yet GDK's GLX
+    set-up at start maps the GL driver: Mesa's swrast_dri with LLVM, ~50 MB resident. GTK's own
+    switch, so it holds for every GTK backend of pystray (gtk, appindicator) and on Wayland (EGL)
+    too. A value the user set wins. True when it was set here (`child_env` then takes it back
+    out of what child processes inherit)."""
+    env = os.environ if env is None else env
+    if current_os() != "linux" or GDK_GL in env:
+        return False
+    env[GDK_GL] = _GL_SWITCHED_OFF
+    if env is os.environ:
+        _switched.append(True)
+    return True
+
+
+def child_env(env: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """`env` for a child process (a browser, a file manager): without the switches this process
+    set for itself only (`keep_gl_out`)."""
+    if _switched and env.get(GDK_GL) == _GL_SWITCHED_OFF:
+        del env[GDK_GL]
+    return env
 
 
 def start_file(path: str) -> None:
