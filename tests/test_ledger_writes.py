@@ -1,0 +1,63 @@
+"""Every write is atomic per file: a file whose rows the ledger cannot hold is named and left
+for a later pass, and every other file's rows in the same pass are kept."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from claude_tray.engine import ingest as ingest_module
+from claude_tray.engine.workspace import Workspace
+from claude_tray.storage.ledger import Ledger, RowsRejected
+from claude_tray.storage.ledger_rows import FileMark, MessageRow
+from tests.transcripts import ClaudeData, assistant
+
+T = "2026-11-20T10:00:{:02d}.000Z"
+
+
+def row(key: int, output: int) -> MessageRow:
+    return MessageRow(
+        key, 1_763_632_800.0 + key, "s", "/p", "m", 0, output, 0, 0, 0, output, 0, 0, 0
+    )
+
+
+def test_a_rejected_file_in_a_batch_leaves_the_others(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        with ledger.batch():
+            ledger.record("/a", FileMark(1, 1, 10, 10, 1), 1, [row(1, 5)], [], {}, True)
+            with pytest.raises(RowsRejected, match="not stored"):
+                ledger.record(
+                    "/b", FileMark(1, 2, 10, 10, 1), 2, [row(2, 7), row(3, 2**70)], [], {}, True
+                )
+            ledger.record("/c", FileMark(1, 3, 10, 10, 1), 1, [row(4, 9)], [], {}, True)
+        assert ledger.query("SELECT key, output FROM messages ORDER BY key") == [(1, 5), (4, 9)]
+        assert sorted(ledger.file_marks()) == ["/a", "/c"]  # /b is read again next time
+        assert ledger.query("SELECT sum(messages), sum(output) FROM slots") == [(2, 14)]
+
+
+def test_one_bad_file_does_not_roll_back_the_pass(
+    claude: ClaudeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claude.write("good1", assistant("good1", T.format(1), "m1", output=2))
+    bad = claude.write("bad", assistant("bad", T.format(2), "m2", output=3))
+    claude.write("good2", assistant("good2", T.format(3), "m3", output=4))
+    real = ingest_module.read_file
+
+    def too_big(path: str, start: int, head: tuple[int, int] = (0, 0)) -> ingest_module.FileRead:
+        result = real(path, start, head)
+        if path == str(bad):  # a value no SQLite integer holds (the decoder bounds them today)
+            result = dataclasses.replace(
+                result, rows=[r._replace(output=2**70) for r in result.rows]
+            )
+        return result
+
+    monkeypatch.setattr(ingest_module, "read_file", too_big)
+    with Workspace.open() as ws:
+        stats = ws.refresh()
+        assert [(p, why[:10]) for p, why in stats.problems] == [(str(bad), "not stored")]
+        assert ws.ledger.query("SELECT sum(output) FROM messages") == [(6,)]
+        monkeypatch.setattr(ingest_module, "read_file", real)
+        ws.refresh()  # the bad file was not marked read: it is read again, now whole
+        assert ws.ledger.query("SELECT sum(output) FROM messages") == [(9,)]
