@@ -34,6 +34,7 @@ from claude_tray.adapters.platform import (
     is_translocated,
     keep_gl_out,
 )
+from claude_tray.core.names import Action, Look, MenuAction
 from claude_tray.core.view import SEPARATOR, IconSpec, MenuEntry, TrayView
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.config import default_config_toml
@@ -127,12 +128,12 @@ def setup_logging(log_dir: Path, debug: bool) -> None:
 def initial_view() -> TrayView:
     """What the icon shows until the engine's first pass is done."""
     return TrayView(
-        IconSpec("idle", None, None),
+        IconSpec(Look.IDLE, None, None),
         f"{APP_NAME}: reading Claude Code usage…",
         (
             MenuEntry("Reading Claude Code usage…", enabled=False),
             SEPARATOR,
-            MenuEntry("Quit", "quit"),
+            MenuEntry("Quit", Action(MenuAction.QUIT)),
         ),
     )
 
@@ -296,7 +297,7 @@ class TrayApp:
 
     def _on_menu(self, action: str) -> None:
         """A menu choice (on the UI thread): Quit here, everything else on the engine thread."""
-        if action == "quit":
+        if action == MenuAction.QUIT:
             self.shutdown()
         elif self.engine is not None:
             self.engine.post(action)
@@ -341,13 +342,14 @@ class TrayApp:
 
     def _app_action(self, action: str) -> None:
         """Actions that are not the engine's (run on the engine thread)."""
-        handlers: dict[str, Callable[[], None]] = {
-            "toggle-autostart": self._toggle_autostart,
-            "open-config": self._open_config,
-            "open-report": self._open_report,
-            "about": self._about,
+        handlers: dict[MenuAction, Callable[[], None]] = {
+            MenuAction.TOGGLE_AUTOSTART: self._toggle_autostart,
+            MenuAction.OPEN_CONFIG: self._open_config,
+            MenuAction.OPEN_REPORT: self._open_report,
+            MenuAction.ABOUT: self._about,
         }
-        handler = handlers.get(action)
+        parsed = Action.parse(action)
+        handler = handlers.get(parsed.kind) if parsed is not None else None
         if handler is None:
             log.warning("unknown menu action %r", action)
             return
@@ -414,7 +416,7 @@ def notification_icon(folder: Path) -> Path | None:
         return bundled
     path = folder / NOTIFICATION_ICON
     try:
-        image = render_icon(IconSpec("idle", None, None), NOTIFICATION_ICON_PX)
+        image = render_icon(IconSpec(Look.IDLE, None, None), NOTIFICATION_ICON_PX)
         buffer = io.BytesIO()
         image.save(buffer, "PNG")
         write_atomic(path, buffer.getvalue())

@@ -395,9 +395,8 @@ def run_status(args: argparse.Namespace) -> int:
     print(paint(f"Level: {snapshot.level.label}", snapshot.level.label, color))
     for spend in (snapshot.today, snapshot.week, snapshot.month):
         budget = f" of {money(spend.budget)} ({spend.level.label})" if spend.budget else ""
-        label = {"today": "Today", "week": "This week", "month": "This month"}[spend.name]
         print(
-            f"{label}: {money(spend.cost, spend.unpriced_tokens > 0)}{budget}"
+            f"{spend.name.label}: {money(spend.cost, spend.unpriced_tokens > 0)}{budget}"
             f"{_partial(snapshot, spend)}"
         )
     _print_sessions(snapshot.sessions, clock)

@@ -96,27 +96,21 @@ def _pause_words(session: SessionState, rules: AlertRules) -> tuple[str, str]:
     )
 
 
-_SPEND_LABEL = {"today": "Today's cost", "week": "This week's cost", "month": "This month's cost"}
-
-
 def budget_notice(spend: Spend, level: BudgetLevel) -> Notice:
     """E.g. `Today's cost $8.12 — 81% of the $10 budget`, `… — over the $10 budget`."""
     assert spend.budget is not None
-    label = _SPEND_LABEL.get(spend.name, spend.name)
+    label = f"{spend.name.label}'s cost"
     cost = money(spend.cost, spend.unpriced_tokens > 0)
     budget = budget_money(spend.budget)
     if level is BudgetLevel.OVER:
         title = f"{label} {cost} — over the {budget} budget"
-        body = f"{money(spend.cost - spend.budget)} over {_PERIOD_LEFT[spend.name]}'s budget."
+        body = f"{money(spend.cost - spend.budget)} over {spend.name.within}'s budget."
     else:
         share = math.floor(100 * spend.cost / spend.budget)
         title = f"{label} {cost} — {share}% of the {budget} budget"
-        body = f"{money(max(0.0, spend.budget - spend.cost))} left for {_PERIOD_LEFT[spend.name]}."
+        body = f"{money(max(0.0, spend.budget - spend.cost))} left for {spend.name.within}."
     urgency: Urgency = "critical" if level is BudgetLevel.OVER else "normal"
     return Notice(f"budget:{spend.name}:{level.label}", title, body, urgency)
-
-
-_PERIOD_LEFT = {"today": "today", "week": "this week", "month": "this month"}
 
 
 def limit_notice(limit: PlanLimit, threshold: float, rules: AlertRules, now: float) -> Notice:

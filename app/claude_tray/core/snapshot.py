@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level
+from claude_tray.core.names import PeriodName
 from claude_tray.core.periods import Period
 from claude_tray.core.tokens import Tokens
 
@@ -73,7 +74,7 @@ class CostLine:
 class Spend:
     """What one period (today, this week, this month) cost so far, against its budget."""
 
-    name: str
+    name: PeriodName
     period: Period
     tokens: Tokens
     cost: float
@@ -82,6 +83,9 @@ class Spend:
     level: BudgetLevel
     by_model: tuple[CostLine, ...] = ()
     by_project: tuple[CostLine, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", PeriodName(self.name))  # from a plain string too
 
 
 @dataclass(frozen=True, slots=True)

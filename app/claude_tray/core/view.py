@@ -3,9 +3,8 @@
 `tray_view` is the one place that turns numbers into the tray's words. The ui layer only draws
 what it gets; the app layer maps menu actions (the `action` ids below) to what they do.
 
-Action ids: "reset:<session_id>", "reset-current", "pause-notifications:3600",
-"pause-notifications:tomorrow", "resume-notifications", "open-report", "open-config",
-"toggle-autostart", "refresh", "about", "quit".
+Menu actions are `core.names.Action`s (`MenuAction` and an optional argument); the icon's look is
+a `core.names.Look`.
 
 Texts are plain: escaping for a platform (Windows' `&&`) is the ui layer's job.
 """
@@ -18,6 +17,7 @@ from datetime import datetime, tzinfo
 
 from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level
+from claude_tray.core.names import Action, Look, MenuAction
 from claude_tray.core.snapshot import CostLine, PlanLimit, SessionState, Snapshot, Spend
 
 TITLE_MAX = 127
@@ -36,16 +36,14 @@ LIMIT_SHORT = {"five_hour": "5h", "seven_day": "7d"}
 LIMIT_LONG = {"five_hour": "5-hour", "seven_day": "7-day"}
 DAY_SECONDS = 86400.0
 
-PAUSE_HOUR = "pause-notifications:3600"
-PAUSE_TOMORROW = "pause-notifications:tomorrow"
-RESUME = "resume-notifications"
+PAUSE_HOUR = Action(MenuAction.PAUSE_NOTIFICATIONS, "3600")
+PAUSE_TOMORROW = Action(MenuAction.PAUSE_NOTIFICATIONS, "tomorrow")
+RESUME = Action(MenuAction.RESUME_NOTIFICATIONS)
 
 
 @dataclass(frozen=True, slots=True)
 class IconSpec:
-    look: str
-    """"ok" | "caution" | "warning" | "pause" | "critical" | "idle" (no active session) |
-    "error" (no Claude data)."""
+    look: Look
     text: str | None
     """The most urgent session's percentage, at most 3 glyphs ("92", "100"); None when off/idle."""
     badge: str | None
@@ -55,8 +53,8 @@ class IconSpec:
 @dataclass(frozen=True, slots=True)
 class MenuEntry:
     text: str
-    action: str | None = None
-    """The action id run when chosen; None for an informational row."""
+    action: Action | None = None
+    """The action run when chosen; None for an informational row."""
     checked: bool | None = None
     """True/False for a check item (Start at login), None for a plain one."""
     enabled: bool = True
@@ -100,14 +98,14 @@ def tray_view(snapshot: Snapshot, options: ViewOptions) -> TrayView:
 def icon_spec(snapshot: Snapshot, options: ViewOptions) -> IconSpec:
     badge = None if snapshot.budget_level is BudgetLevel.OK else snapshot.budget_level.label
     if not snapshot.data_found:
-        return IconSpec("error", None, badge)
+        return IconSpec(Look.ERROR, None, badge)
     urgent = snapshot.most_urgent
     if urgent is None:
-        return IconSpec("idle", None, badge)
+        return IconSpec(Look.IDLE, None, badge)
     text = None
     if options.show_percent and urgent.context_percent is not None:
         text = str(min(ICON_TEXT_MAX, shown_percent(urgent.context_percent)))
-    return IconSpec(icon_level(snapshot).label, text, badge)
+    return IconSpec(Look(icon_level(snapshot).label), text, badge)
 
 
 def icon_level(snapshot: Snapshot) -> Level:
@@ -156,9 +154,9 @@ def context_text(session: SessionState) -> str:
     return f"{mark}{shown_percent(session.context_percent)}%"
 
 
-def spend_text(label: str, spend: Spend) -> str:
+def spend_text(spend: Spend) -> str:
     """`Today $3.42 of $10`, `Today $12.10 of $10 (over)`, `This week $3.00`."""
-    text = f"{label} {money(spend.cost, spend.unpriced_tokens > 0)}"
+    text = f"{spend.name.label} {money(spend.cost, spend.unpriced_tokens > 0)}"
     if spend.budget is not None and spend.budget > 0:
         text += f" of {budget_money(spend.budget)}"
         if spend.level is not BudgetLevel.OK:
@@ -213,7 +211,7 @@ def notifications_paused(options: ViewOptions) -> bool:
 
 def title(snapshot: Snapshot, options: ViewOptions) -> str:
     """`Context 72% · app · Today $3.42 of $10`, never longer than `TITLE_MAX`."""
-    today = spend_text("Today", snapshot.today)
+    today = spend_text(snapshot.today)
     paused = "notifications paused" if notifications_paused(options) else ""
     if not snapshot.data_found:
         return fit("claude-tray: no Claude Code data found", today)
@@ -262,16 +260,22 @@ def menu(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
         SEPARATOR,
         MenuEntry("Today's cost", children=cost_entries(snapshot)),
         MenuEntry("Sessions", children=session_entries(snapshot, options)),
-        MenuEntry("Reset session", "reset-current", enabled=urgent is not None),
+        MenuEntry("Reset session", Action(MenuAction.RESET_CURRENT), enabled=urgent is not None),
         pause_entry(options),
         SEPARATOR,
-        MenuEntry("Open usage report", "open-report", enabled=options.report_available),
-        MenuEntry("Open config", "open-config"),
-        MenuEntry("Start at login", "toggle-autostart", checked=options.autostart_enabled),
-        MenuEntry("Refresh now", "refresh"),
+        MenuEntry(
+            "Open usage report", Action(MenuAction.OPEN_REPORT), enabled=options.report_available
+        ),
+        MenuEntry("Open config", Action(MenuAction.OPEN_CONFIG)),
+        MenuEntry(
+            "Start at login",
+            Action(MenuAction.TOGGLE_AUTOSTART),
+            checked=options.autostart_enabled,
+        ),
+        MenuEntry("Refresh now", Action(MenuAction.REFRESH)),
         SEPARATOR,
-        MenuEntry("About claude-tray", "about"),
-        MenuEntry("Quit", "quit"),
+        MenuEntry("About claude-tray", Action(MenuAction.ABOUT)),
+        MenuEntry("Quit", Action(MenuAction.QUIT)),
     )
 
 
@@ -282,7 +286,7 @@ def header(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
         first = "No active session"
     else:
         first = session_text(snapshot.most_urgent)
-    return (MenuEntry(first), MenuEntry(spend_text("Today", snapshot.today)))
+    return (MenuEntry(first), MenuEntry(spend_text(snapshot.today)))
 
 
 def limit_entries(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
@@ -292,14 +296,14 @@ def limit_entries(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, 
 
 def cost_entries(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
     today = snapshot.today
-    entries = [MenuEntry(spend_text("Today", today))]
+    entries = [MenuEntry(spend_text(today))]
     for heading, lines in (("By model", today.by_model), ("By project", today.by_project)):
         if lines:
             entries += [SEPARATOR, MenuEntry(heading, enabled=False), *breakdown(lines)]
     entries += [
         SEPARATOR,
-        MenuEntry(spend_text("This week", snapshot.week)),
-        MenuEntry(spend_text("This month", snapshot.month)),
+        MenuEntry(spend_text(snapshot.week)),
+        MenuEntry(spend_text(snapshot.month)),
     ]
     return tuple(entries)
 
@@ -344,7 +348,7 @@ def session_entry(session: SessionState, options: ViewOptions) -> MenuEntry:
         ),
         MenuEntry(f"Session {session.session_id[:8]}", enabled=False),
         SEPARATOR,
-        MenuEntry("Reset session", f"reset:{session.session_id}"),
+        MenuEntry("Reset session", Action(MenuAction.RESET, session.session_id)),
     ]
     return MenuEntry(label, children=tuple(details))
 

@@ -9,6 +9,7 @@ from datetime import tzinfo
 
 from claude_tray.core.context import ContextSource, TranscriptContext, percent, window_size
 from claude_tray.core.levels import budget_level, level_for
+from claude_tray.core.names import PeriodName
 from claude_tray.core.periods import Period, day_period, month_period, week_period
 from claude_tray.core.pricing import PriceTable, display_name, model_key
 from claude_tray.core.snapshot import (
@@ -73,11 +74,15 @@ def build_snapshot(
         ]
     return Snapshot(
         taken_at=clock.now,
-        today=spend(ledger, config, prices, "today", day_period(clock.now, clock.tz)),
+        today=spend(ledger, config, prices, PeriodName.TODAY, day_period(clock.now, clock.tz)),
         week=spend(
-            ledger, config, prices, "week", week_period(clock.now, clock.tz, config.first_weekday)
+            ledger,
+            config,
+            prices,
+            PeriodName.WEEK,
+            week_period(clock.now, clock.tz, config.first_weekday),
         ),
-        month=spend(ledger, config, prices, "month", month_period(clock.now, clock.tz)),
+        month=spend(ledger, config, prices, PeriodName.MONTH, month_period(clock.now, clock.tz)),
         sessions=tuple(sorted(sessions, key=urgency_order)),
         data_found=data_found or bool(sessions),  # a session our status line reports is data
         limits=plan_limits(facts.values(), clock.now),
@@ -124,16 +129,15 @@ def _last_seen(fact: LiveFacts) -> float:
     )
 
 
-_BUDGET_OF_PERIOD = {"today": "daily", "week": "weekly", "month": "monthly"}
-
-
-def spend(ledger: Ledger, config: Config, prices: PriceTable, name: str, period: Period) -> Spend:
+def spend(
+    ledger: Ledger, config: Config, prices: PriceTable, name: PeriodName, period: Period
+) -> Spend:
     """One period's cost with its budget, broken down by model and by project."""
     sums = priced_sums(ledger, prices, [(name, period.start, period.end)], group_by=("project",))
     total = Total()
     for item in sums:
         total.add(item)
-    budget = getattr(config.budgets, _BUDGET_OF_PERIOD[name], None)
+    budget = getattr(config.budgets, name.budget_key, None)
     return Spend(
         name=name,
         period=period,

@@ -45,6 +45,7 @@ from claude_tray.core.alerts import (
     pause_notifications,
 )
 from claude_tray.core.levels import Level
+from claude_tray.core.names import Action, MenuAction
 from claude_tray.core.notices import Urgency
 from claude_tray.core.periods import day_period, local_date
 from claude_tray.core.snapshot import SessionState, Snapshot
@@ -474,22 +475,23 @@ class Engine:
 
     # --- actions ------------------------------------------------------------------------------
 
-    def _action(self, action: str) -> None:
-        name, _, argument = action.partition(":")
-        if name == "reset":
-            self._reset(argument or None)
-        elif action == "reset-current":
+    def _action(self, text: str) -> None:
+        action = Action.parse(text)
+        kind = action.kind if action is not None else None
+        if kind is MenuAction.RESET and action is not None:
+            self._reset(action.argument or None)
+        elif kind is MenuAction.RESET_CURRENT:
             self._reset(None)
-        elif name == "pause-notifications":
-            self._pause_notifications(argument)
-        elif action == "resume-notifications":
+        elif kind is MenuAction.PAUSE_NOTIFICATIONS and action is not None:
+            self._pause_notifications(action.argument or "")
+        elif kind is MenuAction.RESUME_NOTIFICATIONS:
             self._remember(pause_notifications(self._memory, None))
-        elif action == "refresh":
+        elif kind is MenuAction.REFRESH:
             self._pending.full = True
-        elif self._on_action is not None:
+        elif self._on_action is not None and action is not None:
             self._on_action(action)
         else:
-            log.warning("unknown action %r", action)
+            log.warning("unknown action %r", text)
         self._pending.now = True
 
     def _reset(self, session_id: str | None) -> None:
