@@ -1,7 +1,8 @@
 """What claude-tray must report for the calls the mock logged, computed here by hand.
 
-Prices of the one model the tests use (claude-sonnet-4-5), USD per million tokens, from the
-pricing page; written out here rather than taken from claude-tray's own table.
+Prices of the models the real client asks for, USD per million tokens, from the pricing page;
+written out here rather than taken from claude-tray's own table. The tests run Sonnet 4.5; Claude
+Code sends its session-title request to Haiku 4.5 (seen with 2.1.90 and 2.1.197).
 """
 
 from __future__ import annotations
@@ -11,11 +12,26 @@ from dataclasses import dataclass
 
 from tests.e2e.mock_api import Call, Usage
 
-SONNET_4_5 = {"input": 3.0, "output": 15.0, "write_5m": 3.75, "write_1h": 6.0, "read": 0.30}
+PRICES = {
+    "claude-sonnet-4-5": {
+        "input": 3.0,
+        "output": 15.0,
+        "write_5m": 3.75,
+        "write_1h": 6.0,
+        "read": 0.30,
+    },
+    "claude-haiku-4-5": {
+        "input": 1.0,
+        "output": 5.0,
+        "write_5m": 1.25,
+        "write_1h": 2.0,
+        "read": 0.10,
+    },
+}
 
 
-def cost_of(usage: Usage) -> float:
-    p = SONNET_4_5
+def cost_of(usage: Usage, model: str = "claude-sonnet-4-5-20250929") -> float:
+    [p] = [prices for family, prices in PRICES.items() if model.startswith(family)]
     return (
         usage.input_tokens * p["input"]
         + usage.output_tokens * p["output"]
@@ -55,5 +71,5 @@ def totals(calls: Iterable[Call]) -> Totals:
         output=sum(c.usage.output_tokens for c in chosen),
         cache_creation=sum(c.usage.cache_write_5m + c.usage.cache_write_1h for c in chosen),
         cache_read=sum(c.usage.cache_read for c in chosen),
-        cost=sum(cost_of(c.usage) for c in chosen),
+        cost=sum(cost_of(c.usage, c.model) for c in chosen),
     )
