@@ -142,4 +142,5 @@ def test_the_report_marks_costs_with_unpriced_tokens() -> None:
         workspace.refresh()
         html = write_report(workspace, Clock(NOW, resolve_timezone("UTC")), 7).read_text()
     assert "$0.00*" in html  # the day with only the unpriced model, and the budgets
+    assert "$0.00* · 0%" in html  # the unpriced model's bar in the breakdown
     assert "130 tokens of models with no known price" in html

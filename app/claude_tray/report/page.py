@@ -303,7 +303,9 @@ def _breakdown(title: str, what: str, lines: Sequence[Share]) -> str:
     shown = list(lines[:8])
     bars = []
     for line in shown:
-        figures = f"{text.money(line.cost)} · {text.share(line.cost_share)}"
+        figures = (
+            f"{text.money(line.cost)}{_mark(line.unpriced_tokens)} · {text.share(line.cost_share)}"
+        )
         name = text.clean(line.name)
         bars.append(svg.Bar(name, line.cost, f"{name}: {figures}", shown=figures))
     desc = "; ".join(f"{text.clean(line.name)} {text.money(line.cost)}" for line in shown)
