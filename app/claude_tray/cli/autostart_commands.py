@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from claude_tray.cli.errors import CommandError
+from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import print_json
 
 
@@ -19,13 +19,22 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         ("disable", run_disable, "do not start the tray at login"),
         ("status", run_status, "whether the tray starts at login, and with what"),
     ):
-        actions.add_parser(name, parents=[common], help=text).set_defaults(handler=handler)
+        action = actions.add_parser(name, parents=[common], help=text)
+        action.add_argument(
+            "--headless",
+            action="store_true",
+            help="instead of the tray: `claude-tray sync --watch` as a systemd user service "
+            "(a machine without a display that publishes to the sync folder; Linux)",
+        )
+        action.set_defaults(handler=handler)
 
 
 def run_enable(args: argparse.Namespace) -> int:
     from claude_tray.adapters.autostart import launch_command, make_autostart
     from claude_tray.adapters.platform import TRANSLOCATED_MESSAGE, is_translocated
 
+    if args.headless:
+        return _headless(args, enable=True)
     if is_translocated():
         raise CommandError(TRANSLOCATED_MESSAGE)
     autostart = make_autostart()
@@ -36,13 +45,57 @@ def run_enable(args: argparse.Namespace) -> int:
 def run_disable(args: argparse.Namespace) -> int:
     from claude_tray.adapters.autostart import make_autostart
 
+    if args.headless:
+        return _headless(args, enable=False)
     autostart = make_autostart()
     _change(autostart.disable, autostart.location)
     return _report(args, "disabled")
 
 
 def run_status(args: argparse.Namespace) -> int:
+    if args.headless:
+        return _headless(args, enable=None)
     return _report(args, None)
+
+
+def _headless(args: argparse.Namespace, enable: bool | None) -> int:
+    """The headless sync service: enable (True), disable (False) or report (None)."""
+    import os
+
+    from claude_tray.adapters.autostart import launch_command, xdg_config_home
+    from claude_tray.adapters.platform import current_os
+    from claude_tray.adapters.sync_service import SyncService, headless_command
+
+    if current_os() != "linux":
+        raise CommandError(
+            "--headless installs a systemd user service (Linux); here, start the tray, or run "
+            "`claude-tray sync --watch` from your own scheduler",
+            EXIT_USAGE,
+        )
+    service = SyncService(xdg_config_home() / "systemd" / "user")
+    command = headless_command(launch_command())
+    said = ""
+    try:
+        if enable is True:
+            said = service.enable(command, os.environ)
+        elif enable is False:
+            said = service.disable()
+    except OSError as error:
+        raise CommandError(f"cannot change {service.location}: {error}") from None
+    enabled = service.is_enabled()
+    if args.json:
+        print_json(
+            {"enabled": enabled, "location": service.location, "command": command, "systemd": said}
+        )
+        return 0
+    state = "enabled" if enabled else "disabled"
+    print(f"Headless sync at login: {state}")
+    print(f"  unit:    {service.location}")
+    if enabled:
+        print(f"  runs:    {' '.join(command)}")
+    if said:
+        print(f"  systemd: {said} (the unit file is written; start it with systemctl --user)")
+    return 0
 
 
 def _change(action: Any, location: str) -> None:
