@@ -91,8 +91,9 @@ def test_the_tray_shows_it_and_it_can_be_reset(
     # Reset session, as from the tray's menu or the CLI
     assert main(["reset", ELSEWHERE[:6]]) == 0, capsys.readouterr().err
     state = read_session(app_paths(), ELSEWHERE)
-    assert state is not None and state["reset"]["level"] == snapshot.sessions[0].level.label
-    assert state["pause"]["paused"] is False
+    assert state is not None and state.reset_mark is not None and state.pause is not None
+    assert state.reset_mark.level == snapshot.sessions[0].level.label
+    assert state.pause.paused is False
 
 
 def test_a_transcript_under_another_root_teaches_that_root(
@@ -161,3 +162,15 @@ def test_root_of_transcript(path: object, root: str | None) -> None:
         assert found == Path("/srv/cc")
     else:
         assert found == Path(root)
+
+
+def test_it_is_paused_like_any_other(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status_line(elsewhere_payload(tmp_path / "not-there", percent=97, size=200_000))
+    (shown,) = run_json(capsys, "sessions")["sessions"]
+    assert shown["sessionId"] == ELSEWHERE
+    assert shown["paused"] is True
+    assert shown["contextSource"] == "statusline"
+    assert main(["reset", ELSEWHERE]) == 0
+    capsys.readouterr()
+    (shown,) = run_json(capsys, "sessions")["sessions"]
+    assert shown["paused"] is False
