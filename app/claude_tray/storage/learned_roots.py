@@ -19,7 +19,8 @@ from typing import Any
 
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.locking import locked
-from claude_tray.storage.paths import AppPaths, claude_roots
+from claude_tray.storage.paths import CLAUDE_CONFIG_VARIABLE, AppPaths, claude_roots
+from claude_tray.storage.wsl import wsl_roots
 
 log = logging.getLogger(__name__)
 
@@ -102,13 +103,16 @@ def remove_learned_root(paths: AppPaths, root: Path) -> bool:
 
 
 def watched_roots(paths: AppPaths, env: Mapping[str, str] | None = None) -> list[Path]:
-    """The configured roots (`CLAUDE_CONFIG_DIR`, else the defaults), then the learned ones."""
+    """The configured roots (`CLAUDE_CONFIG_DIR`, else the defaults and, on Windows, the running
+    WSL distributions'), then the learned ones."""
     roots = claude_roots(env)
+    configured = (os.environ if env is None else env).get(CLAUDE_CONFIG_VARIABLE, "").strip()
+    extra = [] if configured else wsl_roots()
     keys = {same_path_key(r) for r in roots}
-    for learned in read_learned_roots(paths):
-        key = same_path_key(learned.path)
+    for path in [*extra, *(learned.path for learned in read_learned_roots(paths))]:
+        key = same_path_key(path)
         if key not in keys:
-            roots.append(learned.path)
+            roots.append(path)
             keys.add(key)
     return roots
 
