@@ -53,17 +53,26 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser; given the arguments, with only the command modules they need."""
-    common = _Parser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    common.add_argument("--debug", action="store_true", help="log details to stderr")
-    parser = _Parser(
-        prog=APP_NAME, description="Claude Code usage in your tray and terminal.", parents=[common]
-    )
+    parser = _Parser(prog=APP_NAME, description="Claude Code usage in your tray and terminal.")
+    _add_global_options(parser, False)
+    common = _Parser(add_help=False)  # the same options after the command's name
+    _add_global_options(common, argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _modules_for(argv):
         importlib.import_module(name).register(commands, common)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """`--json` and `--debug`, before the command's name (`default` False) or after it (default
+    `SUPPRESS`: a command's parser then leaves the value given before its name as it is)."""
+    parser.add_argument(
+        "--json", action="store_true", default=default, help="print JSON instead of a table"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="log details to stderr"
+    )
 
 
 def _modules_for(argv: Sequence[str]) -> list[str]:

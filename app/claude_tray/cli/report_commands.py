@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from claude_tray.cli.arguments import add_range, iso_date
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import (
     TOKEN_COLUMNS,
@@ -28,12 +29,7 @@ from claude_tray.cli.render import (
     unpriced_note,
     use_color,
 )
-from claude_tray.cli.usage_commands import (
-    model_breakdowns,
-    token_fields,
-    totals_json,
-    unpriced_models,
-)
+from claude_tray.cli.shapes import model_breakdowns, token_fields, totals_json, unpriced_models
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
 from claude_tray.core.periods import day_start
 from claude_tray.core.trends import GroupStats, percent_change
@@ -50,6 +46,7 @@ from claude_tray.report.groups import (
     session_totals,
 )
 from claude_tray.report.views import compare_before, compare_tags, period_totals, recent_blocks
+from claude_tray.runtime.reset import AmbiguousSession, session_id_for
 
 MAX_NOTE = 2000
 MAX_TAG = 64
@@ -71,7 +68,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
     for name, unit in (("weekly", "week"), ("monthly", "month")):
         parser = _add(commands, common, name, f"cost and tokens per {unit}", run_periods)
-        _range(parser)
+        add_range(parser)
         parser.set_defaults(unit=unit)
 
     for name, key in (("projects", "project"), ("categories", "category")):
@@ -82,7 +79,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
             f"cost per {key} (repository or folder)" if key == "project" else "cost per category",
             run_groups,
         )
-        _range(parser)
+        add_range(parser)
         parser.set_defaults(key=key)
 
     trends = _add(
@@ -100,7 +97,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--by", choices=GROUPINGS, default="day")
     export.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
-    _range(export)
+    add_range(export)
 
     note = _add(commands, common, "note", 'set a session\'s note ("" removes it)', run_note)
     note.add_argument("session", metavar="SESSION_ID", help="a session id or a unique prefix")
@@ -116,7 +113,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     compare.add_argument(
         "--before",
-        type=_date,
+        type=iso_date,
         metavar="YYYY-MM-DD",
         help="sessions started before this day against those from it on",
     )
@@ -155,18 +152,6 @@ def _days(parser: argparse.ArgumentParser, default: int) -> None:
         metavar="N",
         help=f"the last N days, today included (default {default})",
     )
-
-
-def _range(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
-    parser.add_argument("--until", type=_date, metavar="YYYY-MM-DD")
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def _day_count(value: str) -> int:
@@ -594,25 +579,22 @@ def run_export(args: argparse.Namespace) -> int:
 # -- notes, tags ------------------------------------------------------------------------------
 
 
-def find_session(workspace: Workspace, wanted: str) -> str:
-    """The session id `wanted` names exactly or as a unique prefix (CommandError otherwise)."""
+def session_id_arg(workspace: Workspace, wanted: str) -> str:
+    """The session id `wanted` names exactly or as a unique prefix (`runtime.reset`'s one rule),
+    or a usage error."""
     wanted = wanted.strip()
     if not wanted:
         raise CommandError("give a session id", EXIT_USAGE)
-    ids = [mark.session for mark in workspace.ledger.sessions()]
-    if wanted in ids:
-        return wanted
-    matches = [sid for sid in ids if sid.startswith(wanted)]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
+    try:
+        found = session_id_for(workspace, {}, wanted)
+    except AmbiguousSession as error:
+        raise CommandError(f"{fmt.clean(str(error))}; give more of the id", EXIT_USAGE) from None
+    if found is None:
         raise CommandError(
             f"no session {fmt.clean(wanted)!r} in the ledger (see `claude-tray sessions --all`)",
             EXIT_USAGE,
         )
-    raise CommandError(
-        f"{fmt.clean(wanted)!r} matches {len(matches)} sessions; give more of the id", EXIT_USAGE
-    )
+    return found
 
 
 def run_note(args: argparse.Namespace) -> int:
@@ -620,7 +602,7 @@ def run_note(args: argparse.Namespace) -> int:
     if len(note) > MAX_NOTE:
         raise CommandError(f"a note is at most {MAX_NOTE} characters", EXIT_USAGE)
     with open_workspace() as workspace:
-        session = find_session(workspace, args.session)
+        session = session_id_arg(workspace, args.session)
         workspace.ledger.set_note(session, note, clock_for(args, workspace).now)
     if args.json:
         print_json({"sessionId": session, "note": note or None})
@@ -632,7 +614,7 @@ def run_note(args: argparse.Namespace) -> int:
 def run_tag(args: argparse.Namespace) -> int:
     tags = [_checked_tag(tag) for tag in args.tags]
     with open_workspace() as workspace:
-        session = find_session(workspace, args.session)
+        session = session_id_arg(workspace, args.session)
         change = workspace.ledger.remove_tag if args.remove else workspace.ledger.add_tag
         changed = [tag for tag in tags if change(session, tag)]
         now_tags = workspace.ledger.tags().get(session, ())

@@ -11,7 +11,7 @@ from typing import Any
 
 from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
 from claude_tray.cli.render import money, print_json
-from claude_tray.cli.usage_commands import session_json
+from claude_tray.cli.shapes import session_json
 from claude_tray.cli.workspace import clock_for, open_workspace
 from claude_tray.core.view import session_text
 from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from claude_tray.cli.arguments import add_range
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import (
     TOKEN_COLUMNS,
@@ -22,14 +23,22 @@ from claude_tray.cli.render import (
     unpriced_note,
     use_color,
 )
+from claude_tray.cli.shapes import (
+    limits_json,
+    model_breakdowns,
+    session_json,
+    spend_json,
+    token_fields,
+    totals_json,
+    unpriced_models,
+)
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
 from claude_tray.core.periods import day_period
-from claude_tray.core.snapshot import PlanLimit, SessionState, Snapshot, Spend
-from claude_tray.core.tokens import Tokens
+from claude_tray.core.snapshot import SessionState, Snapshot, Spend
 from claude_tray.engine.snapshot import Clock, hooked_only, session_states
 from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
 from claude_tray.engine.workspace import Workspace
-from claude_tray.storage.budget_state import write_budget_state
+from claude_tray.storage.budget_state import record_budget_state
 from claude_tray.storage.state import read_all_facts
 
 log = logging.getLogger(__name__)
@@ -43,8 +52,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     today.set_defaults(handler=run_today)
 
     daily = commands.add_parser("daily", parents=[common], help="cost and tokens per day")
-    daily.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
-    daily.add_argument("--until", type=_date, metavar="YYYY-MM-DD")
+    add_range(daily)
     daily.add_argument("--breakdown", action="store_true", help="a row per model under each day")
     add_timezone_option(daily)
     daily.set_defaults(handler=run_daily)
@@ -65,90 +73,6 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     status.set_defaults(handler=run_status)
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
-# -- JSON shapes ------------------------------------------------------------------------------
-
-
-def token_fields(tokens: Tokens) -> dict[str, int]:
-    """ccusage's token field names (`cacheCreationTokens` = 5m + 1h writes)."""
-    return {
-        "inputTokens": tokens.input,
-        "outputTokens": tokens.output,
-        "cacheCreationTokens": tokens.cache_write,
-        "cacheReadTokens": tokens.cache_read,
-        "totalTokens": tokens.total,
-    }
-
-
-def model_breakdowns(total: Total) -> list[dict[str, Any]]:
-    rows = [
-        {"modelName": model, **token_fields(t.tokens), "cost": t.model_cost()}
-        for model, t in total.models.items()
-    ]
-    return sorted(rows, key=lambda r: (-(r["cost"] or 0.0), r["modelName"]))
-
-
-def unpriced_models(total: Total) -> list[str]:
-    return sorted(m for m, t in total.models.items() if not t.priced)
-
-
-def totals_json(total: Total) -> dict[str, Any]:
-    """A total's tokens and cost, saying how many tokens the cost leaves out (no known price)."""
-    return {
-        **token_fields(total.tokens),
-        "totalCost": total.cost,
-        "unpricedTokens": total.unpriced_tokens,
-        "unpricedModels": unpriced_models(total),
-    }
-
-
-def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
-    return {
-        "sessionId": state.session_id,
-        "project": state.project,
-        "model": state.model,
-        "contextTokens": state.context_tokens,
-        "contextWindow": state.context_window,
-        "contextPercent": None
-        if state.context_percent is None
-        else round(state.context_percent, 2),
-        "contextSource": state.context_source.value,
-        "level": state.level.label,
-        "lastActivity": datetime.fromtimestamp(state.last_activity, tz).isoformat(),
-        "cost": state.cost if not state.unpriced_tokens or state.cost else None,
-        "unpricedTokens": state.unpriced_tokens,
-        "costSinceReset": state.cost_since_reset,
-        "unpricedTokensSinceReset": state.unpriced_since_reset,
-        "claudeCodeCostUSD": state.claude_code_cost,
-        "claudeCodeContextPercent": None
-        if state.claude_code_context_percent is None
-        else round(state.claude_code_context_percent, 2),
-        "paused": state.paused,
-        "active": state.active,
-        **({} if state.cost_complete else {"costPartial": True}),
-    }
-
-
-def spend_json(spend: Spend, complete: bool = True) -> dict[str, Any]:
-    """`"partial": true` when the history before today is still unread (`today` and `status` on
-    a history not read yet read only what today needs)."""
-    return {
-        "start": spend.period.first.isoformat(),
-        "end": spend.period.last.isoformat(),
-        "cost": spend.cost,
-        "unpricedTokens": spend.unpriced_tokens,
-        "budget": spend.budget,
-        "budgetLevel": spend.level.label,
-        **({} if complete else {"partial": True}),
-    }
-
-
 # -- today ------------------------------------------------------------------------------------
 
 
@@ -161,7 +85,7 @@ def run_today(args: argparse.Namespace) -> int:
         )
         total = totals_by_label(sums).get("today", Total())
         snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
-        record_budget(workspace, snapshot, clock.now)
+        record_budget_state(workspace.paths, snapshot.today, clock.now)
     budgets = {
         spend.name: spend_json(spend, snapshot.is_complete(spend))
         for spend in (snapshot.today, snapshot.week, snapshot.month)
@@ -339,32 +263,6 @@ def _print_sessions(states: Sequence[SessionState], clock: Clock) -> None:
         print(note)
 
 
-def record_budget(workspace: Workspace, snapshot: Snapshot, now: float) -> None:
-    """Leave today's spend for the hook gate and the status line (`storage.budget_state`)."""
-    try:
-        write_budget_state(workspace.paths, snapshot.today, now)
-    except OSError as error:
-        log.debug("cannot record today's budget state: %s", error)
-
-
-_LIMIT_KEYS = {"five_hour": "fiveHour", "seven_day": "sevenDay"}
-
-
-def limits_json(limits: Iterable[PlanLimit], tz: tzinfo) -> dict[str, Any]:
-    """`{"limits": …}` from the snapshot's plan limits (the newest status line that reported
-    them); `{}` when there are none."""
-    shown = {
-        _LIMIT_KEYS.get(limit.name, limit.name): {
-            "usedPercent": limit.used_percent,
-            "resetsAt": None
-            if limit.resets_at is None
-            else datetime.fromtimestamp(limit.resets_at, tz).isoformat(),
-        }
-        for limit in limits
-    }
-    return {"limits": shown} if shown else {}
-
-
 def _partial(snapshot: Snapshot, spend: Spend) -> str:
     return "" if snapshot.is_complete(spend) else " (so far: older history not read yet)"
 
@@ -374,7 +272,7 @@ def run_status(args: argparse.Namespace) -> int:
         clock = clock_for(args, workspace)
         facts = read_all_facts(workspace.paths)
         snapshot = workspace.snapshot(clock, facts)
-        record_budget(workspace, snapshot, clock.now)
+        record_budget_state(workspace.paths, snapshot.today, clock.now)
     if args.json:
         print_json(
             {

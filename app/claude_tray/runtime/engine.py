@@ -55,7 +55,7 @@ from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
-from claude_tray.storage.budget_state import write_budget_state
+from claude_tray.storage.budget_state import record_budget_state
 from claude_tray.storage.config import Config, ConfigError
 from claude_tray.storage.state import SessionRecord, follow_pause_rule, read_all
 from claude_tray.storage.tray_state import load_tray_state, save_tray_state
@@ -334,7 +334,7 @@ class Engine:
         records = read_all(workspace.paths)
         facts = {sid: record.facts() for sid, record in records.items()}
         snapshot = workspace.snapshot(Clock(now, tz), facts)
-        self._record_budget(snapshot, now)
+        record_budget_state(workspace.paths, snapshot.today, now)  # for the hook gate
         self._apply_resets(snapshot, records)
         snapshot = self._apply_pause_marks(snapshot, now)
         self._alert(snapshot, now, full)
@@ -353,15 +353,6 @@ class Engine:
             return self._workspace.config.tz()
         except Exception:  # an unknown zone is refused when the config loads; be safe anyway
             return Config().tz()
-
-    def _record_budget(self, snapshot: Snapshot, now: float) -> None:
-        """Leave today's spend for the hook gate and the status line (`storage.budget_state`);
-        the write is skipped when nothing changed."""
-        assert self._workspace is not None
-        try:
-            write_budget_state(self._workspace.paths, snapshot.today, now)
-        except OSError as error:
-            log.warning("cannot record today's budget state: %s", error)
 
     def _apply_resets(self, snapshot: Snapshot, records: Mapping[str, SessionRecord]) -> None:
         """A reset seen for the first time (from the tray or `claude-tray reset`) re-arms the

@@ -26,16 +26,11 @@ def find_session(
     urgent active session. None when there is no such session."""
     if session_id is None:
         return workspace.snapshot(clock, facts).most_urgent
-    ids = _matching_ids(workspace, facts, session_id)
-    if len(ids) > 1:
-        raise AmbiguousSession(
-            f"{session_id!r} matches {len(ids)} sessions: " + ", ".join(sorted(ids)[:5])
-        )
-    if not ids:
+    only = session_id_for(workspace, facts, session_id)
+    if only is None:
         return None
-    rows = workspace.ledger.sessions(list(ids))
+    rows = workspace.ledger.sessions([only])
     if not rows:
-        (only,) = ids
         if only not in facts:
             return None
         rows = [hooked_only(only, facts[only])]
@@ -45,11 +40,20 @@ def find_session(
     return states[0] if states else None
 
 
-def _matching_ids(workspace: Workspace, facts: Mapping[str, LiveFacts], wanted: str) -> set[str]:
+def session_id_for(workspace: Workspace, facts: Mapping[str, LiveFacts], wanted: str) -> str | None:
+    """The one rule for a session id on the command line: the session `wanted` names exactly,
+    else the one it is a prefix of, among the ledger's sessions and those in `facts` (the state
+    files). None when there is none; `AmbiguousSession` when it is a prefix of several."""
     ids = workspace.ledger.sessions_starting(wanted) | {
         sid for sid in facts if sid.startswith(wanted)
     }
-    return {wanted} if wanted in ids else ids
+    if wanted in ids:
+        return wanted
+    if len(ids) > 1:
+        raise AmbiguousSession(
+            f"{wanted!r} matches {len(ids)} sessions: " + ", ".join(sorted(ids)[:5])
+        )
+    return next(iter(ids), None)
 
 
 def apply_reset(workspace: Workspace, session: SessionState, now: float) -> None:

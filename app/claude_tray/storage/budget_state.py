@@ -123,6 +123,16 @@ def write_budget_state(paths: AppPaths, today: Spend, now: float) -> bool:
     return True
 
 
+def record_budget_state(paths: AppPaths, today: Spend, now: float) -> bool:
+    """`write_budget_state` for the tray's passes and the CLI: a failure to write (a read-only
+    state folder) is logged, never raised; the hooks then read the older file or none."""
+    try:
+        return write_budget_state(paths, today, now)
+    except OSError as error:
+        log.info("cannot record today's budget state: %s", error)
+        return False
+
+
 def read_budget_state(paths: AppPaths) -> BudgetState | None:
     """The last recorded day, or None when there is none or it cannot be read (logged)."""
     return read_budget_file(str(budget_state_file(paths)))

@@ -1,0 +1,20 @@
+"""Command-line arguments more than one command takes, defined once."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+
+def iso_date(value: str) -> date:
+    """A `YYYY-MM-DD` argument."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def add_range(parser: argparse.ArgumentParser) -> None:
+    """`--since` and `--until`, both days included."""
+    parser.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD")
+    parser.add_argument("--until", type=iso_date, metavar="YYYY-MM-DD")
