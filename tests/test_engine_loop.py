@@ -483,3 +483,32 @@ def test_the_trays_day_follows_tz(
     assert today.start == midnight.timestamp()
     assert today.first == midnight.date()
     forget_local_zone()
+
+
+def test_a_root_named_by_a_status_line_is_learned_and_read(
+    claude: ClaudeData,
+    recorder: Recorder,
+    make_engine: Callable[..., Engine],
+    tmp_path: Path,
+) -> None:
+    import io
+
+    from claude_tray.hooks.fast import run_statusline
+    from claude_tray.storage.learned_roots import read_learned_roots
+    from tests.hooks import payloads
+
+    claude.write(SID, line(10, 1))
+    other = ClaudeData(tmp_path / "other-config")
+    path = other.write("0the4-1", line(30, 1, sid="0the4-1"))
+    make_engine()
+    recorder.wait(lambda: recorder.passes, "the first pass")
+    assert [s.session_id for s in recorder.last.snapshot.sessions] == [SID]
+    payload = payloads.status_new(session="0the4-1", percent=30)
+    payload["transcript_path"] = str(path)
+    assert run_statusline(io.BytesIO(json.dumps(payload).encode()), io.BytesIO(), None) == 0
+    recorder.wait(
+        lambda: recorder.last.snapshot.today.tokens.total > 30 * 2000,
+        "the learned root's tokens",
+    )
+    assert [r.path for r in read_learned_roots(app_paths())] == [other.root]
+    assert {s.session_id for s in recorder.last.snapshot.sessions} == {SID, "0the4-1"}
