@@ -121,7 +121,6 @@ def test_the_trays_menu_marks_costs_with_unpriced_tokens() -> None:
         show_percent=True,
         notifications_paused_until=None,
         autostart_enabled=False,
-        report_available=True,
         now=NOW,
         tz=tz,
     )

@@ -177,7 +177,7 @@ def test_header_rows() -> None:
 
 
 def test_menu_structure() -> None:
-    view = tray_view(snapshot(session(percent=50)), options(autostart=True, report=False))
+    view = tray_view(snapshot(session(percent=50)), options(autostart=True))
     top = [e.text for e in view.menu if not e.separator]
     assert top == [
         "app · Opus 4.5 · context 50%",
@@ -195,7 +195,7 @@ def test_menu_structure() -> None:
     ]
     assert find(view.menu, "Start at login").checked is True
     assert find(view.menu, "Start at login").action == "toggle-autostart"
-    assert find(view.menu, "Open usage report").enabled is False
+    assert find(view.menu, "Open usage report").enabled is True  # the report always ships
     assert all(e.checked is None for e in view.menu if e.text != "Start at login")
     assert set(actions(view.menu)) == {
         "reset-current",
@@ -212,7 +212,7 @@ def test_menu_structure() -> None:
 
 
 def test_report_and_autostart_options() -> None:
-    view = tray_view(snapshot(), options(autostart=False, report=True))
+    view = tray_view(snapshot(), options(autostart=False))
     assert find(view.menu, "Open usage report").enabled is True
     assert find(view.menu, "Start at login").checked is False
 

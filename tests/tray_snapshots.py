@@ -104,13 +104,11 @@ def options(
     show_percent: bool = True,
     paused_until: float | None = None,
     autostart: bool = False,
-    report: bool = True,
 ) -> ViewOptions:
     return ViewOptions(
         show_percent=show_percent,
         notifications_paused_until=paused_until,
         autostart_enabled=autostart,
-        report_available=report,
         now=NOW,
         tz=UTC,
     )

@@ -318,9 +318,7 @@ class TrayApp:
     def _extras(self) -> ViewExtras:
         from claude_tray.runtime.engine import ViewExtras
 
-        return ViewExtras(
-            autostart_enabled=self._autostart_enabled(), report_available=report_available()
-        )
+        return ViewExtras(autostart_enabled=self._autostart_enabled())
 
     def _autostart_enabled(self) -> bool:
         try:
@@ -424,16 +422,6 @@ def notification_icon(folder: Path) -> Path | None:
         log.warning("cannot write the notification icon to %s: %s", path, error)
         return None
     return path
-
-
-def report_available() -> bool:
-    """True once the usage report (issue 5) is part of this installation."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec("claude_tray.report") is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def write_debug_view(path: Path, view: TrayView, sequence: int) -> None:

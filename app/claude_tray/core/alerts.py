@@ -1,6 +1,6 @@
 """Which notifications to send for a snapshot, and what they say (pure; the clock is passed in).
 
-Rules (the issue's "never a flood"):
+Rules (never a flood):
 
 - Sessions: each of caution, warning, pause and critical fires once per session when first
   reached. A level re-arms only after the context fell below its start by `rearm_margin` points

@@ -79,7 +79,6 @@ class ViewOptions:
     show_percent: bool
     notifications_paused_until: float | None
     autostart_enabled: bool
-    report_available: bool
     now: float
     tz: tzinfo
 
@@ -263,9 +262,7 @@ def menu(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
         MenuEntry("Reset session", Action(MenuAction.RESET_CURRENT), enabled=urgent is not None),
         pause_entry(options),
         SEPARATOR,
-        MenuEntry(
-            "Open usage report", Action(MenuAction.OPEN_REPORT), enabled=options.report_available
-        ),
+        MenuEntry("Open usage report", Action(MenuAction.OPEN_REPORT)),
         MenuEntry("Open config", Action(MenuAction.OPEN_CONFIG)),
         MenuEntry(
             "Start at login",

@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE = 0.05
 """Hints within this long of the first are one pass: the lines of one write burst. Short, since
-it is part of the time from an appended line to the icon (issue 13: p95 <= 150 ms)."""
+it is part of the time from an appended line to the icon (p95 <= 150 ms, benchmarks)."""
 RESCAN = 60.0
 SLICE_S = 0.5
 """How long one slice of the background read of the history runs before live work may go."""
@@ -79,7 +79,6 @@ class ViewExtras:
     """What the view shows that is not the engine's to know."""
 
     autostart_enabled: bool = False
-    report_available: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +104,6 @@ class _Pending:
     roots: bool = False
     now: bool = False
     """Run a pass at once (an action asked for it)."""
-
-    def any(self) -> bool:
-        return bool(self.files or self.full or self.state or self.config or self.roots or self.now)
 
 
 _STOP = object()
@@ -442,7 +438,6 @@ class Engine:
             show_percent=self._workspace.config.tray.show_percent,
             notifications_paused_until=self._memory.quiet_until,
             autostart_enabled=extras.autostart_enabled,
-            report_available=extras.report_available,
             now=now,
             tz=tz,
         )
