@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import builtins
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from claude_tray.cli.agreement_view import agreement_json, agreement_lines
 from claude_tray.cli.ledger_commands import backup_list
 from claude_tray.cli.render import count, print_json
 from claude_tray.cli.workspace import now, open_workspace
+from claude_tray.core.sanitize import clean
 from claude_tray.engine.agreement import compare
 from claude_tray.engine.usage import priced_sums, totals_by_label
 from claude_tray.storage.learned_roots import read_learned_roots, same_path_key
@@ -20,6 +22,13 @@ from claude_tray.storage.paths import app_paths
 from claude_tray.storage.private import Loosened, check
 from claude_tray.storage.state import read_all_facts
 from claude_tray.storage.zone import local_zone_source
+
+
+def print(*parts: object) -> None:
+    """Every line of the report shows paths, model names and problems read from disk: each goes
+    through the one sanitizer (`core.sanitize`) on its way to the terminal."""
+    text = " ".join(str(part) for part in parts)
+    builtins.print("\n".join(clean(line) for line in text.split("\n")))
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:

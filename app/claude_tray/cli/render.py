@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import msgspec
 
+from claude_tray.core.sanitize import clean
 from claude_tray.core.tokens import Tokens
 
 UNPRICED_MARK = "?"
@@ -52,7 +53,7 @@ def unpriced_note(tokens: int, models: Sequence[str] = ()) -> str | None:
     """The footnote under a table whose costs leave out unpriced tokens; None when none do."""
     if tokens <= 0:
         return None
-    which = f" ({', '.join(models)})" if models else ""
+    which = f" ({clean(', '.join(models))})" if models else ""
     return (
         f"{UNPRICED_MARK} = leaves out {count(tokens)} tokens of models with no known price"
         f"{which}; add them under [pricing.models] in the config"
@@ -86,6 +87,8 @@ def table(
 ) -> str:
     """Rows as aligned text, fitted to `width` (the terminal's by default)."""
     width = width or shutil.get_terminal_size((100, 24)).columns
+    # Cells carry project paths and model names from transcripts: made safe to print, once here.
+    rows = [[clean(text) for text in row] for row in rows]
     keep = list(range(len(columns)))
     widths = [max([len(c.title)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
 

@@ -563,7 +563,7 @@ def run_export(args: argparse.Namespace) -> int:
         content = buffer.getvalue()
     else:
         buffer = io.StringIO(newline="")
-        write_csv(buffer, exported)
+        write_csv(buffer, exported, shown=args.output is None)
         content = buffer.getvalue()
     if args.output is None:
         sys.stdout.write(content)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from claude_tray.core.levels import BudgetLevel, Level
+from claude_tray.core.sanitize import clean
 from claude_tray.core.snapshot import PlanLimit, SessionState, Spend
 from claude_tray.core.view import (
     LIMIT_LONG,
@@ -43,12 +44,13 @@ class Notice:
 
 
 def data_notice(problem: str) -> Notice:
-    return Notice("data", "claude-tray cannot read Claude Code's data", problem)
+    return Notice("data", "claude-tray cannot read Claude Code's data", clean(problem))
 
 
 def session_notice(session: SessionState, level: Level, rules: AlertRules) -> Notice:
     """E.g. title `app · Opus 4.5: context 91% — auto-paused`, body: what to do."""
-    who = session.project_name + (SEP + session.model_name if session.model_name else "")
+    # Names from transcripts: no escape or bidi override may reach the notification's title.
+    who = clean(session.project_name + (SEP + session.model_name if session.model_name else ""))
     pct = "?" if session.context_percent is None else str(shown_percent(session.context_percent))
     pause_at = f"{rules.thresholds.pause:g}%"
     what, body = {

@@ -18,12 +18,15 @@ from datetime import datetime, tzinfo
 from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level
 from claude_tray.core.names import Action, Look, MenuAction
+from claude_tray.core.sanitize import clean
 from claude_tray.core.snapshot import CostLine, PlanLimit, SessionState, Snapshot, Spend
 
 TITLE_MAX = 127
 """Windows cuts tooltips at 127 characters; no title is longer on any platform."""
 PROJECT_MAX = 32
 """A project name longer than this is shortened in the middle in titles and menu rows."""
+MODEL_MAX = 40
+"""A model name (from a transcript or the status line) is cut at this length."""
 BREAKDOWN_MAX = 8
 """At most this many models or projects in the cost submenu; the rest are summed in one row."""
 ICON_TEXT_MAX = 999
@@ -137,7 +140,9 @@ def budget_money(amount: float) -> str:
 
 
 def short_project(name: str, limit: int = PROJECT_MAX) -> str:
-    """A long name shortened in the middle, keeping its start and its (telling) end."""
+    """A name made safe to show (`core.sanitize`), a long one shortened in the middle, keeping
+    its start and its (telling) end."""
+    name = clean(name)
     if len(name) <= limit:
         return name
     keep = limit - 1
@@ -167,7 +172,7 @@ def session_text(session: SessionState, project_limit: int = PROJECT_MAX) -> str
     """`app · Opus 4.5 · context 72%` (model left out when unknown)."""
     parts = [short_project(session.project_name, project_limit)]
     if session.model_name:
-        parts.append(session.model_name)
+        parts.append(clean(session.model_name, MODEL_MAX))
     parts.append(f"context {context_text(session)}")
     if session.paused:
         parts.append("paused")

@@ -11,6 +11,8 @@ UserPromptSubmit too, and they are the ways out of a pause (`LOCAL_COMMANDS`).
 
 from __future__ import annotations
 
+from claude_tray.core.sanitize import clean
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from claude_tray.hooks.hook_settings import HookSettings
@@ -110,4 +112,10 @@ def budget_reason(budget: BudgetState, settings: HookSettings, session_id: str) 
 
 
 def _reset_command(session_id: str) -> str:
-    return f"claude-tray reset {session_id}" if session_id else "claude-tray reset --current"
+    """The command to paste: the id shell-quoted; an id that is not plain text (control or bidi
+    characters, which would reach the terminal) is not shown at all."""
+    if not session_id or clean(session_id) != session_id:
+        return "claude-tray reset --current"
+    import shlex
+
+    return f"claude-tray reset {shlex.quote(session_id)}"

@@ -7,6 +7,7 @@ whole number beyond a double's exact range, a token count above `core.bounds.MAX
 from __future__ import annotations
 
 from claude_tray.core.bounds import EARLIEST, MAX_TOKENS
+from claude_tray.core.sanitize import clean
 
 _EXACT = 2**53
 """Whole numbers up to this are exact as floats; larger ones are not numbers we can use."""
@@ -46,11 +47,10 @@ def moment(value: object, latest: float) -> float | None:
 
 
 def printable(value: str) -> str:
-    """`value` with every control character (newline, escape) turned into a space."""
-    return "".join(c if c.isprintable() else " " for c in value)
+    """`value` made safe for one line of a terminal (`core.sanitize.clean`)."""
+    return clean(value)
 
 
 def one_line(value: str, limit: int = 120) -> str:
     """Text from a payload made safe for one line of a terminal, trimmed, at most `limit` long."""
-    cleaned = printable(value).strip()
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+    return clean(clean(value).strip(), limit)

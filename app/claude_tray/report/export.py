@@ -15,6 +15,7 @@ from typing import TextIO
 
 from claude_tray.core.periods import day_start
 from claude_tray.core.pricing import display_name
+from claude_tray.core.sanitize import clean
 from claude_tray.core.tokens import Tokens
 from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
 from claude_tray.engine.workspace import Workspace
@@ -42,11 +43,19 @@ def spreadsheet_safe(value: Cell) -> Cell:
     return value
 
 
-def write_csv(stream: TextIO, table: Table) -> None:
+def write_csv(stream: TextIO, table: Table, shown: bool = False) -> None:
+    """The table as CSV; `shown` (going to stdout, likely a terminal) passes every text cell
+    through the sanitizer (`core.sanitize`); a file gets the names exactly as recorded."""
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(table.header)
     for row in table.rows:
-        writer.writerow(["" if cell is None else spreadsheet_safe(cell) for cell in row])
+        writer.writerow([_cell(cell, shown) for cell in row])
+
+
+def _cell(cell: Cell, shown: bool) -> Cell:
+    if cell is None:
+        return ""
+    return spreadsheet_safe(clean(cell) if shown and isinstance(cell, str) else cell)
 
 
 _TOKEN_HEADER = [

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, tzinfo
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from claude_tray.core.sanitize import clean as clean  # the one sanitizer, re-exported here
 
 
 def money(amount: float | None) -> str:
@@ -70,9 +69,3 @@ def short_day(d: date) -> str:
 def moment(epoch: float, tz: tzinfo) -> str:
     """`2026-11-03 14:05` in the report's timezone."""
     return datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M")
-
-
-def clean(text: str) -> str:
-    """A user's or a transcript's string made safe for one line of a terminal or a chart: control
-    characters (escape sequences, newlines, bidi overrides) become spaces."""
-    return _CONTROL.sub(" ", text)
