@@ -14,8 +14,8 @@ import pytest
 
 from claude_tray.cli.main import main
 from claude_tray.core.alerts import AlertRules
-from claude_tray.core.notices import session_notice
 from claude_tray.core.levels import Level, Thresholds
+from claude_tray.core.notices import session_notice
 from claude_tray.core.sanitize import clean
 from claude_tray.core.view import tray_view
 from claude_tray.hooks.gate import _reset_command
