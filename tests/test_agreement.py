@@ -174,3 +174,21 @@ def test_the_report_shows_the_agreement(
     assert "1 of 1 differ by more than 5%" in html
     assert "$1.00" in html and "$1.10" in html and "-9.1%" in html
     assert "US-only inference" in html
+
+
+def test_a_transcript_not_fully_read_is_named(
+    capsys: pytest.CaptureFixture[str], claude: ClaudeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history(claude)
+    partial = b'{"type":"assistant","sessionId":"' + SID.encode() + b'","message":{"id":"m9"'
+    with open(claude.transcript(SID), "ab") as handle:
+        handle.write(partial)  # a response Claude Code is still writing: no newline yet
+    payload = payloads.status_new(session=SID, percent=50, model_id=OPUS)
+    payload["cost"] = {"total_cost_usd": 1.60}
+    payload["transcript_path"] = str(claude.transcript(SID))
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(SEEN))
+    assert run_statusline(io.BytesIO(json.dumps(payload).encode()), io.BytesIO(), None) == 0
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(NOW))
+    (one,) = agreement(capsys)["sessions"]
+    assert one["beyondMargin"] is True
+    assert f"transcript not fully read ({len(partial)} bytes not read yet)" in one["likelyCauses"]

@@ -20,7 +20,7 @@ from claude_tray.engine.usage import priced_sums, totals_by_label
 from claude_tray.storage.learned_roots import read_learned_roots, same_path_key
 from claude_tray.storage.paths import app_paths
 from claude_tray.storage.private import Loosened, check
-from claude_tray.storage.state import read_all_facts
+from claude_tray.storage.state import read_all
 from claude_tray.storage.zone import local_zone_source
 
 
@@ -50,7 +50,13 @@ def run_doctor(args: argparse.Namespace) -> int:
         skipped = workspace.ledger.skipped()
         paths = workspace.paths
         learned = {same_path_key(r.path): r for r in read_learned_roots(paths)}
-        agreement = compare(workspace.ledger, workspace.prices, read_all_facts(paths))
+        records = read_all(paths)
+        agreement = compare(
+            workspace.ledger,
+            workspace.prices,
+            {sid: record.facts() for sid, record in records.items()},
+            transcripts={sid: record.transcript_path for sid, record in records.items()},
+        )
         report: dict[str, Any] = {
             "version": __version__,
             "config": {"path": str(paths.config_file), "exists": paths.config_file.exists()},

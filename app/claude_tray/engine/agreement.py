@@ -11,6 +11,7 @@ A session that differs by more than `MARGIN` is named with the likely cause when
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -75,8 +76,12 @@ def compare(
     facts: Mapping[str, LiveFacts],
     margin: float = MARGIN,
     limit: int | None = None,
+    transcripts: Mapping[str, str | None] | None = None,
 ) -> AgreementReport:
-    """Every session the status line reported figures for (the `limit` latest), newest first."""
+    """Every session the status line reported figures for (the `limit` latest), newest first.
+
+    `transcripts`: each session's transcript path as its hooks named it, to tell a transcript
+    that is not fully read yet (its file holds more bytes than the ledger has read)."""
     seen = sorted(
         (
             (sid, fact)
@@ -89,7 +94,11 @@ def compare(
     if limit is not None:
         seen = seen[:limit]
     rows = _marks(ledger, [sid for sid, _ in seen])
-    out = [_one(ledger, prices, sid, fact, rows.get(sid), margin) for sid, fact in seen]
+    paths = {sid: (transcripts or {}).get(sid) for sid, _ in seen}
+    out = [
+        _one(ledger, prices, sid, fact, rows.get(sid), margin, _unread(ledger, paths.get(sid)))
+        for sid, fact in seen
+    ]
     return AgreementReport(margin, tuple(out))
 
 
@@ -101,6 +110,20 @@ def _marks(ledger: Ledger, ids: Sequence[str]) -> dict[str, SessionMark]:
     return out
 
 
+def _unread(ledger: Ledger, transcript: str | None) -> int | None:
+    """Bytes of the transcript beyond what the ledger has read; None when unknown."""
+    if not transcript:
+        return None
+    try:
+        size = os.stat(transcript).st_size
+    except OSError:
+        return None
+    marks = ledger.file_marks([transcript, os.path.realpath(transcript)])
+    if not marks:
+        return None
+    return max(0, size - max(mark.offset for mark in marks.values()))
+
+
 def _one(
     ledger: Ledger,
     prices: PriceTable,
@@ -108,6 +131,7 @@ def _one(
     fact: LiveFacts,
     row: SessionMark | None,
     margin: float,
+    unread: int | None = None,
 ) -> SessionAgreement:
     seen_at = fact.context_at or 0.0
     total = Total()
@@ -136,7 +160,7 @@ def _one(
         and (context_diff is None or abs(context_diff) > margin)
     )
     beyond = cost_off or context_off
-    causes = _causes(fact, row, total, seen_at, cost_off, context_off) if beyond else ()
+    causes = _causes(fact, row, total, seen_at, cost_off, context_off, unread) if beyond else ()
     return SessionAgreement(
         session_id=session_id,
         project=(row.project if row is not None else None) or fact.project,
@@ -170,12 +194,15 @@ def _causes(
     seen_at: float,
     cost_off: bool,
     context_off: bool,
+    unread: int | None,
 ) -> tuple[str, ...]:
     causes: list[str] = []
     theirs = fact.claude_code_cost
     version = version_tuple(fact.claude_code_version)
     if row is None:
         causes.append("transcript not read (not under a watched root, or no response written yet)")
+    if unread:
+        causes.append(f"transcript not fully read ({unread:,} bytes not read yet)")
     if total.unpriced_tokens:
         causes.append(f"a model we cannot price ({total.unpriced_tokens:,} tokens left out)")
     if cost_off and theirs is not None and total.cost > 0:

@@ -51,7 +51,7 @@ from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.usage import has_usage, priced_buckets
 from claude_tray.engine.workspace import Workspace
 from claude_tray.report.groups import SessionTotal, group_sessions, session_totals
-from claude_tray.storage.state import read_all_facts
+from claude_tray.storage.state import read_all
 
 TOP_SESSIONS = 10
 AGREEMENT_SESSIONS = 10
@@ -157,12 +157,18 @@ def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
         daily_rate=rate,
         week_over_week=week_over_week(daily),
         prices_as_of=workspace.prices.as_of,
-        agreement=compare(
-            workspace.ledger,
-            workspace.prices,
-            read_all_facts(workspace.paths),
-            limit=AGREEMENT_SESSIONS,
-        ),
+        agreement=_agreement(workspace),
+    )
+
+
+def _agreement(workspace: Workspace) -> AgreementReport:
+    records = read_all(workspace.paths)
+    return compare(
+        workspace.ledger,
+        workspace.prices,
+        {sid: record.facts() for sid, record in records.items()},
+        limit=AGREEMENT_SESSIONS,
+        transcripts={sid: record.transcript_path for sid, record in records.items()},
     )
 
 
