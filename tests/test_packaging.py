@@ -153,7 +153,8 @@ def test_built_app_runs_doctor_on_its_own_home(built: Path, tmp_path: Path) -> N
     report = json.loads(result.stdout)
     assert report["version"] == __version__
     assert report["config"]["path"] == str(tmp_path / "tray-home" / "config.toml")
-    assert report["roots"][0] == {"path": str(tmp_path / "claude"), "found": True}
+    root = report["roots"][0]
+    assert (root["path"], root["found"]) == (str(tmp_path / "claude"), True)
     assert Path(report["ledger"]["path"]).is_relative_to(tmp_path / "tray-home")
     assert "prices" not in result.stderr.lower()  # the price table (package data) was bundled
 
