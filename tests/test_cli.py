@@ -212,11 +212,25 @@ def test_bad_usage_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         assert err.startswith("claude-tray: ") and err.count("\n") == 1, err
 
 
-def test_no_claude_data_is_a_message_not_a_crash(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_claude_config_dir_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, out, err = run(capsys, "today", "--json")
     assert code == 0
-    assert "no Claude Code data found" in err
+    assert (
+        err == f"claude-tray: CLAUDE_CONFIG_DIR names {tmp_path / 'claude'}, which does not exist\n"
+    )
     assert json.loads(out)["totalCost"] == 0
+
+
+def test_no_claude_data_yet_is_a_welcome(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR")
+    code, _, err = run(capsys, "today")
+    assert code == 0
+    assert err.startswith("claude-tray: no Claude Code data yet (looked in ")
+    assert "after your first Claude Code session" in err and "CLAUDE_CONFIG_DIR" not in err
 
 
 def test_config_init_show_path(capsys: pytest.CaptureFixture[str], tray_home: Path) -> None:

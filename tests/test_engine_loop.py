@@ -186,7 +186,16 @@ def test_a_climb_pauses_notifies_each_level_once_and_reset_lifts_it(
 
     engine.post("reset-current")
     recorder.wait(lambda: not recorder.last.snapshot.sessions[0].paused, "the reset")
+    recorder.wait(lambda: "session reset" in recorder.titles()[-1], "the reset's confirmation")
+    assert recorder.titles()[-1] == "app · Opus 4.5: session reset at context 92%"
+    assert recorder.notes[-1][1] == (
+        "Pause lifted. Cost since reset starts again at $0.00; this level will not notify "
+        "again. The icon now shows this session as the orange diamond (warning) until the "
+        "context reaches 95%."
+    )
+    assert recorder.last.view.icon.look == "warning"
     state = read_state(app_paths(), SID)
+
     assert state is not None and state["pause"]["paused"] is False
     assert state["reset"]["level"] == "pause"
     stored = json.loads(app_paths().tray_state.read_text())["sessions"][SID]
@@ -201,7 +210,7 @@ def test_a_climb_pauses_notifies_each_level_once_and_reset_lifts_it(
     recorder.wait(lambda: recorder.last.view.icon.look == "critical", "critical")
     assert recorder.last.snapshot.sessions[0].paused
     assert recorder.titles()[-1].endswith("context 96% — critical")
-    assert len(recorder.notes) == 4
+    assert len(recorder.notes) == 5  # caution, warning, auto-paused, the reset, critical
 
 
 def test_a_compact_lifts_the_pause(
@@ -323,6 +332,17 @@ def test_a_data_root_created_after_start_is_picked_up(
     claude.write(SID, line(72, 1))  # creates <root>/projects/<folder>/<sid>.jsonl
     recorder.wait(lambda: recorder.last.view.icon.text == "72", "the new root's session")
     assert recorder.last.full
+
+
+def test_a_first_run_with_no_claude_data_is_a_welcome(
+    recorder: Recorder, make_engine: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR")  # the defaults (~/.claude), and nothing there yet
+    make_engine()
+    recorder.wait(lambda: recorder.passes, "the first pass")
+    assert recorder.last.view.icon.look == "idle"
+    assert recorder.last.view.title.startswith("Welcome to claude-tray")
+    assert recorder.titles() == []  # no "cannot read" notification
 
 
 def test_an_error_in_one_pass_does_not_stop_the_thread(

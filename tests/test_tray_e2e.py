@@ -288,7 +288,11 @@ def test_the_tray_end_to_end(
     assert "Traceback" not in output
     assert "claude-tray stopped" in output
     assert not Path(str(app_paths().ledger) + "-wal").exists()  # the ledger was closed
-    assert [n.summary for n in screen.notifications()] == summaries  # nothing more was sent
+    # the reset was confirmed, and nothing more was sent
+    assert [n.summary for n in screen.notifications()] == [
+        *summaries,
+        "app · Opus 4.5: session reset at context 92%",
+    ]
 
 
 def test_quit_from_the_menu_exits_cleanly(

@@ -133,7 +133,9 @@ def menu_labels(bus: Bus, owner: str, menu_path: str) -> list[str]:
 
 
 def panel_strip(screen: Desktop) -> Image.Image:
-    return screen.screenshot().crop((0, 0, screen.width, PANEL))
+    """The right half of the panel, where the host puts items (`--end`); libayatana's XEmbed
+    fallback window, while there is one, sits at the top left."""
+    return screen.screenshot().crop((screen.width // 2, 0, screen.width, PANEL))
 
 
 def icon_box(strip: Image.Image) -> tuple[int, int, int, int] | None:

@@ -104,11 +104,64 @@ def test_idle_when_no_session_is_active_but_budget_badge_stays() -> None:
     assert [c.text for c in sessions.children] == ["No active session"]
 
 
-def test_error_look_when_no_claude_data() -> None:
-    view = tray_view(snapshot(session(percent=50), data_found=False), options())
+def test_a_first_run_with_no_claude_data_is_a_welcome() -> None:
+    view = tray_view(snapshot(data_found=False), options())
+    assert (view.icon.look, view.icon.text) == ("idle", None)
+    assert view.title.startswith("Welcome to claude-tray · ")
+    assert view.menu[0] == MenuEntry(
+        "Welcome to claude-tray: no Claude Code session yet", enabled=False
+    )
+
+
+def test_error_look_when_claude_data_cannot_be_read() -> None:
+    problem = "CLAUDE_CONFIG_DIR names /nowhere, which does not exist."
+    view = tray_view(snapshot(data_found=False), replace(options(), data_problem=problem))
     assert (view.icon.look, view.icon.text) == ("error", None)
-    assert "no Claude Code data found" in view.title
-    assert view.menu[0].text == "No Claude Code data found"
+    assert view.title == f"claude-tray: {problem}"
+    assert view.menu[0].text.endswith(problem) and not view.menu[0].enabled
+
+
+def test_menu_and_tooltip_say_how_far_the_history_is_read() -> None:
+    reading = replace(snapshot(session(percent=51)), history_read=0.437)
+    view = tray_view(reading, options())
+    assert view.menu[2] == MenuEntry("Reading history… 43%", enabled=False)
+    assert view.title.endswith(" · reading history… 43%")
+    done = tray_view(snapshot(session(percent=51)), options())
+    assert not any("Reading history" in e.text for e in done.menu)
+    assert "reading history" not in done.title
+    almost = tray_view(replace(reading, history_read=0.999), options())
+    assert almost.menu[2].text == "Reading history… 99%"  # 100% only when it is all read
+
+
+def test_summary_rows_act_or_are_information() -> None:
+    """No row looks clickable and does nothing: the session row opens the session's submenu,
+    today's cost opens the report, limits are greyed."""
+    view = tray_view(snapshot(session(percent=72), limits=LIMITS), options())
+    first, today = view.menu[0], view.menu[1]
+    assert [c.text for c in first.children][-1] == "Reset session"
+    assert first.children[-1].action == "reset:" + view_session_id(view)
+    assert today.action == "open-report"
+    assert not view.menu[2].enabled and not view.menu[3].enabled  # the plan limits
+    idle = tray_view(snapshot(), options())
+    assert idle.menu[0] == MenuEntry("No active session", enabled=False)
+
+    def clickable_but_idle(entries: tuple[MenuEntry, ...]) -> list[str]:
+        found = []
+        for entry in entries:
+            if entry.children:
+                found += clickable_but_idle(entry.children)
+            elif entry.enabled and entry.action is None and not entry.separator:
+                found.append(entry.text)
+        return found
+
+    assert clickable_but_idle(view.menu[:4]) == []
+
+
+def view_session_id(view: TrayView) -> str:
+    sessions = next(e for e in view.menu if e.text == "Sessions")
+    reset = sessions.children[0].children[-1]
+    assert reset.action is not None
+    return reset.action.split(":", 1)[1]
 
 
 @pytest.mark.parametrize(
@@ -171,9 +224,8 @@ def test_long_project_is_shortened_in_the_middle() -> None:
 
 def test_header_rows() -> None:
     view = tray_view(snapshot(session(percent=72.4, source=ContextSource.TRANSCRIPT)), options())
-    assert view.menu[0] == MenuEntry("app · Opus 4.5 · context ~72%")
-    assert view.menu[1] == MenuEntry("Today $3.42 of $10")
-    assert view.menu[0].action is None and view.menu[1].action is None
+    assert view.menu[0].text == "app · Opus 4.5 · context ~72%" and view.menu[0].children
+    assert view.menu[1] == MenuEntry("Today $3.42 of $10", "open-report")
 
 
 def test_menu_structure() -> None:
@@ -346,6 +398,7 @@ def test_plan_limits_are_rows_under_the_header() -> None:
     ]
     assert view.menu[4].separator
     assert view.menu[2].action is None and view.menu[3].action is None
+    assert not view.menu[2].enabled and not view.menu[3].enabled
 
 
 def test_no_plan_limit_rows_when_claude_code_reports_none() -> None:

@@ -75,16 +75,45 @@ def open_path(
     return True
 
 
-def _spawn(command: list[str]) -> None:
+LAUNCHER = '"$@" </dev/null >/dev/null 2>&1 &'
+"""POSIX: a shell that starts the program in the background and exits at once."""
+LAUNCH_TIMEOUT = 10.0
+
+
+def launch(command: list[str], env: dict[str, str] | None = None, umask: int = -1) -> None:
+    """Start `command` detached, without waiting for it and without leaving a zombie behind.
+
+    On POSIX a short-lived shell starts it in the background and exits at once; we wait for
+    that shell, and the program, orphaned, is reaped by init (or the session's subreaper) when
+    it ends. A plain `Popen` that nobody waits for stays a zombie until the tray exits. Windows
+    keeps no zombies: there it is a plain detached `Popen`."""
+    if os.name == "posix":
+        shell = subprocess.Popen(
+            ["/bin/sh", "-c", LAUNCHER, "sh", *command],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+            umask=umask,
+        )
+        shell.wait(timeout=LAUNCH_TIMEOUT)
+        return
     subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=_clean_env(),
-        umask=user_umask(),  # the user's program: their umask, not our private one
+        env=env,
+        creationflags=getattr(subprocess, "DETACHED_PROCESS", 0),
     )
+
+
+def _spawn(command: list[str]) -> None:
+    try:
+        launch(command, _clean_env(), umask=user_umask())  # the user's umask, not our private one
+    except subprocess.SubprocessError as error:  # the launching shell hung
+        raise OSError(str(error)) from error
 
 
 def _clean_env() -> dict[str, str]:

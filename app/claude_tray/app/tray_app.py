@@ -35,7 +35,7 @@ from claude_tray.adapters.platform import (
     keep_gl_out,
 )
 from claude_tray.core.names import Action, Look, MenuAction
-from claude_tray.core.view import SEPARATOR, IconSpec, MenuEntry, TrayView
+from claude_tray.core.view import IconSpec, TrayView, reading_view
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.config import default_config_toml
 from claude_tray.storage.learned_roots import watched_roots
@@ -127,15 +127,7 @@ def setup_logging(log_dir: Path, debug: bool) -> None:
 
 def initial_view() -> TrayView:
     """What the icon shows until the engine's first pass is done."""
-    return TrayView(
-        IconSpec(Look.IDLE, None, None),
-        f"{APP_NAME}: reading Claude Code usage…",
-        (
-            MenuEntry("Reading Claude Code usage…", enabled=False),
-            SEPARATOR,
-            MenuEntry("Quit", Action(MenuAction.QUIT)),
-        ),
-    )
+    return reading_view(None)
 
 
 def cli_command() -> list[str]:
@@ -381,15 +373,12 @@ class TrayApp:
     def _open_report(self) -> None:
         # The report command writes a fresh report and opens it; a separate process keeps the
         # engine thread free while it runs.
-        command = [*cli_command(), "report", "--open"]
-        subprocess.Popen(
-            command,
-            env=dict(child_env(dict(os.environ))),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        from claude_tray.adapters.opener import launch
+
+        try:  # reaped at once: no zombie left behind
+            launch([*cli_command(), "report", "--open"], dict(child_env(dict(os.environ))))
+        except (OSError, subprocess.SubprocessError) as error:
+            log.warning("cannot open the usage report: %s", error)
 
     def _about(self) -> None:
         assert self.notifier is not None

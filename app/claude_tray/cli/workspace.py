@@ -15,7 +15,7 @@ from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.config import ConfigError
 from claude_tray.storage.ledger_faults import LedgerError
-from claude_tray.storage.paths import app_paths
+from claude_tray.storage.paths import app_paths, missing_configured_roots
 from claude_tray.storage.private import tighten
 from claude_tray.storage.zone import resolve_timezone
 
@@ -45,11 +45,19 @@ def open_workspace(
                 f"claude-tray: warning: {stats.ledger_problem}; showing what it holds",
                 file=sys.stderr,
             )
-        if not stats.data_found:
+        missing = missing_configured_roots()
+        if missing:
+            print(
+                "claude-tray: CLAUDE_CONFIG_DIR names "
+                + ", ".join(str(r) for r in missing)
+                + ", which does not exist",
+                file=sys.stderr,
+            )
+        elif not stats.data_found:
             where = ", ".join(str(r) for r in workspace.roots)
             print(
-                f"claude-tray: no Claude Code data found (looked in {where}); "
-                "set CLAUDE_CONFIG_DIR if it lives elsewhere",
+                f"claude-tray: no Claude Code data yet (looked in {where}); usage shows here "
+                "after your first Claude Code session",
                 file=sys.stderr,
             )
         for path, problem in stats.problems[:5]:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from claude_tray.core.levels import BudgetLevel, Level
+from claude_tray.core.levels import BudgetLevel, Level, Thresholds
 from claude_tray.core.sanitize import clean
 from claude_tray.core.snapshot import PlanLimit, SessionState, Spend
 from claude_tray.core.view import (
@@ -95,6 +95,32 @@ def _pause_words(session: SessionState, rules: AlertRules) -> tuple[str, str]:
     return (
         "auto-paused",
         f"{tokens} Paused: /compact or /clear to go on, or Reset session in the tray.",
+    )
+
+
+LOOK_WORDS = {
+    Level.OK: "the green disc",
+    Level.CAUTION: "the yellow triangle (caution)",
+    Level.WARNING: "the orange diamond (warning)",
+    Level.PAUSE: "the red square with the pause mark",
+    Level.CRITICAL: "the dark red octagon with ! (critical)",
+}
+
+
+def reset_notice(session: SessionState, thresholds: Thresholds) -> Notice:
+    """What "Reset session" did and what the icon shows now (sent at once, as the answer to the
+    user's click): the level is acknowledged, a pause lifted, the cost since reset starts anew."""
+    who = session.project_name + (SEP + session.model_name if session.model_name else "")
+    pct = "?" if session.context_percent is None else f"{shown_percent(session.context_percent)}%"
+    done = "Pause lifted. " if session.paused else ""
+    shown = Level.WARNING if session.level is Level.PAUSE else session.level
+    now = f"The icon now shows this session as {LOOK_WORDS[shown]}"
+    if session.level is Level.PAUSE:
+        now += f" until the context reaches {thresholds.critical:g}%"
+    return Notice(
+        f"reset:{session.session_id}",
+        f"{who}: session reset at context {pct}",
+        f"{done}Cost since reset starts again at $0.00; this level will not notify again. {now}.",
     )
 
 

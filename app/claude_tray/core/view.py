@@ -42,6 +42,8 @@ DAY_SECONDS = 86400.0
 PAUSE_HOUR = Action(MenuAction.PAUSE_NOTIFICATIONS, "3600")
 PAUSE_TOMORROW = Action(MenuAction.PAUSE_NOTIFICATIONS, "tomorrow")
 RESUME = Action(MenuAction.RESUME_NOTIFICATIONS)
+OPEN_REPORT = Action(MenuAction.OPEN_REPORT)
+WELCOME = "Welcome to claude-tray"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,9 @@ class ViewOptions:
     autostart_enabled: bool
     now: float
     tz: tzinfo
+    data_problem: str | None = None
+    """Why Claude Code's data cannot be read (the error look); None with no data is a first
+    run, which gets a welcome."""
 
 
 def tray_view(snapshot: Snapshot, options: ViewOptions) -> TrayView:
@@ -94,13 +99,25 @@ def tray_view(snapshot: Snapshot, options: ViewOptions) -> TrayView:
     )
 
 
+def reading_view(percent: int | None) -> TrayView:
+    """What the tray shows before the engine's first view: `Reading history…`."""
+    text = "Reading history…" if percent is None else f"Reading history… {percent}%"
+    return TrayView(
+        IconSpec(Look.IDLE, None, None),
+        f"claude-tray: {text[0].lower()}{text[1:]}",
+        (MenuEntry(text, enabled=False), SEPARATOR, MenuEntry("Quit", Action(MenuAction.QUIT))),
+    )
+
+
 # --- the icon ---------------------------------------------------------------------------------
 
 
 def icon_spec(snapshot: Snapshot, options: ViewOptions) -> IconSpec:
     badge = None if snapshot.budget_level is BudgetLevel.OK else snapshot.budget_level.label
-    if not snapshot.data_found:
+    if options.data_problem is not None:
         return IconSpec(Look.ERROR, None, badge)
+    if not snapshot.data_found:
+        return IconSpec(Look.IDLE, None, badge)
     urgent = snapshot.most_urgent
     if urgent is None:
         return IconSpec(Look.IDLE, None, badge)
@@ -216,9 +233,18 @@ def notifications_paused(options: ViewOptions) -> bool:
 def title(snapshot: Snapshot, options: ViewOptions) -> str:
     """`Context 72% · app · Today $3.42 of $10`, never longer than `TITLE_MAX`."""
     today = spend_text(snapshot.today)
-    paused = "notifications paused" if notifications_paused(options) else ""
+    paused = SEP.join(
+        part
+        for part in (
+            reading_text(snapshot).lower(),
+            "notifications paused" if notifications_paused(options) else "",
+        )
+        if part
+    )
+    if options.data_problem is not None:
+        return fit(f"claude-tray: {options.data_problem}")
     if not snapshot.data_found:
-        return fit("claude-tray: no Claude Code data found", today)
+        return fit(WELCOME, "your Claude Code sessions show here once you start one")
     urgent = snapshot.most_urgent
     if urgent is None:
         return with_limits(snapshot, options, ("No active session", today), paused)
@@ -259,7 +285,8 @@ def fits(*parts: str) -> bool:
 def menu(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
     urgent = snapshot.most_urgent
     return (
-        *header(snapshot),
+        *header(snapshot, options),
+        *reading_entries(snapshot),
         *limit_entries(snapshot, options),
         SEPARATOR,
         MenuEntry("Today's cost", children=cost_entries(snapshot)),
@@ -267,7 +294,7 @@ def menu(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
         MenuEntry("Reset session", Action(MenuAction.RESET_CURRENT), enabled=urgent is not None),
         pause_entry(options),
         SEPARATOR,
-        MenuEntry("Open usage report", Action(MenuAction.OPEN_REPORT)),
+        MenuEntry("Open usage report", OPEN_REPORT),
         MenuEntry("Open config", Action(MenuAction.OPEN_CONFIG)),
         MenuEntry(
             "Start at login",
@@ -281,19 +308,41 @@ def menu(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
     )
 
 
-def header(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
-    if not snapshot.data_found:
-        first = "No Claude Code data found"
-    elif snapshot.most_urgent is None:
-        first = "No active session"
+def header(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
+    """The summary rows. Each one either acts or is shown as information (greyed): the urgent
+    session opens its own submenu (details, Reset), today's cost opens the usage report."""
+    urgent = snapshot.most_urgent
+    if options.data_problem is not None:
+        first = MenuEntry(f"Cannot read Claude Code's data: {options.data_problem}", enabled=False)
+    elif not snapshot.data_found:
+        first = MenuEntry(f"{WELCOME}: no Claude Code session yet", enabled=False)
+    elif urgent is None:
+        first = MenuEntry("No active session", enabled=False)
     else:
-        first = session_text(snapshot.most_urgent)
-    return (MenuEntry(first), MenuEntry(spend_text(snapshot.today)))
+        first = MenuEntry(session_text(urgent), children=session_entry(urgent, options).children)
+    today = spend_text(snapshot.today)
+    return (first, MenuEntry(today, OPEN_REPORT))
+
+
+def reading_text(snapshot: Snapshot) -> str:
+    """`Reading history… 43%` while the rest of the history is read; "" once all is."""
+    if snapshot.history_read is None:
+        return ""
+    return f"Reading history… {min(99, math.floor(100 * snapshot.history_read))}%"
+
+
+def reading_entries(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
+    text = reading_text(snapshot)
+    return (MenuEntry(text, enabled=False),) if text else ()
 
 
 def limit_entries(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, ...]:
-    """A row per plan limit Claude Code reported (`5h 40% · resets 14:30`); none when absent."""
-    return tuple(MenuEntry(limit_text(lim, options.now, options.tz)) for lim in snapshot.limits)
+    """A row per plan limit Claude Code reported (`5h 40% · resets 14:30`), shown as
+    information; none when absent."""
+    return tuple(
+        MenuEntry(limit_text(lim, options.now, options.tz), enabled=False)
+        for lim in snapshot.limits
+    )
 
 
 def cost_entries(snapshot: Snapshot) -> tuple[MenuEntry, ...]:

@@ -46,7 +46,7 @@ from claude_tray.core.alerts import (
 )
 from claude_tray.core.levels import Level
 from claude_tray.core.names import Action, MenuAction
-from claude_tray.core.notices import Urgency
+from claude_tray.core.notices import Urgency, reset_notice
 from claude_tray.core.periods import day_period, local_date
 from claude_tray.core.snapshot import SessionState, Snapshot
 from claude_tray.core.view import TrayView, ViewOptions, tray_view
@@ -57,6 +57,7 @@ from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
 from claude_tray.storage.budget_state import record_budget_state
 from claude_tray.storage.config import Config, ConfigError
+from claude_tray.storage.paths import missing_configured_roots
 from claude_tray.storage.state import SessionRecord, follow_pause_rule, read_all
 from claude_tray.storage.tray_state import load_tray_state, save_tray_state
 
@@ -321,7 +322,7 @@ class Engine:
         files = set(files)
         if full:  # today first: a history not read yet is read in slices (`_slice`)
             stats = workspace.refresh_today(Clock(self._wall(), self._tz()))
-            self._data_problem = data_problem(stats, workspace.roots)
+            self._data_problem = data_problem(stats, workspace.roots, self._env)
             workspace.sync(self._wall())  # with the safety rescan: once a minute
         elif files:
             workspace.refresh(only=files)
@@ -438,6 +439,7 @@ class Engine:
             show_percent=self._workspace.config.tray.show_percent,
             notifications_paused_until=self._memory.quiet_until,
             autostart_enabled=extras.autostart_enabled,
+            data_problem=self._data_problem,
             now=now,
             tz=tz,
         )
@@ -498,6 +500,8 @@ class Engine:
             return
         apply_reset(workspace, session, now)
         log.info("reset session %s at %s", session.session_id, session.level.label)
+        notice = reset_notice(session, workspace.config.context.thresholds)
+        self._send(notice.title, notice.body, notice.urgency)  # the answer to the click
 
     def _pause_notifications(self, argument: str) -> None:
         now = self._wall()
@@ -512,12 +516,22 @@ class Engine:
         self._remember(pause_notifications(self._memory, until))
 
 
-def data_problem(stats: PassStats, roots: Iterable[Path]) -> str | None:
-    """Why Claude Code's data cannot be read after a full pass, or None. A file that vanished
-    since it was listed (Claude Code's cleanup) is not a problem."""
+def data_problem(
+    stats: PassStats, roots: Iterable[Path], env: Mapping[str, str] | None = None
+) -> str | None:
+    """Why Claude Code's data cannot be read after a full pass, or None. No data yet under the
+    default folders is a first run (a welcome, not a problem); a `CLAUDE_CONFIG_DIR` naming a
+    folder that does not exist is. A file that vanished since it was listed (Claude Code's
+    cleanup) is not a problem."""
+    missing = missing_configured_roots(env)
+    if missing:
+        names = ", ".join(str(root) for root in missing)
+        return (
+            f"CLAUDE_CONFIG_DIR names {names}, which does not exist. "
+            "Point it at Claude Code's folder, or unset it to use ~/.claude."
+        )
     if not stats.data_found:
-        where = ", ".join(str(root / "projects") for root in roots)
-        return f"No Claude Code data found in {where}. Set CLAUDE_CONFIG_DIR if it is elsewhere."
+        return None
     unreadable = [(path, why) for path, why in stats.problems if os.path.exists(path)]
     if not unreadable:
         return None

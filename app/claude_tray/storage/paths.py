@@ -203,3 +203,12 @@ def claude_roots(env: Mapping[str, str] | None = None, home: Path | None = None)
         if root not in roots:
             roots.append(root)
     return roots
+
+
+def missing_configured_roots(env: Mapping[str, str] | None = None) -> list[Path]:
+    """The folders `CLAUDE_CONFIG_DIR` names that do not exist ([] when it is unset): a setting
+    that points nowhere is a fault to name, while no data under the defaults is a first run."""
+    env = os.environ if env is None else env
+    if not env.get(CLAUDE_CONFIG_VARIABLE, "").strip():
+        return []
+    return [root for root in claude_roots(env) if not root.is_dir()]

@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 SIZES = (16, 22, 24, 32, 48, 64, 96, 128)
 """Panel sizes (and 2× of the usual ones, for HiDPI) each icon is drawn for."""
 WATCHER_NAME = "org.kde.StatusNotifierWatcher"
-CHECK_DELAYS = (0.3, 1.0, 2.0, 4.0)
-"""Seconds after a watcher's return at which we check that it lists our item."""
+CHECK_DELAYS = (0.3, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 20.0, 30.0)
+"""Seconds after a watcher's return at which we check that it lists our item (until it does: a
+busy machine may take seconds to start the new watcher)."""
 WATCHER_TIMEOUT_MS = 500
 KEEP = 2
 """Icon names kept on disk: the one shown and the one before (a host may still be loading it)."""
@@ -89,8 +90,8 @@ class IndicatorIcons:
 def watch_status_notifier_watcher(on_return: Callable[[], None]) -> int:
     """Keep the item registered with the panel's StatusNotifierWatcher (on the GLib loop).
 
-    Each time a watcher appears after having been absent, check (after `CHECK_DELAYS` s) that
-    the watcher lists this process, and call `on_return()` to register again when it does not.
+    Each time a watcher appears after having been absent, check (at `CHECK_DELAYS` s) that the
+    watcher lists this process, and call `on_return()` to register again while it does not.
     libayatana tries once by itself, and that try fails when the new watcher owns its bus name
     before it serves its object (seen with Debian's watcher: "UnknownObject"); it then stays on
     the XEmbed fallback until its next change. Returns the watch id (`Gio.bus_unwatch_name`)."""
@@ -101,9 +102,10 @@ def watch_status_notifier_watcher(on_return: Callable[[], None]) -> int:
     def check(generation: int, attempt: int) -> bool:
         if generation != state["generation"] or state["absent"]:
             return False  # the watcher went away again: its next return starts anew
-        if not _registered():
-            log.info("the StatusNotifierWatcher is back: registering the icon again")
-            on_return()
+        if _registered():
+            return False
+        log.info("the StatusNotifierWatcher is back: registering the icon again")
+        on_return()
         if attempt + 1 < len(CHECK_DELAYS):
             delay = CHECK_DELAYS[attempt + 1] - CHECK_DELAYS[attempt]
             GLib.timeout_add(int(delay * 1000), check, generation, attempt + 1)
