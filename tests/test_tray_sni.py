@@ -218,11 +218,18 @@ def test_the_tray_on_a_status_notifier_panel(
         restarted = time.monotonic()
         screen.start_sni_panel(PANEL)
         wait_for(lambda: bus.items(), BACK_WITHIN + 5, "the item to register again")
-        wait_for(
-            lambda: drawn_at_size(panel_strip(screen), spec),
-            BACK_WITHIN + 5,
-            "the icon back on the restarted panel",
-        )
+        try:
+            wait_for(
+                lambda: drawn_at_size(panel_strip(screen), spec),
+                BACK_WITHIN + 5,
+                "the icon back on the restarted panel",
+            )
+        except pytest.fail.Exception:
+            keep(screen.screenshot(), tmp_path, "sni-not-back.png")
+            raise AssertionError(
+                f"not back; items {bus.items()}, item {read_item(bus, owner)}, "
+                f"box {icon_box(panel_strip(screen))}"
+            ) from None
         took = time.monotonic() - restarted
         assert took < BACK_WITHIN, f"the icon came back after {took:.1f} s"
         keep(screen.screenshot().crop((400, 0, screen.width, PANEL)), tmp_path, "sni-restarted.png")
