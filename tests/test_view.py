@@ -460,3 +460,16 @@ def test_title_with_plan_limits_never_longer_than_127(project: str) -> None:
     assert len(view.title) <= TITLE_MAX
     assert view.title.startswith("Context 99% paused · ")
     assert "Today $3.42 of $10" in view.title  # the budget is kept before the limits
+
+
+def test_the_view_can_be_written_as_json() -> None:
+    """The debug view file (`dataclasses.asdict`, which deep-copies every action id)."""
+    import copy
+    import dataclasses
+    import json
+
+    view = tray_view(snapshot(session(percent=72)), options())
+    data = json.loads(json.dumps(dataclasses.asdict(view)))
+    assert data["menu"][1]["action"] == "open-report"
+    action = view.menu[0].children[-1].action
+    assert action is not None and copy.deepcopy(action) == action

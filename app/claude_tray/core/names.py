@@ -85,6 +85,11 @@ class Action(str):
         action.argument = argument
         return action
 
+    def __reduce__(self) -> tuple[type[Action], tuple[MenuAction, str | None]]:
+        """Copied and pickled by kind and argument (`dataclasses.asdict` deep-copies the view
+        for the debug file; the default would call `Action(<the id string>)`)."""
+        return (Action, (self.kind, self.argument))
+
     @classmethod
     def parse(cls, text: str) -> Action | None:
         """The action an id names; None for an unknown one."""
