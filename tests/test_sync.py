@@ -366,3 +366,34 @@ def test_a_repaired_ledger_keeps_other_machines_rows_as_theirs(tmp_path: Path) -
     assert report.action == "salvaged"
     with Ledger(path) as ledger:
         assert ledger.sync.machines() == [("devserver", 20, 1764460819.0)]
+
+
+def test_machine_filter_and_breakdown(three: tuple[Machine, ...]) -> None:
+    laptop, server, desktop = three
+    own = {m.name: tokens_of(daily(m)) for m in three}
+    rsync(server, laptop)
+    rsync(desktop, laptop)
+    assert tokens_of(daily(laptop, "--machine", "devserver")) == own["devserver"]
+    assert tokens_of(daily(laptop, "--machine", "laptop")) == own["laptop"]
+    both = tokens_of(daily(laptop, "--machine", "laptop", "--machine", "desktop"))
+    assert both == combined(daily(laptop, "--machine", "laptop"), daily(desktop))
+    split = daily(laptop, "--breakdown", "machine")
+    day = split["2025-11-30"]
+    assert [m["machine"] for m in day["machineBreakdowns"]] == ["devserver", "laptop"]
+    assert sum(m["inputTokens"] for m in day["machineBreakdowns"]) == day["inputTokens"]
+    sessions = laptop.json("sessions", "--all", "--machine", "devserver")["sessions"]
+    assert {s["sessionId"] for s in sessions} == {"s-srv"}
+    table = laptop.run("daily", "--breakdown", "machine").stdout
+    assert "devserver" in table and "desktop" in table
+
+
+def test_a_hostile_folder_name_is_never_a_machine(tmp_path: Path) -> None:
+    laptop = make_machine(tmp_path, "laptop")
+    other = make_machine(tmp_path, "desktop")
+    write_usage(other, "s1", "2025-11-30", 2, 100)
+    daily(other)
+    hostile = laptop.folder / "evil\x1b[31m"
+    shutil.copytree(other.own_folder(), hostile)
+    result = laptop.json("sync")
+    assert result["importedResponses"] == 0
+    assert result["problems"][0]["problem"] == "not a machine's folder (its name is not one)"

@@ -73,6 +73,13 @@ def _add_global_options(parser: argparse.ArgumentParser, default: object) -> Non
     parser.add_argument(
         "--debug", action="store_true", default=default, help="log details to stderr"
     )
+    parser.add_argument(
+        "--machine",
+        action="append",
+        default=None if default is False else default,
+        metavar="NAME",
+        help="only this machine's usage (repeatable; default: every machine in the sync folder)",
+    )
 
 
 def _modules_for(argv: Sequence[str]) -> list[str]:
@@ -130,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             args = parser.parse_args(["run", *argv])
         handler = getattr(args, "handler", None)
+        if getattr(args, "machine", None):
+            from claude_tray.cli.workspace import only_machines
+
+            only_machines(args.machine)
         if handler is None:
             parser.print_help()
             return EXIT_USAGE

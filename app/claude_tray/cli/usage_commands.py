@@ -53,7 +53,13 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
     daily = commands.add_parser("daily", parents=[common], help="cost and tokens per day")
     add_range(daily)
-    daily.add_argument("--breakdown", action="store_true", help="a row per model under each day")
+    daily.add_argument(
+        "--breakdown",
+        nargs="?",
+        const="model",
+        choices=("model", "machine"),
+        help="a row per model (the default) or per machine under each day",
+    )
     add_timezone_option(daily)
     daily.set_defaults(handler=run_daily)
 
@@ -154,12 +160,42 @@ def daily_report(
     return sorted(totals.items())
 
 
+def machine_report(
+    workspace: Workspace, tz: tzinfo, days: Sequence[str]
+) -> dict[str, dict[str, Total]]:
+    """Each of `days` (ISO dates) split by machine: day -> machine name -> total."""
+    if not days:
+        return {}
+    first, last = date.fromisoformat(days[0]), date.fromisoformat(days[-1])
+    sums = priced_sums(
+        workspace.ledger, workspace.prices, day_ranges(first, last, tz), ("machine",)
+    )
+    out: dict[str, dict[str, Total]] = {}
+    for item in sums:
+        machine = workspace.machine_label(item.group[0])
+        out.setdefault(item.label, {}).setdefault(machine, Total()).add(item)
+    return out
+
+
+def machine_breakdowns(parts: dict[str, Total]) -> list[dict[str, Any]]:
+    return [
+        {"machine": machine, **token_fields(total.tokens), "totalCost": total.cost,
+         "unpricedTokens": total.unpriced_tokens}
+        for machine, total in sorted(parts.items())
+    ]  # fmt: skip
+
+
 def run_daily(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         raise CommandError("--since is after --until", EXIT_USAGE)
     with open_workspace() as workspace:
         clock = clock_for(args, workspace)
         days = daily_report(workspace, clock.tz, args.since, args.until)
+        by_machine = (
+            machine_report(workspace, clock.tz, [day for day, _ in days])
+            if args.breakdown == "machine"
+            else {}
+        )
     grand = Total()
     for _, total in days:
         grand.absorb(total)
@@ -174,6 +210,11 @@ def run_daily(args: argparse.Namespace) -> int:
                         "modelsUsed": sorted(total.models),
                         "modelBreakdowns": model_breakdowns(total),
                         "unpricedTokens": total.unpriced_tokens,
+                        **(
+                            {"machineBreakdowns": machine_breakdowns(by_machine.get(day, {}))}
+                            if args.breakdown == "machine"
+                            else {}
+                        ),
                     }
                     for day, total in days
                 ],
@@ -184,7 +225,9 @@ def run_daily(args: argparse.Namespace) -> int:
     rows: list[list[str]] = []
     styles: list[str | None] = []
     for day, total in days:
-        day_rows = _token_rows(day, total, args.breakdown)
+        day_rows = _token_rows(day, total, args.breakdown == "model")
+        for machine, part in sorted(by_machine.get(day, {}).items()):
+            day_rows.append(_token_rows(f"  {machine}", part, breakdown=False)[0])
         rows += day_rows
         styles += [None] + ["dim"] * (len(day_rows) - 1)
     rows += _token_rows("Total", grand, breakdown=False)

@@ -21,6 +21,15 @@ from claude_tray.storage.zone import resolve_timezone
 
 log = logging.getLogger(__name__)
 
+_only_machines: list[str] | None = None
+"""`--machine NAME…` of this run: every total is restricted to these machines."""
+
+
+def only_machines(names: list[str] | None) -> None:
+    """Restrict the workspaces this run opens to the machines named (`--machine`)."""
+    global _only_machines
+    _only_machines = names or None
+
 
 def open_workspace(
     ingest: bool = True, today_for: argparse.Namespace | None = None, since: float | None = None
@@ -35,6 +44,8 @@ def open_workspace(
         raise CommandError(str(error), EXIT_USAGE) from None
     except LedgerError as error:
         raise CommandError(str(error)) from None
+    if _only_machines:
+        workspace.restrict_to_machines(_only_machines)
     if ingest:
         if today_for is not None:
             stats = workspace.refresh_today(clock_for(today_for, workspace))

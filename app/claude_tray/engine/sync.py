@@ -122,6 +122,9 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
             continue
         if not entry.is_dir(follow_symlinks=False):
             continue
+        if segments.machine_folder_name(entry.name) != entry.name:
+            stats.problems.append((entry.path, "not a machine's folder (its name is not one)"))
+            continue
         for path, info in _files(Path(entry.path)):
             present.add(str(path))
             known = seen.get(str(path))

@@ -156,9 +156,21 @@ class Workspace:
         config = self.config.sync
         if not config.enabled:
             return None
-        return SyncSettings(
-            config.folder_path, machine_name(config.machine, env), config.hide_projects
-        )
+        return SyncSettings(config.folder_path, self.this_machine(env), config.hide_projects)
+
+    def this_machine(self, env: Mapping[str, str] | None = None) -> str:
+        """This machine's name (the sync folder's, or what it would be)."""
+        return machine_name(self.config.sync.machine, env)
+
+    def restrict_to_machines(self, names: Iterable[str]) -> None:
+        """Every sum and session list from now on covers only the machines named (`--machine`);
+        this machine's own name stands for its own responses."""
+        this = self.this_machine()
+        self.ledger.machines = tuple(sorted({"" if name == this else name for name in names}))
+
+    def machine_label(self, stored: str | None) -> str:
+        """A machine as the user knows it: this machine's name for its own ('')."""
+        return stored or self.this_machine()
 
     def sync(self, now: float) -> SyncStats | None:
         """Publish this machine's new responses to the sync folder and read the other machines';

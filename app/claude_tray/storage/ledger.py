@@ -101,6 +101,9 @@ class Ledger:
         """Why this ledger could only be opened for reading (one line), or None."""
         self.notice: str | None = None
         """Something this open did that the user should hear of (one line), or None."""
+        self.machines: tuple[str, ...] | None = None
+        """The machines every sum and session list is restricted to ('' is this one; see
+        `ledger_sync`), or None for all of them (`--machine`)."""
         try:
             self._db = self._open_checking_journal()
         except NewerSchema as newer:
@@ -349,7 +352,7 @@ class Ledger:
         self, pieces: Sequence[tuple[str, int, bool, float, float]], group_by: Sequence[str]
     ) -> list[tuple[object, ...]]:
         """See `ledger_sums.piece_sums`."""
-        return ledger_sums.piece_sums(self._db, pieces, group_by)
+        return ledger_sums.piece_sums(self._db, pieces, group_by, self.machines)
 
     @_guarded
     def session_sums(
@@ -360,30 +363,32 @@ class Ledger:
         session_ids: Sequence[str],
     ) -> list[tuple[object, ...]]:
         """See `ledger_sums.session_sums`."""
-        return ledger_sums.session_sums(self._db, breakpoints, ranges, group_by, session_ids)
+        return ledger_sums.session_sums(
+            self._db, breakpoints, ranges, group_by, session_ids, self.machines
+        )
 
     @_guarded
     def slot_sums(self, era: int, first: int, end: int) -> list[tuple[object, ...]]:
         """See `ledger_sums.slot_sums`."""
-        return ledger_sums.slot_sums(self._db, era, first, end)
+        return ledger_sums.slot_sums(self._db, era, first, end, self.machines)
 
     @_guarded
     def part_slot_sums(self, era: int, start: float, end: float) -> list[tuple[object, ...]]:
         """See `ledger_sums.part_slot_sums`."""
-        return ledger_sums.part_slot_sums(self._db, era, start, end)
+        return ledger_sums.part_slot_sums(self._db, era, start, end, self.machines)
 
     @_guarded
     def bucket_sums(
         self, breakpoints: Sequence[float], start: float, end: float, seconds: int
     ) -> list[tuple[object, ...]]:
         """See `ledger_sums.bucket_sums`."""
-        return ledger_sums.bucket_sums(self._db, breakpoints, start, end, seconds)
+        return ledger_sums.bucket_sums(self._db, breakpoints, start, end, seconds, self.machines)
 
     @_guarded
     def time_bounds(self, earliest: float, latest: float) -> tuple[float, float] | None:
         """The times of the first and last counted message in [earliest, latest]; None when
         there is none."""
-        return ledger_sums.time_bounds(self._db, earliest, latest)
+        return ledger_sums.time_bounds(self._db, earliest, latest, self.machines)
 
     @_guarded
     def sessions_starting(self, prefix: str) -> set[str]:
@@ -405,6 +410,9 @@ class Ledger:
         if since is not None:
             clauses.append("last_ts >= ?")
             params.append(since)
+        if self.machines is not None:
+            clauses.append(f"machine IN ({','.join('?' * len(self.machines))})")
+            params.extend(self.machines)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         rows = self._db.execute(sql + " ORDER BY last_ts DESC", params)

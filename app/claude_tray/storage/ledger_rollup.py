@@ -1,18 +1,17 @@
 """The ledger's rollup: `slots`, the messages summed per 15-minute slice.
 
 Reports over long periods read `slots`: token sums, count, and first and last time per slot,
-session, folder, model, speed and long-context flag. Triggers keep it exact on every insert, update
-and delete of a message; a bulk first ingest drops them and sums the rollup once at the end, and
-opening a ledger whose triggers are missing (an older ledger, an interrupted bulk load) rebuilds it.
-A year of a heavy user (1 million messages) is about 70,000 rollup rows.
+session, folder, machine, model, speed and long-context flag. Triggers keep it exact on every
+insert, update and delete of a message; a bulk first ingest drops them and sums the rollup once
+at the end, and opening a ledger whose triggers are missing (an older ledger, an interrupted
+bulk load) rebuilds it. A year of a heavy user (1 million messages) is about 70,000 rollup rows.
 
-Derived data, like an index: made when missing, rebuilt from `messages` whenever its triggers are
-not all there. Clustered by its key, ordered for sums per slot and model (the slot sums read it in
-order, with no sorting). A message's session or folder may be NULL, which no key may hold: the
-rollup stores NULL as an empty blob (no text equals it) and readers turn it back with
+Derived data, like an index: made when missing, rebuilt from `messages` whenever its triggers
+are not all there. Clustered by its key, ordered for sums per slot and model (the slot sums read
+it in order, with no sorting). A message's session or folder may be NULL, which no key may hold:
+the rollup stores NULL as an empty blob (no text equals it) and readers turn it back with
 `nullif(column, x'')`. Token sums and counts are exact; first_ts and last_ts are recomputed from
-the key's messages only when the message removed was the first or last one.
-"""
+the key's messages only when the message removed was the first or last one."""
 
 from __future__ import annotations
 
@@ -43,6 +42,7 @@ CREATE TABLE IF NOT EXISTS slots (
     long INTEGER NOT NULL,
     session BLOB NOT NULL,             -- text, or x'' for NULL (BLOB: stored as given)
     project BLOB NOT NULL,
+    machine TEXT NOT NULL,             -- '' for this machine (see ledger_sync)
     messages INTEGER NOT NULL,
     first_ts REAL NOT NULL,
     last_ts REAL NOT NULL,
@@ -51,9 +51,9 @@ CREATE TABLE IF NOT EXISTS slots (
     cache_write_5m INTEGER NOT NULL,
     cache_write_1h INTEGER NOT NULL,
     cache_read INTEGER NOT NULL,
-    PRIMARY KEY (slot, model, fast, long, session, project)
+    PRIMARY KEY (slot, model, fast, long, session, project, machine)
 ) WITHOUT ROWID"""
-_ROLLUP_KEY = "slot, model, fast, long, session, project"
+_ROLLUP_KEY = "slot, model, fast, long, session, project, machine"
 
 
 def _key_values(row: str) -> str:
@@ -61,7 +61,8 @@ def _key_values(row: str) -> str:
     prefix = f"{row}." if row else ""
     return (
         f"{slot_sql(prefix + 'ts')}, {prefix}model, {prefix}fast, {prefix}long, "
-        f"coalesce({prefix}session, {NO_VALUE}), coalesce({prefix}project, {NO_VALUE})"
+        f"coalesce({prefix}session, {NO_VALUE}), coalesce({prefix}project, {NO_VALUE}), "
+        f"{prefix}machine"
     )
 
 
@@ -82,7 +83,7 @@ def _remove(row: str) -> str:
     same = (  # the key's other messages, found through messages_session (session, ts)
         f"session IS {row}.session AND ts >= {start} AND ts < {start} + {SLOT_SECONDS}"
         f" AND project IS {row}.project AND model = {row}.model AND fast = {row}.fast"
-        f" AND long = {row}.long"
+        f" AND long = {row}.long AND machine = {row}.machine"
     )
     sums = ", ".join(f"{c} = {c} - {row}.{c}" for c in TOKEN_COLUMNS)
     return f"""
@@ -124,7 +125,7 @@ def _sum_into_slots(db: sqlite3.Connection, where: str, params: tuple[object, ..
         f"INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, "
         f"{', '.join(TOKEN_COLUMNS)}) "
         f"SELECT {_key_values('')}, count(*), min(ts), max(ts), {sums} "
-        f"FROM messages {where} GROUP BY 1, 2, 3, 4, 5, 6",
+        f"FROM messages {where} GROUP BY 1, 2, 3, 4, 5, 6, 7",
         params,
     )
 

@@ -13,7 +13,7 @@ from claude_tray import __version__
 from claude_tray.storage import ledger_sync
 from claude_tray.storage.ledger_rollup import ensure_rollup
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 60_000
 
 MIGRATIONS: dict[int, str] = {
@@ -92,6 +92,14 @@ MIGRATIONS: dict[int, str] = {
 }
 
 MIGRATIONS[4] = ledger_sync.MIGRATION
+MIGRATIONS[5] = """
+    DROP TRIGGER IF EXISTS slots_insert;
+    DROP TRIGGER IF EXISTS slots_update;
+    DROP TRIGGER IF EXISTS slots_delete;
+    DROP TABLE IF EXISTS slots;
+"""
+"""The rollup gains the machine in its key: dropped here, summed again from the messages when the
+ledger is opened (`ensure_rollup`)."""
 
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)",
