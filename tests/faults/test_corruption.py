@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import struct
 from pathlib import Path
 
 from tests.faults.scene import EXPECTED, GONE, Scene, history
@@ -80,14 +81,29 @@ def test_a_damaged_index_page_found_by_a_query_is_salvaged_with_every_row(scene:
 
 def test_wrong_index_entries_are_found_by_check_and_rebuilt(scene: Scene) -> None:
     grow(scene)
-    leaf = pages_of(scene.ledger, "messages_ts", "leaf")[1]
-    scribble(scene.ledger, leaf, PAGE - 200, 100)  # inside the cells: wrong keys, sound pages
+    db = sqlite3.connect(scene.ledger)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file itself
+    db.close()
+    base = (pages_of(scene.ledger, "messages_ts", "leaf")[1] - 1) * PAGE
+    with open(scene.ledger, "r+b") as handle:  # point three entries at the wrong rows
+        handle.seek(base + 3)
+        (cells,) = struct.unpack(">H", handle.read(2))
+        handle.seek(base + 8)
+        pointers = struct.unpack(f">{cells}H", handle.read(2 * cells))
+        for pointer in pointers[:3]:
+            handle.seek(base + pointer)
+            last = base + pointer + handle.read(1)[0]  # payload size: the rowid ends it
+            handle.seek(last)
+            byte = handle.read(1)[0]
+            handle.seek(last)
+            handle.write(bytes([byte ^ 1]))
     check = scene.cli("ledger", "check")
     assert check.returncode == 1
-    assert "is damaged" in check.stdout and "--repair" in check.stdout
+    assert "missing from index messages_ts" in check.stdout and "--repair" in check.stdout
     repair = scene.cli("ledger", "check", "--repair")
     assert repair.returncode == 0, repair.stderr
-    assert "rebuilt" in repair.stdout or "recovered 3050 messages" in repair.stdout
+    assert "had damaged indexes; rebuilt them (no row was lost)" in repair.stdout
+    assert scene.siblings() == []  # nothing set aside: the ledger itself was mended
     assert scene.cli("ledger", "check").returncode == 0
     _, report = scene.daily()
     assert report["totals"]["outputTokens"] == NOW_OUTPUT
@@ -135,3 +151,22 @@ def test_a_write_ahead_log_from_another_ledger_is_set_aside(scene: Scene) -> Non
     assert history(scene.ledger) == EXPECTED
     assert [n for n in scene.siblings() if "-wal.set-aside-" in n] != []
     assert GONE in history(scene.ledger).notes
+
+
+def test_damage_inside_cells_is_salvaged_without_hanging(scene: Scene) -> None:
+    grow(scene)
+    base = (pages_of(scene.ledger, "messages_ts", "leaf")[1] - 1) * PAGE
+    with open(scene.ledger, "r+b") as handle:  # garble bytes inside three cells
+        handle.seek(base + 3)
+        (cells,) = struct.unpack(">H", handle.read(2))
+        handle.seek(base + 8)
+        for pointer in struct.unpack(f">{cells}H", handle.read(2 * cells))[:3]:
+            handle.seek(base + pointer + 10)
+            byte = handle.read(1)[0]
+            handle.seek(base + pointer + 10)
+            handle.write(bytes([byte ^ 0x5A]))
+    repair = scene.cli("ledger", "check", "--repair", timeout=120)
+    assert repair.returncode == 0, repair.stderr
+    _, report = scene.daily()
+    assert report["totals"]["outputTokens"] == NOW_OUTPUT
+    assert history(scene.ledger) == EXPECTED

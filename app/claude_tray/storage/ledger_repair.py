@@ -257,22 +257,26 @@ def _readable_rows(
     stops the scan (a rowid table is probed past it), then backward from the end."""
     columns = f"{table.key}, {table.select_list(db)}"
     last: object = None
+    limit = _BATCH
     while True:  # forward
         try:
-            rows = _page(db, table, columns, last, ">")
+            rows = _page(db, table, columns, last, ">", limit)
         except sqlite3.Error:
+            if limit > 1:
+                limit = 1  # row by row up to the damage
+                continue
             if not table.rowid:
                 break
-            skipped = _probe_past(db, table, columns, int(last or 0))  # type: ignore[call-overload]
-            if skipped is None:
+            found = _read_past(db, table, columns, int(last or 0))  # type: ignore[call-overload]
+            if found is None:
                 break
-            last = skipped
-            continue
+            rows = found
         if not rows:
             break
         for key, *row in rows:
             yield key, tuple(row)
         last = rows[-1][0]
+        limit = _BATCH
     first: object = None
     while True:  # backward
         try:
@@ -287,34 +291,33 @@ def _readable_rows(
 
 
 def _page(
-    db: sqlite3.Connection, table: _Table, columns: str, after: object, direction: str
+    db: sqlite3.Connection,
+    table: _Table,
+    columns: str,
+    after: object,
+    direction: str,
+    limit: int = _BATCH,
 ) -> list[tuple[object, ...]]:
     order = "ASC" if direction == ">" else "DESC"
     where = "" if after is None else f"WHERE {table.key} {direction} ?"
     params = () if after is None else (after,)
     return db.execute(
-        f"SELECT {columns} FROM {table.name} {where} ORDER BY {table.key} {order} LIMIT {_BATCH}",
+        f"SELECT {columns} FROM {table.name} {where} ORDER BY {table.key} {order} LIMIT {limit}",
         params,
     ).fetchall()
 
 
-def _probe_past(db: sqlite3.Connection, table: _Table, columns: str, last: int) -> int | None:
-    """A rowid past the damage that stopped a forward scan at `last`: the one before the first row
-    that can be read again (probing ever further ahead); None when none can."""
+def _read_past(
+    db: sqlite3.Connection, table: _Table, columns: str, last: int
+) -> list[tuple[object, ...]] | None:
+    """The first row that can be read after the damage that stopped a forward scan at rowid
+    `last`, probing ever further ahead (always past `last`); None when none can."""
     step = 1
     while step < 1 << 40:
         try:
-            rows = db.execute(
-                f"SELECT {table.key} FROM {table.name} WHERE {table.key} >= ? "
-                f"ORDER BY {table.key} LIMIT 1",
-                (last + step,),
-            ).fetchall()
+            return _page(db, table, columns, last + step, ">", 1) or None
         except sqlite3.Error:
             step *= 2
-            continue
-        if not rows:
-            return None
-        return int(rows[0][0]) - 1
     return None
 
 
