@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from claude_tray.core.tokens import Tokens
+from claude_tray.core.unrecorded import compaction_call, title_call
 from claude_tray.hooks.install import HOOK_EVENTS
 from tests.e2e.client import Sandbox
 from tests.e2e.expect import cost_of
@@ -62,6 +64,14 @@ def turn(terminal: Terminal, sandbox: Sandbox, sid: str, prompt: str, ends_with:
     before = events(sandbox, sid, ends_with)
     terminal.type(prompt)
     terminal.wait(lambda: events(sandbox, sid, ends_with) > before, f"{ends_with} after {prompt!r}")
+
+
+def priced(tokens: Tokens | None, family: str) -> float:
+    assert tokens is not None
+    usage = Usage(
+        tokens.input, tokens.output, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read
+    )
+    return cost_of(usage, family)
 
 
 def new_calls(api: MockMessagesAPI, since: int) -> list[Call]:
@@ -157,6 +167,38 @@ def test_status_line_pause_compact_reset_and_end(
     assert [c.kind for c in after if c.kind != "compact"] == ["main"]
     if sandbox.client.version != "2.1.90":
         assert after[-1].prompt.endswith("after reset")
+
+    # The calls no transcript records: shown as their own estimate, from the transcript's signs.
+    lines = sandbox.transcript_lines()
+    written = {line.get("requestId") for line in lines}
+    compactions = [c for c in api.snapshot() if c.kind == "compact"]
+    boundaries = list(  # a resumed session's file repeats earlier lines
+        {
+            (line["timestamp"], line["compactMetadata"]["preTokens"]): line["compactMetadata"]
+            for line in lines
+            if line.get("subtype") == "compact_boundary"
+        }.values()
+    )
+    assert len(compactions) == len(boundaries) >= 1
+    shown = {s["sessionId"]: s for s in sandbox.tray_json("sessions")["sessions"]}[sid]
+    if sandbox.client.version == "2.1.90":  # it records the summarising call in a sidechain
+        assert {c.request_id for c in compactions} <= written
+        assert "postTokens" not in boundaries[0]
+        assert shown["unrecordedEstimateUSD"] == 0.0
+    else:
+        assert (
+            not {
+                c.request_id for c in compactions + [c for c in api.snapshot() if c.kind == "title"]
+            }
+            & written
+        )
+        estimate = priced(title_call(), "claude-haiku-4-5") + sum(
+            priced(compaction_call(b["preTokens"], b["postTokens"]), "claude-sonnet-4-5")
+            for b in boundaries
+        )
+        assert shown["unrecordedEstimateUSD"] == pytest.approx(estimate, abs=1e-9)
+    recorded = sum(cost_of(c.usage, c.model) for c in api.snapshot() if c.request_id in written)
+    assert shown["cost"] == pytest.approx(recorded, abs=1e-9)
 
     events = state(sandbox, sid)["events"]
     assert {name: events.get(name, 0) >= 1 for name in HOOK_EVENTS} == dict.fromkeys(

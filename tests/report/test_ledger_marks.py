@@ -40,7 +40,7 @@ def test_a_v1_ledger_migrates_to_v2_keeping_every_row(tmp_path: Path) -> None:
     make_v1(path)
     with Ledger(path) as ledger:
         assert ledger.read_only is None
-        assert ledger.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 5
+        assert ledger.query("PRAGMA user_version")[0][0] == SCHEMA_VERSION == 6
         assert ledger.query(f"SELECT {COLUMNS} FROM messages WHERE key = 11") == [MESSAGE]
         assert ledger.stats() == {"messages": 2, "sessions": 1, "files": 1, "lines": 5}
         assert ledger.skipped() == [("/t.jsonl", "bad json", 2)]

@@ -47,7 +47,12 @@ def totals_json(total: Total) -> dict[str, Any]:
     }
 
 
-def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
+def session_json(
+    state: SessionState, tz: tzinfo, unrecorded: float | None = None
+) -> dict[str, Any]:
+    """A session's JSON; with `unrecorded`, its `unrecordedEstimateUSD` (an estimate of the
+    calls no transcript records, never part of `cost`)."""
+    estimate = {} if unrecorded is None else {"unrecordedEstimateUSD": unrecorded}
     return {
         "sessionId": state.session_id,
         "project": state.project,
@@ -71,6 +76,7 @@ def session_json(state: SessionState, tz: tzinfo) -> dict[str, Any]:
         "paused": state.paused,
         "active": state.active,
         **({} if state.cost_complete else {"costPartial": True}),
+        **estimate,
     }
 
 

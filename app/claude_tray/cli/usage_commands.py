@@ -36,12 +36,15 @@ from claude_tray.cli.workspace import add_timezone_option, clock_for, open_works
 from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import SessionState, Snapshot, Spend
 from claude_tray.engine.snapshot import Clock, hooked_only, session_states
+from claude_tray.engine.unrecorded import UnrecordedEstimate, unrecorded_estimate
 from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.budget_state import record_budget_state
 from claude_tray.storage.state import read_all_facts
 
 log = logging.getLogger(__name__)
+
+UNRECORDED_LABEL = "Unrecorded calls (title, /compact)"
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -90,6 +93,9 @@ def run_today(args: argparse.Namespace) -> int:
             workspace.ledger, workspace.prices, [("today", period.start, period.end)]
         )
         total = totals_by_label(sums).get("today", Total())
+        unrecorded = unrecorded_estimate(
+            workspace.ledger, workspace.prices, [("today", period.start, period.end)]
+        ).for_label("today")
         snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
         record_budget_state(workspace.paths, snapshot.today, clock.now)
     budgets = {
@@ -105,6 +111,7 @@ def run_today(args: argparse.Namespace) -> int:
                 "unpricedTokens": total.unpriced_tokens,
                 "unpricedModels": unpriced_models(total),
                 "modelBreakdowns": model_breakdowns(total),
+                "unrecordedEstimateUSD": unrecorded,
                 "budgets": budgets,
             }
         )
@@ -123,6 +130,7 @@ def run_today(args: argparse.Namespace) -> int:
             )
             print(paint(line, spend.level.label, color))
     _print_unpriced(total)
+    _print_unrecorded(unrecorded)
     return 0
 
 
@@ -133,6 +141,11 @@ def _token_rows(label: str, total: Total, breakdown: bool) -> list[list[str]]:
         models = sorted(total.models.items(), key=lambda m: (-(m[1].model_cost() or 0.0), m[0]))
         rows += [["  " + name, *token_cells(t.tokens, t.model_cost())] for name, t in models]
     return rows
+
+
+def _print_unrecorded(amount: float) -> None:
+    if amount > 0:
+        print(f"{UNRECORDED_LABEL}: ~{money(amount)} (an estimate, not in the totals above)")
 
 
 def _print_unpriced(total: Total) -> None:
@@ -196,6 +209,17 @@ def run_daily(args: argparse.Namespace) -> int:
             if args.breakdown == "machine"
             else {}
         )
+        unrecorded = (
+            unrecorded_estimate(
+                workspace.ledger,
+                workspace.prices,
+                day_ranges(
+                    date.fromisoformat(days[0][0]), date.fromisoformat(days[-1][0]), clock.tz
+                ),
+            )
+            if days
+            else UnrecordedEstimate()
+        )
     grand = Total()
     for _, total in days:
         grand.absorb(total)
@@ -215,10 +239,11 @@ def run_daily(args: argparse.Namespace) -> int:
                             if args.breakdown == "machine"
                             else {}
                         ),
+                        "unrecordedEstimateUSD": unrecorded.for_label(day),
                     }
                     for day, total in days
                 ],
-                "totals": totals_json(grand),
+                "totals": {**totals_json(grand), "unrecordedEstimateUSD": unrecorded.total},
             }
         )
         return 0
@@ -238,6 +263,7 @@ def run_daily(args: argparse.Namespace) -> int:
         return 0
     print(table(columns, rows, styles, color=use_color(sys.stdout)))
     _print_unpriced(grand)
+    _print_unrecorded(unrecorded.total)
     return 0
 
 
@@ -263,8 +289,17 @@ def run_sessions(args: argparse.Namespace) -> int:
             states = session_states(
                 workspace.ledger, workspace.config, workspace.prices, clock, rows, facts
             )
+        unrecorded = unrecorded_estimate(
+            workspace.ledger, workspace.prices, [("all", 0.0, float("inf"))]
+        )
     if args.json:
-        print_json({"sessions": [session_json(s, clock.tz) for s in states]})
+        print_json(
+            {
+                "sessions": [
+                    session_json(s, clock.tz, unrecorded.for_session(s.session_id)) for s in states
+                ]
+            }
+        )
         return 0
     _print_sessions(states, clock)
     return 0

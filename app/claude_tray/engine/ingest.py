@@ -10,6 +10,7 @@ is read again from the start (the ledger's upserts keep that from counting anyth
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -24,11 +25,18 @@ from typing import BinaryIO
 
 from claude_tray.core.bounds import latest_plausible
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
+from claude_tray.core.unrecorded import Unrecorded
 from claude_tray.engine.decode import decode_line, is_json_object, not_an_object_reason
 from claude_tray.engine.discover import discover, discover_named
 from claude_tray.storage.ledger import Ledger, LedgerError, RowsRejected
 from claude_tray.storage.ledger_faults import Fault
-from claude_tray.storage.ledger_rows import FileMark, MessageRow, SessionMark, replaces
+from claude_tray.storage.ledger_rows import (
+    FileMark,
+    MessageRow,
+    SessionMark,
+    UnrecordedRow,
+    replaces,
+)
 from claude_tray.storage.regular import open_regular
 
 log = logging.getLogger(__name__)
@@ -48,6 +56,8 @@ HEAD_BYTES = 4096
 # of a transcript are tool results and file contents) is checked for shape but never decoded.
 _USAGE = b'"usage"'
 _COMPACT = b"compact_boundary"
+_TITLE = b'"ai-title"'
+"""An `ai-title` line: a sign of a call no transcript records (`core.unrecorded`)."""
 
 
 @dataclass(slots=True)
@@ -197,6 +207,7 @@ def _store(
                     result.skipped,
                     restarted=result.start == 0,
                     earlier=result.path in firsts,
+                    unrecorded=result.unrecorded,
                 )
             except RowsRejected as rejected:
                 stats.problems.append((result.path, str(rejected)))
@@ -284,6 +295,7 @@ class FileRead:
     sessions: list[SessionMark] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     problem: str | None = None
+    unrecorded: list[UnrecordedRow] = field(default_factory=list)
 
 
 def read_file(path: str, start: int, head: tuple[int, int] = (0, 0)) -> FileRead:
@@ -312,6 +324,7 @@ def read_file(path: str, start: int, head: tuple[int, int] = (0, 0)) -> FileRead
         rows=list(reader.rows.values()),
         sessions=reader.session_marks(),
         skipped=dict(reader.skipped),
+        unrecorded=list(reader.unrecorded.values()),
     )
 
 
@@ -327,6 +340,7 @@ class _FileReader:
         self.responses = 0
         self.skipped: Counter[str] = Counter()
         self.rows: dict[int, MessageRow] = {}
+        self.unrecorded: dict[int, UnrecordedRow] = {}
         self._sessions: dict[str, _SessionAccumulator] = {}
 
     def read(self, handle: object, start: int) -> int:
@@ -373,6 +387,7 @@ class _FileReader:
         find = data.find
         usage_at = find(_USAGE, 0, stop)
         compact_at = find(_COMPACT, 0, stop)
+        title_at = find(_TITLE, 0, stop)
         pos = 0
         while pos < stop:
             end = find(b"\n", pos, stop)
@@ -388,6 +403,12 @@ class _FileReader:
                     usage_at = find(_USAGE, end, stop)
                 if 0 <= compact_at < end:
                     compact_at = find(_COMPACT, end, stop)
+                if 0 <= title_at < end:
+                    title_at = find(_TITLE, end, stop)
+            elif 0 <= title_at < end:
+                self.lines += 1
+                self._title(data[pos:end])
+                title_at = find(_TITLE, end, stop)
             elif data[pos] != 123 or data[end - 1] != 125:  # not `{...}`: look closer
                 line = data[pos:end].strip()
                 if line:
@@ -443,7 +464,37 @@ class _FileReader:
         acc.response(response)
 
     def _compact(self, boundary: CompactBoundary) -> None:
-        self._session(boundary.session_id or self.fallback_session).compact(boundary)
+        session = boundary.session_id or self.fallback_session
+        self._session(session).compact(boundary)
+        if boundary.pre_tokens is not None and boundary.post_tokens is not None:
+            # A resumed session's file repeats earlier lines under a new session id: the moment
+            # and the figures identify the compaction.
+            key = _hash(
+                f"compaction:{boundary.timestamp}:{boundary.pre_tokens}:{boundary.post_tokens}".encode()
+            )
+            self.unrecorded[key] = UnrecordedRow(
+                key,
+                session,
+                Unrecorded.COMPACTION.value,
+                boundary.timestamp,
+                boundary.pre_tokens,
+                boundary.post_tokens,
+            )
+
+    def _title(self, line: bytes) -> None:
+        """An `ai-title` line: its session had a title request (one per session is counted)."""
+        try:
+            data = json.loads(line)
+        except ValueError:
+            self._skip(SkipReason.MALFORMED_JSON)
+            return
+        if not isinstance(data, dict) or data.get("type") != "ai-title":
+            return
+        session = data.get("sessionId")
+        if not isinstance(session, str) or not session:
+            session = self.fallback_session
+        key = _hash(b"title:" + session.encode("utf-8", "replace"))
+        self.unrecorded[key] = UnrecordedRow(key, session, Unrecorded.TITLE.value, None, None, None)
 
     def _session(self, session: str) -> _SessionAccumulator:
         acc = self._sessions.get(session)

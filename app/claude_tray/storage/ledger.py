@@ -44,6 +44,8 @@ from claude_tray.storage.ledger_rows import (
     FileMark,
     MessageRow,
     SessionMark,
+    UnrecordedCall,
+    UnrecordedRow,
     session_params,
 )
 from claude_tray.storage.ledger_schema import (
@@ -297,12 +299,16 @@ class Ledger:
         skipped: dict[str, int],
         restarted: bool,
         earlier: bool = False,
+        unrecorded: Iterable[UnrecordedRow] = (),
     ) -> None:
         """Store what one read of a file found, and how far it got, in one transaction (or
         savepoint): all of it or none. A value SQLite cannot hold raises `RowsRejected`.
-        `earlier`: the file is older than every file read before (see `ledger_rows`)."""
+        `earlier`: the file is older than every file read before (see `ledger_rows`).
+        `unrecorded`: the calls no transcript records that this read found signs of."""
         try:
-            self._record(path, mark, lines, messages, sessions, skipped, restarted, earlier)
+            self._record(
+                path, mark, lines, messages, sessions, skipped, restarted, earlier, unrecorded
+            )
         except (OverflowError, ValueError, TypeError, sqlite3.IntegrityError) as error:
             raise RowsRejected(f"not stored: {error}") from error
 
@@ -317,9 +323,15 @@ class Ledger:
         skipped: dict[str, int],
         restarted: bool,
         earlier: bool,
+        unrecorded: Iterable[UnrecordedRow] = (),
     ) -> None:
         with self._write() as db:
             db.executemany(UPSERT_EARLIER if earlier else UPSERT_MESSAGE, messages)
+            db.executemany(
+                "INSERT OR IGNORE INTO unrecorded (key, session, kind, ts, pre_tokens, "
+                "post_tokens) VALUES (?, ?, ?, ?, ?, ?)",
+                unrecorded,
+            )
             db.executemany(UPSERT_SESSION, [session_params(s) for s in sessions])
             if restarted:
                 db.execute("DELETE FROM skipped WHERE path = ?", (path,))
@@ -417,6 +429,18 @@ class Ledger:
             sql += " WHERE " + " AND ".join(clauses)
         rows = self._db.execute(sql + " ORDER BY last_ts DESC", params)
         return [SessionMark(*row) for row in rows]
+
+    @_guarded
+    def unrecorded(self, start: float, end: float) -> list[UnrecordedCall]:
+        """The unrecorded calls in [start, end) (a title at its session's first activity), each
+        with its session's model."""
+        rows = self._db.execute(
+            "SELECT u.session, u.kind, COALESCE(u.ts, s.first_ts) AS at, u.pre_tokens, "
+            "u.post_tokens, s.model FROM unrecorded u LEFT JOIN sessions s USING (session) "
+            "WHERE at >= ? AND at < ? ORDER BY at",
+            (start, end),
+        )
+        return [UnrecordedCall(*row) for row in rows if row[2] is not None]
 
     @property
     def sync(self) -> SyncTables:

@@ -70,6 +70,28 @@ class SessionMark:
     max_context: int
 
 
+class UnrecordedRow(NamedTuple):
+    """A sign in a transcript of a call that no transcript records (see `core.unrecorded`)."""
+
+    key: int
+    session: str
+    kind: str
+    ts: float | None
+    pre_tokens: int | None
+    post_tokens: int | None
+
+
+class UnrecordedCall(NamedTuple):
+    """An unrecorded call as the ledger gives it back: dated, with its session's model."""
+
+    session: str
+    kind: str
+    at: float
+    pre_tokens: int | None
+    post_tokens: int | None
+    model: str | None
+
+
 # -- the dedupe rule ---------------------------------------------------------------------------
 # Of two copies of a message, the one with more tokens wins (a streamed response's last copy); at
 # equal tokens the main conversation's copy wins over a sidechain's; at a tie the copy in the

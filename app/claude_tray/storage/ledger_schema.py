@@ -13,7 +13,7 @@ from claude_tray import __version__
 from claude_tray.storage import ledger_sync
 from claude_tray.storage.ledger_rollup import ensure_rollup
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 60_000
 
 MIGRATIONS: dict[int, str] = {
@@ -100,6 +100,16 @@ MIGRATIONS[5] = """
 """
 """The rollup gains the machine in its key: dropped here, summed again from the messages when the
 ledger is opened (`ensure_rollup`)."""
+MIGRATIONS[6] = """
+CREATE TABLE unrecorded (
+    key INTEGER PRIMARY KEY,           -- hash of the boundary line, or of "title:" + session
+    session TEXT NOT NULL,
+    kind TEXT NOT NULL,                -- core.unrecorded.Unrecorded: "title" | "compaction"
+    ts REAL,                           -- NULL: at the session's first activity (a title line)
+    pre_tokens INTEGER,                -- a compaction's preTokens and postTokens
+    post_tokens INTEGER
+);
+"""
 
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts)",
