@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,6 +35,11 @@ NEVER = {
     "claude_tray.hooks.install",
     "claude_tray.hooks.json_edit",
     "claude_tray.cli.usage_commands",
+    # each costs every call a few ms: the CLI's parser, logging (until something is logged) and
+    # dataclasses (with inspect, ast...)
+    "argparse",
+    "logging",
+    "dataclasses",
 }
 NOT_IN_THE_HOOK = {"pathlib", "dataclasses", "typing", "claude_tray.core.levels"}
 
@@ -83,3 +89,29 @@ def test_a_changed_config_is_loaded_again(tmp_path: object) -> None:
     assert "claude_tray.storage.config" in modules
     _, modules = probe("hook", stdin=payloads.user_prompt_submit())
     assert "claude_tray.storage.config" not in modules
+
+
+def test_what_the_hook_path_logs_goes_to_the_hooks_log_not_stderr(tmp_path: object) -> None:
+    """`logging` is loaded only when something is logged; the routing to the hooks' log is
+    set up at that moment."""
+    code = (
+        "import sys, json\n"
+        "from claude_tray.hooks.fast import _route_logging\n"
+        "from claude_tray.storage.budget_state import log\n"
+        "_route_logging()\n"
+        "assert 'logging' not in sys.modules\n"
+        "log.warning('budget file unreadable: %s', 'test')\n"
+        "assert 'logging' in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=dict(os.environ), timeout=60
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stderr == b""
+    texts = [
+        (Path(root) / name).read_text(encoding="utf-8")
+        for root, _, names in os.walk(os.environ["CLAUDE_TRAY_HOME"])
+        for name in names
+        if name.startswith("hooks.log")
+    ]
+    assert any("budget file unreadable: test" in text for text in texts)

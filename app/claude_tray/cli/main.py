@@ -7,15 +7,19 @@ Each command module has `register(subparsers, common)`; adding a command is addi
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import logging
 import sys
-from collections.abc import Callable, Sequence
 
 from claude_tray import APP_NAME, __version__
 from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
 from claude_tray.storage.private import enter_private_umask
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
+
+# argparse, importlib and logging are imported where they are used: `hook` and `statusline` run on
+# every prompt and every assistant message, and never need them (each costs a few ms a call).
 
 COMMAND_MODULES = {
     "claude_tray.cli.usage_commands": ("today", "daily", "sessions", "status"),
@@ -46,13 +50,22 @@ COMMAND_MODULES = {
 others pull in the report, the hooks, the tray...), all of them for `--help` or a typo."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise CommandError(f"{message} (see `{self.prog} --help`)", EXIT_USAGE)
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # type: ignore[override]
+            raise CommandError(f"{message} (see `{self.prog} --help`)", EXIT_USAGE)
+
+    return _Parser
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The parser; given the arguments, with only the command modules they need."""
+    import argparse
+    import importlib
+
+    _Parser = _parser_class()
     parser = _Parser(prog=APP_NAME, description="Claude Code usage in your tray and terminal.")
     _add_global_options(parser, False)
     common = _Parser(add_help=False)  # the same options after the command's name
@@ -126,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = run_fast(argv)
         if code is not None:
             return code
+    import logging
+
     debug = "--debug" in argv
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,

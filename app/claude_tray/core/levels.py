@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 
 class Level(enum.IntEnum):
@@ -45,19 +44,54 @@ _BUDGET_ON_SCALE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Context percentages at which each level starts."""
+    """Context percentages at which each level starts. Immutable, compared by value.
 
-    caution: float = 70.0
-    warning: float = 85.0
-    pause: float = 90.0
-    critical: float = 95.0
+    A plain class, not a dataclass: the status line loads this module on every call, and
+    `dataclasses` (with `inspect`, `ast`...) would add ~10 ms to each."""
 
-    def __post_init__(self) -> None:
-        values = (self.caution, self.warning, self.pause, self.critical)
+    __slots__ = ("caution", "critical", "pause", "warning")
+    caution: float
+    warning: float
+    pause: float
+    critical: float
+
+    def __init__(
+        self,
+        caution: float = 70.0,
+        warning: float = 85.0,
+        pause: float = 90.0,
+        critical: float = 95.0,
+    ) -> None:
+        values = (caution, warning, pause, critical)
         if not all(0 < v <= 100 for v in values) or list(values) != sorted(values):
             raise ValueError("thresholds must rise from caution to critical, each in (0, 100]")
+        for name, value in zip(("caution", "warning", "pause", "critical"), values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[float, float, float, float]:
+        return (self.caution, self.warning, self.pause, self.critical)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Thresholds is immutable: cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Thresholds is immutable: cannot delete {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Thresholds):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        caution, warning, pause, critical = self._values()
+        return (
+            f"Thresholds(caution={caution!r}, warning={warning!r}, pause={pause!r}, "
+            f"critical={critical!r})"
+        )
 
     def starts(self) -> tuple[tuple[Level, float], ...]:
         return (

@@ -16,12 +16,12 @@ stdout; for UserPromptSubmit anything printed would be added to the prompt) and 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import time
 
 from claude_tray.hooks.hook_log import log_trouble
+from claude_tray.storage.lazy_log import when_first_used
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -230,18 +230,23 @@ def _write(stream: IO[bytes], text: str | bytes) -> None:
         pass
 
 
-class _TroubleHandler(logging.Handler):
-    """Sends what our modules log (a corrupt budget file) to the hooks' log, never to stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            log_dir: str | None = _paths().log_dir
-        except Exception:
-            log_dir = None
-        log_trouble(log_dir, record.name, record.getMessage())
-
-
 def _route_logging() -> None:
+    """Send what our modules log (a corrupt budget file) to the hooks' log, never to stderr;
+    set up only if something is logged at all (`logging` costs each call a few ms to load)."""
+    when_first_used(_send_logs_to_hook_log)
+
+
+def _send_logs_to_hook_log() -> None:
+    import logging
+
+    class TroubleHandler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                log_dir: str | None = _paths().log_dir
+            except Exception:
+                log_dir = None
+            log_trouble(log_dir, record.name, record.getMessage())
+
     package = logging.getLogger("claude_tray")
-    package.handlers[:] = [_TroubleHandler(logging.WARNING)]
+    package.handlers[:] = [TroubleHandler(logging.WARNING)]
     package.propagate = False

@@ -14,11 +14,11 @@ the same lock (`read_locked`), so they never hold the file open under a writer a
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import time
 
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.locking import LockTimeout, locked
 from claude_tray.storage.private import PRIVATE_DIR, PRIVATE_FILE
 from claude_tray.storage.regular import read_regular
@@ -27,7 +27,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used: the hooks load this module
 
 REPLACE_RETRY_S = 2.0
 """How long a replace blocked by another process's open handle is retried (Windows)."""
@@ -38,10 +38,14 @@ READERS_BLOCK_WRITERS = sys.platform == "win32"
 """Whether an open reader makes `os.replace` of the file fail (Windows), so readers lock."""
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+def write_atomic(
+    path: str | os.PathLike[str], data: bytes, mode: int | None = None, durable: bool = True
+) -> None:
     """Replace `path` with `data`: temp file in the same folder, fsync, `os.replace`.
 
-    The file is created 0600 (`mode` sets another)."""
+    The file is created 0600 (`mode` sets another). `durable=False` skips the fsync: still all
+    or nothing for readers, but a power cut may lose the write (for a file rewritten every few
+    seconds, where an fsync on a busy disk can cost a status line hundreds of ms)."""
     target = os.fspath(path)
     folder, name = os.path.split(target)
     os.makedirs(folder or ".", PRIVATE_DIR, exist_ok=True)
@@ -52,7 +56,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, mode: int | None = N
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(temp, mode)
         replace_retrying(temp, target)

@@ -9,8 +9,8 @@ CLI's `today` and `status` write it too. Readers check that it covers the moment
 from __future__ import annotations
 
 import json
-import logging
 
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.regular import read_regular
 
 TYPE_CHECKING = False
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from claude_tray.core.snapshot import Spend
     from claude_tray.storage.paths import AppPaths
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used: the hooks load this module
 
 BUDGET_STATE_VERSION = 1
 BUDGET_FILE = "budget.json"

@@ -26,13 +26,13 @@ classes with `__slots__` (importing `dataclasses` or `typing` would cost each ca
 from __future__ import annotations
 
 import json
-import logging
 import math
 import os
 import re
 
 from claude_tray.core.bounds import EARLIEST, MAX_TOKENS
 from claude_tray.storage.atomic import move_file_aside, read_locked, write_atomic
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.locking import locked
 from claude_tray.storage.paths import AppDirs, AppPaths
 from claude_tray.storage.regular import read_regular
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         def thresholds(self) -> Thresholds: ...
 
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used: the hooks load this module
 
 STATE_VERSION = 1
 LIMIT_HORIZON = 100 * 365 * 86_400.0
@@ -738,7 +738,10 @@ def change_session(
         change(record)
         after = record.to_json()
         if after != before:
-            write_atomic(path, json.dumps(after, separators=(",", ":"), allow_nan=False).encode())
+            # Not fsynced: the status line rewrites this file on every assistant message, and a
+            # power cut can lose at most the last update (the next call writes it again).
+            text = json.dumps(after, separators=(",", ":"), allow_nan=False)
+            write_atomic(path, text.encode(), durable=False)
     return record
 
 
