@@ -4,6 +4,7 @@ ledger; only the sinks (publish, notify) are recorders."""
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +42,30 @@ def line(pct: float, n: int, at: float | None = None, sid: str = SID) -> dict[st
         cache_read=int(pct * 2000) - 10,
         output=50,
     )
+
+
+class WatchedQueue(queue.Queue[object]):
+    """The engine's queue, telling the test every timeout the engine thread waits with."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: list[float | None] = []
+        self.called = threading.Condition()
+
+    def get(self, block: bool = True, timeout: float | None = None) -> object:
+        with self.called:
+            self.timeouts.append(timeout)
+            self.called.notify_all()
+        return super().get(block, timeout)
+
+    def wait_for(self, wanted: Callable[[float | None], bool]) -> float:
+        """The first timeout the engine waited with that is `wanted` (fails after `WAIT`)."""
+        with self.called:
+            if not self.called.wait_for(lambda: any(wanted(t) for t in self.timeouts), WAIT):
+                pytest.fail(f"the engine never waited so: {self.timeouts[-5:]}")
+            found = next(t for t in self.timeouts if wanted(t))
+            assert found is not None
+            return found
 
 
 class Recorder:
@@ -103,7 +128,7 @@ def make_engine(recorder: Recorder) -> Iterator[Callable[..., Engine]]:
     """Starts an engine (and, unless `watch=False`, the real watcher); stops them after."""
     started: list[tuple[Engine, Watcher | None]] = []
 
-    def make(watch: bool = True, **options: Any) -> Engine:
+    def make(watch: bool = True, queue: WatchedQueue | None = None, **options: Any) -> Engine:
         paths = app_paths()
         paths.sessions_state_dir.mkdir(parents=True, exist_ok=True)
         holder: list[Watcher] = []
@@ -121,6 +146,8 @@ def make_engine(recorder: Recorder) -> Iterator[Callable[..., Engine]]:
             )
             holder.append(watcher)
             watcher.start()
+        if queue is not None:
+            engine._queue = queue  # observed, not replaced: it is a plain queue.Queue
         engine.start()
         started.append((engine, watcher))
         return engine
@@ -156,9 +183,12 @@ def test_a_burst_of_appends_is_one_update(
     before = len(recorder.passes)
     for n in range(1, 21):
         claude.append(path, line(10 + n, n))
+    recorder.wait(lambda: len(recorder.passes) > before, "a pass after the appends")
+    update = recorder.passes[before]
+    assert update.view.icon.text == "30"  # the first update already holds the last line
+    assert update.files == 1 and not update.full
     recorder.wait(lambda: recorder.last.view.icon.text == "30", "the last line in the icon")
-    time.sleep(1.0)  # any straggling event would make a second pass by now
-    assert len(recorder.passes) - before == 1
+    assert all(p.view.icon.text == "30" for p in recorder.passes[before:])  # no partial view
     assert len(recorder.views) == len(recorder.passes)
 
 
@@ -405,10 +435,13 @@ def test_the_engine_thread_sleeps_when_nothing_happens(
     claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
 ) -> None:
     claude.write(SID, line(50, 1))
-    make_engine()
+    waits = WatchedQueue()
+    make_engine(queue=waits)
     recorder.wait(lambda: recorder.passes, "the first pass")
-    time.sleep(1.0)
-    assert len(recorder.passes) == 1  # no polling: nothing changed, nothing ran
+    # After it, the thread blocks in one long wait (the safety rescan, or midnight): no polling.
+    long_wait = waits.wait_for(lambda t: t is not None and t >= 10.0)
+    assert long_wait >= 10.0
+    assert len(recorder.passes) == 1  # nothing changed, nothing ran
 
 
 def test_a_pass_records_todays_spend_for_the_hook_gate(

@@ -52,3 +52,16 @@ def test_no_module_takes_action_ids_apart_but_core_names() -> None:
             ):
                 found.add(path.relative_to(APP).as_posix())
     assert found == {"core/names.py"}
+
+
+def test_an_action_copies_and_pickles_as_itself() -> None:
+    import copy
+    import pickle
+    from dataclasses import asdict
+
+    from claude_tray.core.view import MenuEntry
+
+    action = Action(MenuAction.RESET, "s1")
+    for again in (copy.deepcopy(action), copy.copy(action), pickle.loads(pickle.dumps(action))):
+        assert again == "reset:s1" and again.kind is MenuAction.RESET and again.argument == "s1"
+    assert asdict(MenuEntry("Reset session", action))["action"] == "reset:s1"

@@ -34,7 +34,8 @@ from tests.transcripts import ClaudeData, assistant
 pytestmark = pytest.mark.desktop
 
 SID = "e2e-5e55"
-ICON_DEADLINE = 2.0
+ICON_WAIT = 30.0
+"""How long the icon may take to change before the test gives up (a deadline, not a measure)."""
 RGB = tuple[int, int, int]
 
 
@@ -225,15 +226,12 @@ def test_the_tray_end_to_end(
     for n, pct in ((2, 72), (3, 87)):
         claude.append(path, line(pct, n))
         app.wait_view(f"{pct}%", lambda v, p=pct: v["icon"]["text"] == str(p))
-    appended = time.monotonic()
     claude.append(path, line(92, 4))
-    wait_for(
+    wait_for(  # how fast is `benchmarks/`'s to measure; here only that it happens
         lambda: looks_paused(tray_pixels(screen, tmp_path, "2-paused")),
-        ICON_DEADLINE + 3,
+        ICON_WAIT,
         "the red icon with the pause mark",
     )
-    took = time.monotonic() - appended
-    assert took < ICON_DEADLINE, f"the icon took {took:.2f} s to turn red"
     view = app.wait_view("the paused view", lambda v: v["icon"]["look"] == "pause")
     state = read_state(app_paths(), SID)
     assert state is not None and state["pause"]["paused"] is True
@@ -267,9 +265,14 @@ def test_the_tray_end_to_end(
     wait_for(menu_shown, 10, "the menu to open below the tray").save(tmp_path / "3-menu.png")
 
     # 5. "Reset session" from the menu, by keyboard: the pause is lifted in the state file
+    unselected = screen.screenshot()
     for _ in range(selectable_before(view["menu"], "reset-current")):
         screen.key("Down")
-    time.sleep(0.2)
+    wait_for(  # the row is highlighted (drawn) before Return is pressed
+        lambda: changed_pixels(unselected.crop(below), screen.screenshot().crop(below)) > 100,
+        10,
+        "the Reset session row to be selected",
+    )
     screen.screenshot().save(tmp_path / "4-reset-row.png")
     screen.key("Return")
     wait_for(
@@ -310,8 +313,13 @@ def test_quit_from_the_menu_exits_cleanly(
         10,
         "the menu to open",
     )
+    unselected = screen.screenshot()
     screen.key("Up")  # from a fresh menu, Up selects the last row: Quit
-    time.sleep(0.2)
+    wait_for(
+        lambda: changed_pixels(unselected.crop(below), screen.screenshot().crop(below)) > 100,
+        10,
+        "the Quit row to be selected",
+    )
     screen.screenshot().save(tmp_path / "2-quit-row.png")
     screen.key("Return")
     assert app.process.wait(timeout=20) == 0, app.output()
