@@ -1,10 +1,11 @@
-"""Windows: `os.DirEntry.stat()` has no file ids, so discovery must take them from `os.stat`.
+"""Windows: `os.DirEntry.stat()` has no file ids, so discovery must take them again itself.
 
 Python's documentation of `os.DirEntry.stat` (https://docs.python.org/3/library/os.html#os.DirEntry.stat):
 "On Windows, the st_ino, st_dev and st_nlink attributes of the stat_result are always set to zero.
 Call os.stat() to get these attributes." The fake below lists folders exactly as `os.scandir` does
 and answers `stat()` as Windows does; `os.stat` and `os.fstat` stay real (on Windows they fill the
-ids in).
+ids in). Discovery takes the ids again with `os.fstat`, the reader's own call, so the marks
+match whether or not `os.stat` and `os.fstat` agree on Windows.
 """
 
 from __future__ import annotations
@@ -118,20 +119,47 @@ def test_the_second_pass_reads_nothing_new(windows_listing: None, claude: Claude
 def test_zero_ids_everywhere_fall_back_to_the_resolved_path(
     monkeypatch: pytest.MonkeyPatch, claude: ClaudeData
 ) -> None:
-    """A file system with no file ids at all (os.stat zero too): files are told apart by path."""
-    real_stat = os.stat
+    """A file system with no file ids at all (fstat zero too): files are told apart by path."""
+    real_fstat = os.fstat
 
-    def stat_without_ids(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-        info = real_stat(path, *args, **kwargs)
+    def fstat_without_ids(fd: int) -> os.stat_result:
+        info = real_fstat(fd)
         fields = list(info)
         fields[1] = fields[2] = 0
         return os.stat_result(fields, {"st_mtime_ns": info.st_mtime_ns})
 
     monkeypatch.setattr(os, "scandir", WindowsScandir)
-    monkeypatch.setattr(os, "stat", stat_without_ids)
+    monkeypatch.setattr(os, "fstat", fstat_without_ids)
     for n in range(2):
         claude.append(
             claude.transcript(f"session-{n}"),
             assistant(f"session-{n}", f"2026-11-20T10:00:0{n}.000Z", f"m{n}"),
         )
     assert len(discover([claude.root]).files) == 2
+
+
+def test_marks_match_even_where_stat_and_fstat_ids_differ(
+    windows_listing: None, claude: ClaudeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever `os.stat` answers for ids (it may differ from `os.fstat` on some Windows file
+    systems and Python versions), discovery and the reader use the same call."""
+    real_stat = os.stat
+
+    def other_ids(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        info = real_stat(path, *args, **kwargs)
+        fields = list(info)
+        fields[1] = info.st_ino + 1_000_000
+        return os.stat_result(fields, {"st_mtime_ns": info.st_mtime_ns})
+
+    monkeypatch.setattr(os, "stat", other_ids)
+    for n in range(2):
+        claude.append(
+            claude.transcript(f"session-{n}"),
+            assistant(f"session-{n}", f"2026-11-20T10:00:0{n}.000Z", f"m{n}"),
+        )
+    ledger = Ledger(Path(os.environ["CLAUDE_TRAY_HOME"]) / "ledger.sqlite3")
+    try:
+        assert ingest(ledger, [claude.root]).files_read == 2
+        assert ingest(ledger, [claude.root]).files_read == 0
+    finally:
+        ledger.close()

@@ -8,8 +8,9 @@ symlinked folder, or two roots) is counted once, and the ingest marks compare it
 `os.fstat` gives the reader. On Windows `os.DirEntry.stat()` leaves `st_dev` and `st_ino` zero
 (Python's documentation of `os.DirEntry.stat`: "On Windows, the st_ino, st_dev and st_nlink
 attributes of the stat_result are always set to zero. Call os.stat() to get these attributes"), so
-a zero identity from the listing is taken again with `os.stat`; a file whose identity is still zero
-(a file system without file ids) is known by its resolved path instead.
+a zero identity from the listing is taken again with `os.fstat` on an open handle (the reader's
+own call); a file whose identity is still zero (a file system without file ids) is known by its
+resolved path instead.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def _walk(top: str, found: Discovery, seen_files: set[tuple[int, int] | str]) ->
                 elif entry.name.endswith(".jsonl"):
                     stat = entry.stat()  # follows symlinks; one system call per file
                     if not (stat.st_dev or stat.st_ino):  # Windows: the listing has no ids
-                        stat = os.stat(entry.path)
+                        stat = stat_as_read(entry.path)
                     identity = file_identity(entry.path, stat)
                     if _is_regular(stat) and identity not in seen_files:
                         seen_files.add(identity)
@@ -107,6 +108,16 @@ def discover_named(roots: list[Path], paths: Iterable[Path | str]) -> Discovery:
         if _is_regular(stat):
             found.files.append((name, stat))
     return found
+
+
+def stat_as_read(path: str) -> os.stat_result:
+    """The file's stat as the reader will see it: `os.fstat` of an open handle, the very call
+    that makes the ingest marks, so the ids match whatever `os.stat` would answer."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
 
 
 def file_identity(path: str, info: os.stat_result) -> tuple[int, int] | str:
