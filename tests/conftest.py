@@ -5,6 +5,7 @@ Nothing a test does can touch the real ~/.claude or the user's claude-tray files
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("CLAUDE_TRAY_NOW", raising=False)
     yield home
+
+
+@pytest.fixture(autouse=True)
+def restored_umask() -> Iterator[None]:
+    """`main()` run in-process tightens the umask for good (the app's private files); later tests
+    then create their fixture files 0600 by mistake. Each test gets the umask it started with."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
 
 
 @pytest.fixture
