@@ -108,3 +108,22 @@ def test_today_carries_the_estimate(
     assert today["totalCost"] == pytest.approx(
         price(Tokens(input=10, output=100, cache_read=9_000), OPUS), abs=1e-9
     )
+
+
+def test_todays_cost_menu_shows_the_estimate_on_its_own_line() -> None:
+    from dataclasses import replace
+
+    from claude_tray.core.view import tray_view
+    from tests.tray_snapshots import options, session, snapshot, spend
+
+    today = replace(spend("today", 3.42, 10.0), unrecorded_estimate=0.0712)
+    view = tray_view(snapshot(session(), today=today), options())
+    [costs] = [e for e in view.menu if e.text == "Today's cost"]
+    rows = [(e.text, e.enabled) for e in costs.children if not e.separator]
+    assert rows[:2] == [
+        ("Today $3.42 of $10", True),
+        ("Unrecorded calls (title, /compact) ~$0.07, estimate", False),
+    ]
+    plain = tray_view(snapshot(session(), today=spend("today", 3.42, 10.0)), options())
+    [costs] = [e for e in plain.menu if e.text == "Today's cost"]
+    assert not any("Unrecorded" in e.text for e in costs.children)

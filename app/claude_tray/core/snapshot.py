@@ -83,6 +83,8 @@ class Spend:
     level: BudgetLevel
     by_model: tuple[CostLine, ...] = ()
     by_project: tuple[CostLine, ...] = ()
+    unrecorded_estimate: float = 0.0
+    """An ESTIMATE (USD) of the calls no transcript records (`core.unrecorded`); never in `cost`."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", PeriodName(self.name))  # from a plain string too

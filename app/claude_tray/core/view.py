@@ -348,6 +348,8 @@ def limit_entries(snapshot: Snapshot, options: ViewOptions) -> tuple[MenuEntry, 
 def cost_entries(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
     today = snapshot.today
     entries = [MenuEntry(spend_text(today))]
+    if today.unrecorded_estimate > 0:
+        entries.append(MenuEntry(unrecorded_text(today.unrecorded_estimate), enabled=False))
     for heading, lines in (("By model", today.by_model), ("By project", today.by_project)):
         if lines:
             entries += [SEPARATOR, MenuEntry(heading, enabled=False), *breakdown(lines)]
@@ -357,6 +359,11 @@ def cost_entries(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
         MenuEntry(spend_text(snapshot.month)),
     ]
     return tuple(entries)
+
+
+def unrecorded_text(amount: float) -> str:
+    """The estimate of the calls no transcript records, labelled as such (not in the total)."""
+    return f"Unrecorded calls (title, /compact) ~{money(amount)}, estimate"
 
 
 def breakdown(lines: tuple[CostLine, ...]) -> list[MenuEntry]:

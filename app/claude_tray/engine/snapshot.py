@@ -23,6 +23,7 @@ from claude_tray.core.snapshot import (
     project_name,
     urgency_order,
 )
+from claude_tray.engine.unrecorded import unrecorded_estimate
 from claude_tray.engine.usage import Total, priced_sums, totals_by_group
 from claude_tray.storage.config import Config
 from claude_tray.storage.ledger import Ledger, SessionMark
@@ -148,6 +149,9 @@ def spend(
         level=budget_level(total.cost, budget, config.budgets.alert_fraction),
         by_model=_lines([(display_name(m), t) for m, t in total.models.items()]),
         by_project=_lines([(project_name(p), t) for p, t in totals_by_group(sums).items()]),
+        unrecorded_estimate=unrecorded_estimate(
+            ledger, prices, [(name, period.start, period.end)]
+        ).for_label(name),
     )
 
 
