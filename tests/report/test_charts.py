@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from claude_tray.core.formats import axis_money
 from claude_tray.engine.workspace import Workspace
 from claude_tray.report import svg, write_report
-from claude_tray.report.text import axis_money
 from tests.report.ledgers import clock, fill, message, write_config
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from claude_tray.cli.render import Column, money, table
+from claude_tray.cli.render import Column, table
+from claude_tray.core.formats import money
 from claude_tray.engine.agreement import AgreementReport, SessionAgreement
 
 SHOWN = 20

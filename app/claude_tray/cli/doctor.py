@@ -12,8 +12,9 @@ from claude_tray import __version__
 from claude_tray.adapters.notify import route as notification_route
 from claude_tray.cli.agreement_view import agreement_json, agreement_lines
 from claude_tray.cli.ledger_commands import backup_list
-from claude_tray.cli.render import count, print_json
+from claude_tray.cli.render import print_json
 from claude_tray.cli.workspace import now, open_workspace
+from claude_tray.core.formats import count
 from claude_tray.core.sanitize import clean
 from claude_tray.engine.agreement import compare
 from claude_tray.engine.usage import priced_sums, totals_by_label

@@ -11,42 +11,15 @@ from typing import Any, TextIO
 
 import msgspec
 
+from claude_tray.core.formats import UNPRICED_MARK, count, money, paint
 from claude_tray.core.sanitize import clean
 from claude_tray.core.tokens import Tokens
-
-UNPRICED_MARK = "?"
-"""Shown after a cost that leaves out tokens of models with no known price."""
 
 
 def use_color(stream: TextIO) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     return stream.isatty() and os.environ.get("TERM") != "dumb"
-
-
-_COLORS = {
-    "ok": "32",
-    "caution": "33",
-    "warning": "33;1",
-    "pause": "31",
-    "critical": "31;1",
-    "alert": "33;1",
-    "over": "31;1",
-    "dim": "2",
-    "bold": "1",
-}
-
-
-def paint(text: str, style: str, enabled: bool) -> str:
-    code = _COLORS.get(style)
-    return f"\x1b[{code}m{text}\x1b[0m" if enabled and code else text
-
-
-def money(amount: float | None, unpriced: bool = False) -> str:
-    if amount is None:
-        return UNPRICED_MARK
-    text = f"${amount:,.2f}"
-    return text + UNPRICED_MARK if unpriced else text
 
 
 def unpriced_note(tokens: int, models: Sequence[str] = ()) -> str | None:
@@ -58,14 +31,6 @@ def unpriced_note(tokens: int, models: Sequence[str] = ()) -> str | None:
         f"{UNPRICED_MARK} = leaves out {count(tokens)} tokens of models with no known price"
         f"{which}; add them under [pricing.models] in the config"
     )
-
-
-def count(n: int) -> str:
-    return f"{n:,}"
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}%"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 `export`, `note`, `tag`, `compare`, `prune`, and `sessions --all` (called from `sessions`).
 
 Every command prints a table, or JSON with `--json`. Strings from users and transcripts are made
-safe for the terminal (`report.text.clean`) before printing.
+safe for the terminal (`core.sanitize.clean`) before printing.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import (
     TOKEN_COLUMNS,
     Column,
-    count,
-    money,
     print_json,
     table,
     token_cells,
@@ -31,12 +29,14 @@ from claude_tray.cli.render import (
 )
 from claude_tray.cli.shapes import model_breakdowns, token_fields, totals_json, unpriced_models
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
+from claude_tray.core import formats as fmt
+from claude_tray.core.formats import count, money
 from claude_tray.core.periods import day_start
+from claude_tray.core.sanitize import clean
 from claude_tray.core.trends import GroupStats, percent_change
 from claude_tray.engine.usage import Total
 from claude_tray.engine.workspace import Workspace
 from claude_tray.report import DEFAULT_DAYS, MAX_DAYS, write_report
-from claude_tray.report import text as fmt
 from claude_tray.report.data import gather
 from claude_tray.report.export import GROUPINGS, export_table, write_csv
 from claude_tray.report.groups import (
@@ -316,7 +316,7 @@ def run_groups(args: argparse.Namespace) -> int:
     )
     rows = [
         [
-            fmt.clean(g.label),
+            clean(g.label),
             count(g.sessions),
             fmt.tokens(g.tokens.total),
             money(g.cost, g.unpriced_tokens > 0),
@@ -350,7 +350,7 @@ def run_sessions_all(args: argparse.Namespace) -> int:
         print_json({"sessions": [session_total_json(s, tz) for s in sessions]})
         return 0
     if not sessions:
-        _print("No sessions." if not wanted else f"No sessions tagged {fmt.clean(wanted)!r}.")
+        _print("No sessions." if not wanted else f"No sessions tagged {clean(wanted)!r}.")
         return 0
     columns = (
         Column("Started"),
@@ -365,12 +365,12 @@ def run_sessions_all(args: argparse.Namespace) -> int:
     rows = [
         [
             fmt.moment(s.first, tz),
-            fmt.clean(_project_label(s)),
+            clean(_project_label(s)),
             s.model_name or "—",
             fmt.duration(s.duration),
             money(s.cost, s.unpriced_tokens > 0),
-            fmt.clean(", ".join(s.tags)),
-            fmt.clean(s.note or ""),
+            clean(", ".join(s.tags)),
+            clean(s.note or ""),
             s.session,
         ]
         for s in sessions
@@ -479,7 +479,7 @@ def run_trends(args: argparse.Namespace) -> int:
             ],
             [
                 [
-                    fmt.clean(m.name),
+                    clean(m.name),
                     money(m.cost, m.unpriced_tokens > 0),
                     fmt.share(m.cost_share),
                     fmt.tokens(m.tokens),
@@ -588,10 +588,10 @@ def session_id_arg(workspace: Workspace, wanted: str) -> str:
     try:
         found = session_id_for(workspace, {}, wanted)
     except AmbiguousSession as error:
-        raise CommandError(f"{fmt.clean(str(error))}; give more of the id", EXIT_USAGE) from None
+        raise CommandError(f"{clean(str(error))}; give more of the id", EXIT_USAGE) from None
     if found is None:
         raise CommandError(
-            f"no session {fmt.clean(wanted)!r} in the ledger (see `claude-tray sessions --all`)",
+            f"no session {clean(wanted)!r} in the ledger (see `claude-tray sessions --all`)",
             EXIT_USAGE,
         )
     return found
@@ -621,16 +621,16 @@ def run_tag(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"sessionId": session, "changed": changed, "tags": list(now_tags)})
     else:
-        shown = ", ".join(fmt.clean(t) for t in now_tags) or "none"
+        shown = ", ".join(clean(t) for t in now_tags) or "none"
         _print(f"Tags of {session}: {shown}")
     return 0
 
 
 def _checked_tag(tag: str) -> str:
     tag = tag.strip()
-    if not tag or len(tag) > MAX_TAG or fmt.clean(tag) != tag:
+    if not tag or len(tag) > MAX_TAG or clean(tag) != tag:
         raise CommandError(
-            f"a tag is 1 to {MAX_TAG} printable characters: {fmt.clean(tag)!r}", EXIT_USAGE
+            f"a tag is 1 to {MAX_TAG} printable characters: {clean(tag)!r}", EXIT_USAGE
         )
     return tag
 
@@ -677,7 +677,7 @@ def _print_comparison(groups: Sequence[GroupStats]) -> None:
         ("Total cost", lambda g: g.cost, money),
     )
     two = len(groups) == 2
-    columns = [Column(""), *(Column(fmt.clean(g.name), right=True) for g in groups)]
+    columns = [Column(""), *(Column(clean(g.name), right=True) for g in groups)]
     if two:
         columns.append(Column("Change", right=True))
     rows = []

@@ -10,9 +10,10 @@ from dataclasses import replace
 from typing import Any
 
 from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
-from claude_tray.cli.render import money, print_json
+from claude_tray.cli.render import print_json
 from claude_tray.cli.shapes import session_json
 from claude_tray.cli.workspace import clock_for, open_workspace
+from claude_tray.core.formats import money
 from claude_tray.core.view import session_text
 from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
 from claude_tray.storage.state import read_all_facts, read_session

@@ -14,9 +14,6 @@ from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import (
     TOKEN_COLUMNS,
     Column,
-    money,
-    paint,
-    percent,
     print_json,
     table,
     token_cells,
@@ -33,6 +30,7 @@ from claude_tray.cli.shapes import (
     unpriced_models,
 )
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
+from claude_tray.core.formats import money, paint, percent
 from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import SessionState, Snapshot, Spend
 from claude_tray.engine.snapshot import Clock, hooked_only, session_states

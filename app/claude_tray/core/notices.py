@@ -10,17 +10,11 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from claude_tray.core.formats import budget_money, money, reset_text, shown_percent
 from claude_tray.core.levels import BudgetLevel, Level, Thresholds
 from claude_tray.core.sanitize import clean
 from claude_tray.core.snapshot import PlanLimit, SessionState, Spend
-from claude_tray.core.view import (
-    LIMIT_LONG,
-    budget_money,
-    context_tokens_text,
-    money,
-    reset_text,
-    shown_percent,
-)
+from claude_tray.core.view import LIMIT_LONG, context_tokens_text
 
 if TYPE_CHECKING:
     from claude_tray.core.alerts import AlertRules

@@ -13,9 +13,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 from claude_tray.core.context import ContextSource
+from claude_tray.core.formats import (
+    UNPRICED_MARK,
+    budget_money,
+    clock_text,
+    money,
+    reset_text,
+    shown_percent,
+    tokens,
+)
 from claude_tray.core.levels import BudgetLevel, Level
 from claude_tray.core.names import Action, Look, MenuAction
 from claude_tray.core.sanitize import clean
@@ -32,12 +41,10 @@ BREAKDOWN_MAX = 8
 ICON_TEXT_MAX = 999
 ELLIPSIS = "…"
 SEP = " · "
-UNPRICED_MARK = "?"
 """After a cost that leaves out tokens of models with no known price (as in the CLI)."""
 
 LIMIT_SHORT = {"five_hour": "5h", "seven_day": "7d"}
 LIMIT_LONG = {"five_hour": "5-hour", "seven_day": "7-day"}
-DAY_SECONDS = 86400.0
 
 PAUSE_HOUR = Action(MenuAction.PAUSE_NOTIFICATIONS, "3600")
 PAUSE_TOMORROW = Action(MenuAction.PAUSE_NOTIFICATIONS, "tomorrow")
@@ -138,22 +145,7 @@ def icon_level(snapshot: Snapshot) -> Level:
     return level
 
 
-def shown_percent(value: float) -> int:
-    """A percentage as shown: rounded down, so a threshold never shows before it is reached."""
-    return max(0, math.floor(value))
-
-
 # --- words and numbers ------------------------------------------------------------------------
-
-
-def money(amount: float, unpriced: bool = False) -> str:
-    text = f"${amount:,.2f}"
-    return text + UNPRICED_MARK if unpriced else text
-
-
-def budget_money(amount: float) -> str:
-    """A budget: whole dollars without cents (`$10`), others with them (`$12.50`)."""
-    return f"${amount:,.0f}" if float(amount).is_integer() else f"${amount:,.2f}"
 
 
 def short_project(name: str, limit: int = PROJECT_MAX) -> str:
@@ -194,23 +186,6 @@ def session_text(session: SessionState, project_limit: int = PROJECT_MAX) -> str
     if session.paused:
         parts.append("paused")
     return SEP.join(parts)
-
-
-def clock_text(moment: float, now: float, tz: tzinfo) -> str:
-    """`14:05` today, else `Tue 09:00`."""
-    when = datetime.fromtimestamp(moment, tz)
-    if when.date() == datetime.fromtimestamp(now, tz).date():
-        return when.strftime("%H:%M")
-    return when.strftime("%a %H:%M")
-
-
-def reset_text(moment: float, now: float, tz: tzinfo) -> str:
-    """When a plan limit resets: `14:30` today, `Tue 09:00` within a day, else the date
-    (`Sat 21 Nov`)."""
-    if moment - now > DAY_SECONDS:
-        when = datetime.fromtimestamp(moment, tz)
-        return f"{when:%a} {when.day} {when:%b}"
-    return clock_text(moment, now, tz)
 
 
 def limit_text(limit: PlanLimit, now: float, tz: tzinfo, resets: bool = True) -> str:
@@ -413,16 +388,10 @@ def session_entry(session: SessionState, options: ViewOptions) -> MenuEntry:
 
 def context_tokens_text(session: SessionState) -> str:
     """`144k of 200k tokens (72%)`."""
-    window = _thousands(session.context_window)
+    window = tokens(session.context_window)
     if session.context_tokens is None:
         return f"unknown (window {window})"
-    return f"{_thousands(session.context_tokens)} of {window} tokens ({context_text(session)})"
-
-
-def _thousands(tokens: int) -> str:
-    if tokens >= 1_000_000 and tokens % 1_000_000 == 0:
-        return f"{tokens // 1_000_000}M"
-    return f"{tokens / 1000:,.0f}k" if tokens >= 1000 else str(tokens)
+    return f"{tokens(session.context_tokens)} of {window} tokens ({context_text(session)})"
 
 
 def pause_entry(options: ViewOptions) -> MenuEntry:

@@ -14,6 +14,7 @@ import os
 import re
 import time
 
+from claude_tray.core.formats import SGR, budget_money, money, percent, tokens
 from claude_tray.hooks.payload import one_line, printable, table, text
 from claude_tray.storage.state import GitRecord, StatusRecord
 
@@ -47,8 +48,6 @@ def apply_statusline(
 # -- the line -----------------------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-_LEVEL_COLORS = {"ok": "32", "caution": "33", "warning": "33;1", "pause": "31", "critical": "31;1"}
-_BUDGET_COLORS = {"alert": "33;1", "over": "31;1"}
 
 
 def render_line(
@@ -93,18 +92,18 @@ def line_values(
         values["model"] = (one_line(model, 40), None)
     pct = status.context_percent if status is not None else None
     if pct is not None:
-        values["context"] = (f"{pct:.0f}%", _LEVEL_COLORS[_level_label(pct, settings)])
+        values["context"] = (percent(pct), SGR[_level_label(pct, settings)])
     tokens = _token_figure(status)
     if tokens:
         values["tokens"] = (tokens, None)
     if record.paused:
-        values["paused"] = ("paused", "31;1")
+        values["paused"] = ("paused", SGR["critical"])
     if budget is not None and budget.covers(now):
-        shown = _money(budget.cost) + (f"/{_budget(budget.budget)}" if budget.budget else "")
-        values["today"] = (shown, _BUDGET_COLORS.get(budget.level))
+        shown = money(budget.cost) + (f"/{budget_money(budget.budget)}" if budget.budget else "")
+        values["today"] = (shown, SGR.get(budget.level) if budget.level != "ok" else None)
     session_cost = status.cost_usd if status is not None else None
     if session_cost is not None:
-        values["cost"] = (_money(session_cost), None)
+        values["cost"] = (money(session_cost), None)
     if status is not None:
         values.update(_limit_values(status, settings))
     values.update(_place_values(record, payload, settings))
@@ -139,24 +138,7 @@ def _token_figure(status: StatusRecord | None) -> str | None:
     window = status.window if status is not None else None
     if window is None or not window.usage or not window.size:
         return None
-    return f"{_short(window.context_tokens or 0)}/{_short(window.size)}"
-
-
-def _short(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
-    if n >= 1000:
-        return f"{n / 1000:.0f}k"
-    return str(n)
-
-
-def _money(amount: float) -> str:
-    return f"${amount:,.2f}"
-
-
-def _budget(amount: float) -> str:
-    """A budget as set: `$10`, `$12.50`."""
-    return f"${amount:,.0f}" if amount == int(amount) else f"${amount:,.2f}"
+    return f"{tokens(window.context_tokens or 0)}/{tokens(window.size)}"
 
 
 def _limit_values(
@@ -172,10 +154,10 @@ def _limit_values(
         if used is not None:
             style = None
             if marks and used >= marks[-1]:
-                style = "31;1"
+                style = SGR["critical"]
             elif marks and used >= marks[0]:
-                style = "33;1"
-            values[name] = (f"{used:.0f}%", style)
+                style = SGR["warning"]
+            values[name] = (percent(used), style)
         resets = limit.resets_at
         if resets is not None:
             values[f"{name}_reset"] = (_local_time(resets, clock_format, settings.timezone), None)

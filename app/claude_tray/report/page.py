@@ -11,9 +11,11 @@ from datetime import datetime, tzinfo
 from html import escape
 
 from claude_tray import __version__
+from claude_tray.core import formats as fmt
 from claude_tray.core.levels import BudgetLevel
+from claude_tray.core.sanitize import clean
 from claude_tray.core.trends import Share
-from claude_tray.report import svg, text
+from claude_tray.report import svg
 from claude_tray.report.data import BudgetStatus, ReportData
 from claude_tray.report.groups import repository_name
 from claude_tray.report.style import CSS
@@ -23,7 +25,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def render(data: ReportData) -> str:
     tz = data.tz
-    period = f"{text.day(data.first)} – {text.day(data.last)} {data.last.year}"
+    period = f"{fmt.day(data.first)} – {fmt.day(data.last)} {data.last.year}"
     made = datetime.fromtimestamp(data.generated_at, tz).strftime("%Y-%m-%d %H:%M")
     days = len(data.days)
     head = (
@@ -83,20 +85,20 @@ def _kpis(data: ReportData) -> str:
     change = data.week_over_week
     mark = _mark(data.totals.unpriced_tokens)
     items = [
-        ("Spent", text.money(data.totals.cost) + mark, f"in {days} days"),
-        ("Per day", text.money(data.totals.cost / days) + mark, "average"),
+        ("Spent", fmt.money(data.totals.cost) + mark, f"in {days} days"),
+        ("Per day", fmt.money(data.totals.cost / days) + mark, "average"),
         (
             "Last 7 days",
-            text.money(change.current) + mark,
-            f"{text.signed_percent(change.percent)} on the 7 before",
+            fmt.money(change.current) + mark,
+            f"{fmt.signed_percent(change.percent)} on the 7 before",
         ),
         ("Sessions", f"{data.session_count:,}", "with usage in the period"),
         (
             "Tokens",
-            text.tokens(data.totals.tokens.total),
+            fmt.tokens(data.totals.tokens.total),
             f"{share_of(data.totals.tokens.cache_read, data.totals.tokens.total)} cache reads",
         ),
-        ("Cache savings", text.money(data.totals.cache_savings), "against full input price"),
+        ("Cache savings", fmt.money(data.totals.cache_savings), "against full input price"),
     ]
     cells = "".join(
         f'<div class="card kpi"><div class="label">{escape(label)}</div>'
@@ -112,7 +114,7 @@ def _mark(unpriced_tokens: int) -> str:
 
 
 def share_of(part: int, whole: int) -> str:
-    return text.share(part / whole) if whole else "0%"
+    return fmt.share(part / whole) if whole else "0%"
 
 
 _LEVEL_CLASS = {BudgetLevel.OK: "ok", BudgetLevel.ALERT: "alert", BudgetLevel.OVER: "over"}
@@ -127,10 +129,10 @@ def _budgets(data: ReportData) -> str:
 
 
 def _budget(status: BudgetStatus) -> str:
-    spent = text.money(status.spent) + _mark(status.unpriced_tokens)
+    spent = fmt.money(status.spent) + _mark(status.unpriced_tokens)
     if status.budget:
         fill = min(100.0, status.spent / status.budget * 100)
-        line = f"{spent} of {text.money(status.budget)}"
+        line = f"{spent} of {fmt.money(status.budget)}"
         meter = (
             f'<div class="meter" role="img" aria-label="{escape(line)}">'
             f'<div class="fill {_LEVEL_CLASS[status.level]}" style="width:{fill:.1f}%">'
@@ -143,10 +145,10 @@ def _budget(status: BudgetStatus) -> str:
         over = status.budget is not None and status.projection > status.budget
         extra = (
             f'<p class="note{" warn" if over else ""}">Month-end projection: '
-            f"{text.money(status.projection)}</p>"
+            f"{fmt.money(status.projection)}</p>"
         )
     first, last = status.period.first, status.period.last
-    period = text.short_day(first) + ("" if first == last else f" – {text.short_day(last)}")
+    period = fmt.short_day(first) + ("" if first == last else f" – {fmt.short_day(last)}")
     return (
         f'<div class="budget"><div class="label">{escape(status.name)} '
         f'<span class="muted">{escape(period)}</span></div>'
@@ -161,9 +163,9 @@ def _daily(data: ReportData) -> str:
     budget = data.daily_budget
     bars = [
         svg.Bar(
-            text.short_day(d.day),
+            fmt.short_day(d.day),
             d.cost,
-            f"{text.day(d.day)}: {text.money(d.cost)}",
+            f"{fmt.day(d.day)}: {fmt.money(d.cost)}",
             mark="over" if budget is not None and d.cost > budget else "",
         )
         for d in data.days
@@ -171,23 +173,23 @@ def _daily(data: ReportData) -> str:
     peak = max(data.days, key=lambda d: d.cost)
     latest = data.rolling[-1] if data.rolling else None
     desc = (
-        f"Total {text.money(data.totals.cost)} over {len(data.days)} days; highest "
-        f"{text.money(peak.cost)} on {text.day(peak.day)}. Line: 7-day average, "
-        f"{text.money(latest)} per day at the end."
+        f"Total {fmt.money(data.totals.cost)} over {len(data.days)} days; highest "
+        f"{fmt.money(peak.cost)} on {fmt.day(peak.day)}. Line: 7-day average, "
+        f"{fmt.money(latest)} per day at the end."
     )
     if budget:
-        desc += f" Dashed line: daily budget {text.money(budget)}."
-    title = f"Daily cost, {text.day(data.first)} to {text.day(data.last)}"
+        desc += f" Dashed line: daily budget {fmt.money(budget)}."
+    title = f"Daily cost, {fmt.day(data.first)} to {fmt.day(data.last)}"
     charts = "".join(
         svg.column_chart(
             bars,
             title=title,
             desc=desc,
-            axis=text.axis_money,
+            axis=fmt.axis_money,
             line=data.rolling,
             line_text="7-day average",
             reference=budget,
-            reference_text=f"Daily budget {text.money(budget)}",
+            reference_text=f"Daily budget {fmt.money(budget)}",
             width=width,
             height=height,
             max_labels=labels,
@@ -206,10 +208,10 @@ def _daily(data: ReportData) -> str:
         legend.append('<span class="key reference"></span>Daily budget')
     rows = [
         (
-            text.day(d.day),
-            text.money(d.cost) + _mark(d.unpriced_tokens),
-            text.money(avg),
-            text.tokens(d.tokens.total),
+            fmt.day(d.day),
+            fmt.money(d.cost) + _mark(d.unpriced_tokens),
+            fmt.money(avg),
+            fmt.tokens(d.tokens.total),
         )
         for d, avg in zip(data.days, data.rolling, strict=True)
     ]
@@ -225,19 +227,19 @@ def _today(data: ReportData, tz: tzinfo) -> str:
     hours = data.today_hours
     labels = [datetime.fromtimestamp(h.start, tz).strftime("%H") for h in hours]
     bars = [
-        svg.Bar(label if i % 3 == 0 else "", h.cost, f"{label}:00: {text.money(h.cost)}")
+        svg.Bar(label if i % 3 == 0 else "", h.cost, f"{label}:00: {fmt.money(h.cost)}")
         for i, (label, h) in enumerate(zip(labels, hours, strict=True))
     ]
     spent = sum(h.cost for h in hours)
     busiest = max(range(len(hours)), key=lambda i: hours[i].cost)
-    desc = f"{text.money(spent)} today"
+    desc = f"{fmt.money(spent)} today"
     if spent > 0:
-        desc += f"; the most at {labels[busiest]}:00 ({text.money(hours[busiest].cost)})"
+        desc += f"; the most at {labels[busiest]}:00 ({fmt.money(hours[busiest].cost)})"
     chart = svg.column_chart(
-        bars, title=f"Cost by hour, {text.day(data.last)}", desc=desc + ".", axis=text.axis_money
+        bars, title=f"Cost by hour, {fmt.day(data.last)}", desc=desc + ".", axis=fmt.axis_money
     )
     rows = [
-        (f"{label}:00", text.money(h.cost), text.tokens(h.tokens.total))
+        (f"{label}:00", fmt.money(h.cost), fmt.tokens(h.tokens.total))
         for label, h in zip(labels, hours, strict=True)
         if h.tokens.total
     ]
@@ -252,14 +254,14 @@ def _weekdays(data: ReportData) -> str:
     if not data.weekdays:
         return ""
     bars = [
-        svg.Bar(WEEKDAYS[w], cost, f"{WEEKDAYS[w]}: {text.money(cost)} on average")
+        svg.Bar(WEEKDAYS[w], cost, f"{WEEKDAYS[w]}: {fmt.money(cost)} on average")
         for w, cost in data.weekdays
     ]
-    desc = "; ".join(f"{WEEKDAYS[w]} {text.money(cost)}" for w, cost in data.weekdays)
+    desc = "; ".join(f"{WEEKDAYS[w]} {fmt.money(cost)}" for w, cost in data.weekdays)
     chart = svg.column_chart(
-        bars, title="Average cost per weekday", desc=desc + ".", axis=text.axis_money
+        bars, title="Average cost per weekday", desc=desc + ".", axis=fmt.axis_money
     )
-    rows = [(WEEKDAYS[w], text.money(cost)) for w, cost in data.weekdays]
+    rows = [(WEEKDAYS[w], fmt.money(cost)) for w, cost in data.weekdays]
     return (
         f'<section class="card"><h2>Weekday averages</h2>{chart}'
         f"{_table('Average cost per weekday', ('Weekday', 'Average cost'), rows, numeric=1)}"
@@ -273,7 +275,7 @@ def _hours(data: ReportData) -> str:
         svg.Bar(
             f"{h:02d}" if h % 3 == 0 else "",
             cost,
-            f"{h:02d}:00: {text.money(cost)} per day",
+            f"{h:02d}:00: {fmt.money(cost)} per day",
             mark="peak" if h in data.peak_hours else "",
         )
         for h, cost in enumerate(profile)
@@ -283,9 +285,9 @@ def _hours(data: ReportData) -> str:
         bars,
         title="Average cost by hour of day",
         desc=f"Peak hours: {peaks}.",
-        axis=text.axis_money,
+        axis=fmt.axis_money,
     )
-    rows = [(f"{h:02d}:00", text.money(cost)) for h, cost in enumerate(profile) if cost]
+    rows = [(f"{h:02d}:00", fmt.money(cost)) for h, cost in enumerate(profile) if cost]
     return (
         f'<section class="card"><h2>Peak hours</h2>'
         f'<p class="note">Busiest: {escape(peaks)}</p>{chart}'
@@ -304,18 +306,18 @@ def _breakdown(title: str, what: str, lines: Sequence[Share]) -> str:
     bars = []
     for line in shown:
         figures = (
-            f"{text.money(line.cost)}{_mark(line.unpriced_tokens)} · {text.share(line.cost_share)}"
+            f"{fmt.money(line.cost)}{_mark(line.unpriced_tokens)} · {fmt.share(line.cost_share)}"
         )
-        name = text.clean(line.name)
+        name = clean(line.name)
         bars.append(svg.Bar(name, line.cost, f"{name}: {figures}", shown=figures))
-    desc = "; ".join(f"{text.clean(line.name)} {text.money(line.cost)}" for line in shown)
+    desc = "; ".join(f"{clean(line.name)} {fmt.money(line.cost)}" for line in shown)
     chart = svg.bar_list(bars, title=title, desc=desc + ".")
     rows = [
         (
             line.name,
-            text.money(line.cost) + _mark(line.unpriced_tokens),
-            text.share(line.cost_share),
-            text.tokens(line.tokens) + ("*" if line.unpriced_tokens else ""),
+            fmt.money(line.cost) + _mark(line.unpriced_tokens),
+            fmt.share(line.cost_share),
+            fmt.tokens(line.tokens) + ("*" if line.unpriced_tokens else ""),
         )
         for line in lines
     ]
@@ -338,9 +340,9 @@ def _sessions(data: ReportData, tz: tzinfo) -> str:
         rows.append(
             f'<tr><td><div class="project">{escape(_project_label(s.project))}</div>{branch}</td>'
             f'<td class="meta">{escape(s.model_name or "—")}</td>'
-            f'<td class="meta">{escape(text.moment(s.first, tz))}</td>'
-            f'<td class="meta num">{escape(text.duration(s.duration))}</td>'
-            f'<td class="num cost">{escape(text.money(s.cost) + _mark(s.unpriced_tokens))}</td>'
+            f'<td class="meta">{escape(fmt.moment(s.first, tz))}</td>'
+            f'<td class="meta num">{escape(fmt.duration(s.duration))}</td>'
+            f'<td class="num cost">{escape(fmt.money(s.cost) + _mark(s.unpriced_tokens))}</td>'
             f'<td class="notes">{chips}{note}</td></tr>'
         )
     head = "".join(
@@ -373,9 +375,9 @@ def _agreement(data: ReportData, tz: tzinfo) -> str:
         rows.append(
             f"<tr><td>{escape(_project_label(s.project or ''))}"
             f'<div class="muted">{escape(s.session_id[:8])} · '
-            f"{escape(text.moment(s.seen_at, tz))}</div></td>"
-            f'<td class="num">{escape(text.money(s.our_cost) + _mark(s.unpriced_tokens))}</td>'
-            f'<td class="num">{escape(text.money(s.claude_code_cost))}</td>'
+            f"{escape(fmt.moment(s.seen_at, tz))}</div></td>"
+            f'<td class="num">{escape(fmt.money(s.our_cost) + _mark(s.unpriced_tokens))}</td>'
+            f'<td class="num">{escape(fmt.money(s.claude_code_cost))}</td>'
             f'<td class="num">{escape(diff)}</td>'
             f'<td class="num">{escape(ours_ctx)} / {escape(cc_ctx)}</td>'
             f'<td class="notes">{escape(verdict)}</td></tr>'
@@ -437,7 +439,7 @@ def _footer(data: ReportData) -> str:
     ]
     if data.totals.unpriced_tokens:
         notes.append(
-            f"{text.tokens(data.totals.unpriced_tokens)} tokens of models with no known "
+            f"{fmt.tokens(data.totals.unpriced_tokens)} tokens of models with no known "
             "price are not in the costs (marked *)."
         )
     notes.append(
