@@ -240,8 +240,11 @@ def test_config_init_show_path(capsys: pytest.CaptureFixture[str], tray_home: Pa
     assert code == 0
     written = (tray_home / "config.toml").read_text()
     assert "[context]" in written and "caution = 70.0" in written
-    code, _, err = run(capsys, "config", "init")
-    assert code == 2 and "already exists" in err
+    code, out, err = run(capsys, "config", "init")  # again: kept, and that is no error
+    assert code == 0 and "already exists; left as it is" in out and err == ""
+    code, out, _ = run(capsys, "config", "init", "--json")
+    assert code == 0
+    assert json.loads(out) == {"path": str(tray_home / "config.toml"), "created": False}
     assert (tray_home / "config.toml").read_text() == written
     code, out, _ = run(capsys, "config", "show", "--json")
     assert json.loads(out)["config"]["context"]["pause"] == 90.0
@@ -317,3 +320,45 @@ def test_two_projects_with_the_same_folder_name_add_up(
     assert line.name == "app"
     assert line.tokens.input == 4000
     assert line.cost == pytest.approx(4000 * 5 / 1e6)
+
+
+def test_json_floats_carry_no_binary_noise(capsys: pytest.CaptureFixture[str]) -> None:
+    from claude_tray.cli.render import print_json
+
+    print_json({"cost": 0.9644999999999999, "rates": [0.1 + 0.2], "at": 1796164086.759666})
+    out = capsys.readouterr().out
+    assert json.loads(out) == {"cost": 0.9645, "rates": [0.3], "at": 1796164086.76}
+
+
+def test_export_refuses_csv_and_json_together(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "export", "--format", "csv", "--json")
+    assert code == 2 and out == ""
+    assert err == "claude-tray: --format csv and --json disagree: give one of them\n"
+
+
+def test_doctor_counts_agree_with_their_nouns(
+    capsys: pytest.CaptureFixture[str], claude: ClaudeData
+) -> None:
+    claude.write("one", assistant("one", "2026-11-18T10:00:00Z", "m1", input=10, output=10))
+    code, out, _ = run(capsys, "doctor")
+    assert code == 0
+    ledger = next(line for line in out.splitlines() if line.startswith("Ledger:"))
+    assert ledger.endswith(" bytes, 1 message, 1 session)"), ledger
+
+
+def test_hooks_status_from_the_home_folder_lists_each_file_once(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_home: Path,
+) -> None:
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR")
+    monkeypatch.chdir(isolated_home)
+    code, out, _ = run(capsys, "hooks", "status", "--json")
+    assert code == 0
+    paths = [item["path"] for item in json.loads(out)["files"]]
+    assert len(paths) == len(set(paths))
+    home_file = str(isolated_home / ".claude" / "settings.json")
+    (item,) = [i for i in json.loads(out)["files"] if i["path"] == home_file]
+    assert item["scope"] == "user" and item["alsoScopes"] == ["project"]
+    code, out, _ = run(capsys, "hooks", "status")
+    assert f"{home_file} (also the project file here)" in out

@@ -217,6 +217,16 @@ def test_blocks_with_the_active_ones_projection(
     assert [b["start"] for b in only] == ["2026-11-20T12:00:00+00:00"]
 
 
+def test_a_block_ending_the_next_day_shows_its_end_date(
+    capsys: pytest.CaptureFixture[str], claude: ClaudeData
+) -> None:
+    claude.write("late", assistant("late", "2026-11-18T22:30:00Z", "m-late", input=10, output=10))
+    code, out, _ = run(capsys, "blocks", "--days", "7")
+    assert code == 0
+    (row,) = [line for line in out.splitlines() if line.startswith("2026-11-18")]
+    assert row.split()[:4] == ["2026-11-18", "22:00", "2026-11-19", "03:00"]
+
+
 def test_prune_needs_its_flag_and_removes_only_old_history(
     capsys: pytest.CaptureFixture[str], history: ClaudeData
 ) -> None:

@@ -31,11 +31,18 @@ def run_init(args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        raise CommandError(f"{path} already exists; not overwritten", EXIT_USAGE) from None
+    except FileExistsError:  # init is idempotent: the user's file is kept, and that is no error
+        if args.json:
+            print_json({"path": str(path), "created": False})
+        else:
+            print(f"{path} already exists; left as it is (`claude-tray config show` prints it)")
+        return 0
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(default_config_toml())
-    print(path)
+    if args.json:
+        print_json({"path": str(path), "created": True})
+    else:
+        print(path)
     return 0
 
 

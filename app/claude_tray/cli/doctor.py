@@ -14,7 +14,7 @@ from claude_tray.cli.agreement_view import agreement_json, agreement_lines
 from claude_tray.cli.ledger_commands import backup_list
 from claude_tray.cli.render import print_json
 from claude_tray.cli.workspace import now, open_workspace
-from claude_tray.core.formats import count
+from claude_tray.core.formats import count, counted
 from claude_tray.core.sanitize import clean
 from claude_tray.engine.agreement import compare
 from claude_tray.engine.usage import priced_sums, totals_by_label
@@ -129,8 +129,8 @@ def run_doctor(args: argparse.Namespace) -> int:
     )
     ledger = report["ledger"]
     print(
-        f"Ledger:  {ledger['path']} ({count(ledger['bytes'])} bytes, "
-        f"{count(ledger['messages'])} messages, {count(ledger['sessions'])} sessions)"
+        f"Ledger:  {ledger['path']} ({counted(ledger['bytes'], 'byte')}, "
+        f"{counted(ledger['messages'], 'message')}, {counted(ledger['sessions'], 'session')})"
     )
     if ledger["problem"]:
         print(f"  {ledger['problem']}")
@@ -162,9 +162,9 @@ def run_doctor(args: argparse.Namespace) -> int:
         print(f"  {'found  ' if root['found'] else 'missing'} {root['path']}{how}")
     last = report["lastPass"]
     print(
-        f"Files:   {count(ledger['files'])} known, {count(ledger['lines'])} lines read in all; "
-        f"this pass read {count(last['filesRead'])} files, {count(last['bytesRead'])} bytes "
-        f"in {last['ingestMs']:.1f} ms"
+        f"Files:   {count(ledger['files'])} known, {counted(ledger['lines'], 'line')} read in all; "
+        f"this pass read {counted(last['filesRead'], 'file')}, "
+        f"{counted(last['bytesRead'], 'byte')} in {last['ingestMs']:.1f} ms"
     )
     if skipped:
         print(f"Skipped lines: {count(report['skippedTotal'])}")
@@ -177,7 +177,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     if report["unpricedModels"]:
         print("Unpriced models (tokens counted, cost unknown; add [pricing.models] entries):")
         for item in report["unpricedModels"]:
-            print(f"  {item['model']}: {count(item['tokens'])} tokens")
+            print(f"  {item['model']}: {counted(item['tokens'], 'token')}")
     else:
         print("Unpriced models: none")
     prices = report["prices"]
@@ -206,7 +206,7 @@ def _print_sync(sync: dict[str, Any] | None) -> None:
     for machine in sync["machines"]:
         mark = " (this machine)" if machine["thisMachine"] else ""
         print(
-            f"  {machine['machine']}{mark}: {count(machine['responses'])} responses, "
+            f"  {machine['machine']}{mark}: {counted(machine['responses'], 'response')}, "
             f"latest {machine['latest'] or 'none'}"
         )
     for item in sync["problems"]:

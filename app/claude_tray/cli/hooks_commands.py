@@ -201,16 +201,32 @@ def run_status(args: argparse.Namespace) -> int:
         *targets("project", cwd, []),
         *targets("local", cwd, []),
     ]
-    files = [_file_status(target, prefix) for target in found]
+    files: list[dict[str, Any]] = []
+    seen: dict[Path, dict[str, Any]] = {}
+    for target in found:  # run from the home folder, the project file IS the user file
+        key = _same_file_key(target.path)
+        if key in seen:
+            seen[key].setdefault("alsoScopes", []).append(target.scope)
+            continue
+        seen[key] = _file_status(target, prefix)
+        files.append(seen[key])
     if args.json:
         print_json({"hookCommand": command_line(prefix, "hook"), "files": files})
         return 0
     print(f"Hook command: {command_line(prefix, 'hook')}")
     for item in files:
-        print(f"{item['scope']:<8} {item['path']}")
+        also = "".join(f" (also the {scope} file here)" for scope in item.get("alsoScopes", []))
+        print(f"{item['scope']:<8} {item['path']}{also}")
         for line in _status_lines(item):
             print(f"         {line}")
     return 0
+
+
+def _same_file_key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
 
 
 def _file_status(target: Target, prefix: list[str]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import sys
@@ -86,9 +87,27 @@ def table(
     return "\n".join(lines)
 
 
+JSON_DIGITS = 12
+"""Significant digits of a float in JSON: enough for any cost, rate or epoch time (to 1/100 s),
+and no binary noise (`0.9644999999999999` is written `0.9645`)."""
+
+
 def print_json(data: Any, stream: TextIO | None = None) -> None:
     out = stream or sys.stdout
-    out.write(msgspec.json.format(msgspec.json.encode(data), indent=2).decode() + "\n")
+    encoded = msgspec.json.encode(_tidy_floats(data))
+    out.write(msgspec.json.format(encoded, indent=2).decode() + "\n")
+
+
+def _tidy_floats(data: Any) -> Any:
+    """`data` with every float rounded to `JSON_DIGITS` significant digits (dicts, lists and
+    tuples walked; other values kept as they are)."""
+    if isinstance(data, float):
+        return float(f"{data:.{JSON_DIGITS}g}") if math.isfinite(data) else data
+    if isinstance(data, dict):
+        return {key: _tidy_floats(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_tidy_floats(value) for value in data]
+    return data
 
 
 TOKEN_COLUMNS = (

@@ -30,7 +30,7 @@ from claude_tray.cli.render import (
 from claude_tray.cli.shapes import model_breakdowns, token_fields, totals_json, unpriced_models
 from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
 from claude_tray.core import formats as fmt
-from claude_tray.core.formats import count, money
+from claude_tray.core.formats import count, counted, money
 from claude_tray.core.periods import day_start
 from claude_tray.core.sanitize import clean
 from claude_tray.core.trends import GroupStats, percent_change
@@ -94,7 +94,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     blocks.add_argument("--active", action="store_true", help="only the active block")
 
     export = _add(commands, common, "export", "usage rows as CSV or JSON", run_export)
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument(
+        "--format", choices=("csv", "json"), default=None, help="csv (default) or json (= --json)"
+    )
     export.add_argument("--by", choices=GROUPINGS, default="day")
     export.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
     add_range(export)
@@ -536,7 +538,7 @@ def run_blocks(args: argparse.Namespace) -> int:
     rows = [
         [
             fmt.moment(b.start, tz),
-            datetime.fromtimestamp(b.end, tz).strftime("%H:%M"),
+            _block_end(b.start, b.end, tz),
             fmt.tokens(b.tokens.total),
             money(b.cost, b.unpriced_tokens > 0),
             money(b.burn_rate) if b.burn_rate is not None else "—",
@@ -549,15 +551,26 @@ def run_blocks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _block_end(start: float, end: float, tz: tzinfo) -> str:
+    """`19:00` when the block ends the day it starts; else with its date (`2026-11-25 03:00`)."""
+    ends = datetime.fromtimestamp(end, tz)
+    if ends.date() == datetime.fromtimestamp(start, tz).date():
+        return ends.strftime("%H:%M")
+    return fmt.moment(end, tz)
+
+
 # -- export -----------------------------------------------------------------------------------
 
 
 def run_export(args: argparse.Namespace) -> int:
     _check_range(args)
+    if args.format == "csv" and args.json:
+        raise CommandError("--format csv and --json disagree: give one of them", EXIT_USAGE)
+    as_json = args.format == "json" or args.json
     with open_workspace() as workspace:
         tz = clock_for(args, workspace).tz
         exported = export_table(workspace, tz, args.by, args.since, args.until)
-    if args.format == "json" or args.json:
+    if as_json:
         buffer = io.StringIO()
         print_json({"by": args.by, "rows": exported.records()}, buffer)
         content = buffer.getvalue()
@@ -704,7 +717,7 @@ def run_prune(args: argparse.Namespace) -> int:
         return 0
     _print(
         f"Removed from the ledger everything older than {when} ({args.older_than} days): "
-        f"{count(removed['messages'])} messages, {count(removed['sessions'])} sessions, "
-        f"{count(removed['notes'])} notes, {count(removed['tags'])} tags."
+        f"{counted(removed['messages'], 'message')}, {counted(removed['sessions'], 'session')}, "
+        f"{counted(removed['notes'], 'note')}, {counted(removed['tags'], 'tag')}."
     )
     return 0

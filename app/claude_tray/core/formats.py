@@ -72,6 +72,11 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 session`, `2 sessions`, `1,204 messages`: the number and its noun, agreeing."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def tokens(n: int) -> str:
     """A token count in three significant digits: `950`, `12.3k`, `144k`, `1M`, `4.56M`, `1.2B`."""
     if n < 1000:
