@@ -192,3 +192,31 @@ def test_a_transcript_not_fully_read_is_named(
     (one,) = agreement(capsys)["sessions"]
     assert one["beyondMargin"] is True
     assert f"transcript not fully read ({len(partial)} bytes not read yet)" in one["likelyCauses"]
+
+
+def test_the_unrecorded_estimate_explains_claude_codes_higher_cost(
+    capsys: pytest.CaptureFixture[str], claude: ClaudeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A session with a title and a compaction: Claude Code's figure holds both calls, ours
+    cannot; the estimate of them is shown and named as the likely cause."""
+    history(claude)
+    claude.write(
+        SID,
+        '{"type":"ai-title","aiTitle":"A title","sessionId":"' + SID + '"}',
+        {
+            "type": "system",
+            "subtype": "compact_boundary",
+            "sessionId": SID,
+            "cwd": "/home/u/app",
+            "timestamp": iso(SEEN - 300),
+            "compactMetadata": {"trigger": "manual", "preTokens": 100_000, "postTokens": 4_000},
+        },
+    )
+    # title: 450 in + 15 out of Haiku 4.5; compaction: 1,600 in + 4,000 out + 100k cache read
+    estimate = (450 * 1 + 15 * 5) / 1e6 + (1_600 * 5 + 4_000 * 25 + 100_000 * 0.5) / 1e6
+    report_status(monkeypatch, round(1.00 + estimate, 6), 50)
+    [session] = agreement(capsys)["sessions"]
+    assert session["costUSD"] == pytest.approx(1.00)
+    assert session["unrecordedEstimateUSD"] == pytest.approx(estimate, abs=1e-6)
+    assert session["beyondMargin"] is True
+    assert any("calls no transcript records" in cause for cause in session["likelyCauses"])

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
+
 from tests.desktop import wait_for
 from tests.e2e.client import MODEL, Sandbox
 from tests.tools import require_tools
@@ -64,6 +66,15 @@ class Terminal:
         self._run("send-keys", "-t", "cc", "-l", prompt)
         self.wait(lambda: _last_input(self.screen()).endswith(prompt), f"{prompt!r} typed")
         self._run("send-keys", "-t", "cc", "Enter")
+        # An Enter that arrives while the UI is still settling (right after /compact) can be
+        # lost: press it again while the prompt still sits in the input box.
+        for _ in range(3):
+            try:
+                wait_for(lambda: not _last_input(self.screen()).endswith(prompt), 5, "submit")
+                return
+            except pytest.fail.Exception:
+                self._run("send-keys", "-t", "cc", "Enter")
+        self.wait(lambda: not _last_input(self.screen()).endswith(prompt), f"{prompt!r} sent")
 
     def alive(self) -> bool:
         return "cc" in self._run("list-sessions", "-F", "#{session_name}")

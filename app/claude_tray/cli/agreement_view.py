@@ -28,6 +28,7 @@ def _session_json(s: SessionAgreement) -> dict[str, Any]:
         "seenAt": s.seen_at,
         "claudeCodeVersion": s.version,
         "costUSD": round(s.our_cost, 6),
+        "unrecordedEstimateUSD": round(s.unrecorded_estimate, 6),
         "claudeCodeCostUSD": s.claude_code_cost,
         "costDifference": _rounded(s.cost_difference),
         "contextPercent": _rounded(s.our_context_percent),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from claude_tray.core.context import TranscriptContext, percent, window_size
 from claude_tray.core.pricing import PriceTable
 from claude_tray.core.snapshot import LiveFacts
+from claude_tray.engine.unrecorded import unrecorded_estimate
 from claude_tray.engine.usage import Total, priced_sums
 from claude_tray.storage.ledger import Ledger, SessionMark
 
@@ -58,6 +59,9 @@ class SessionAgreement:
     """Whether any transcript line of the session was read."""
     beyond_margin: bool
     causes: tuple[str, ...]
+    unrecorded_estimate: float = 0.0
+    """Our ESTIMATE of the calls no transcript records (`core.unrecorded`) until `seen_at`:
+    Claude Code's figure counts them, ours (`our_cost`) cannot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,9 @@ def _one(
         )
         window = fact.context_window or window_size(row.max_context, None)
         ours_percent = percent(context.tokens(), window)
+    estimate = unrecorded_estimate(
+        ledger, prices, [("cc", 0.0, seen_at + SLACK_SECONDS)]
+    ).for_session(session_id)
     cost_diff = _relative(total.cost, fact.claude_code_cost)
     context_diff = _relative(ours_percent, fact.context_percent)
     cost_off = (
@@ -160,7 +167,11 @@ def _one(
         and (context_diff is None or abs(context_diff) > margin)
     )
     beyond = cost_off or context_off
-    causes = _causes(fact, row, total, seen_at, cost_off, context_off, unread) if beyond else ()
+    causes = (
+        _causes(fact, row, total, seen_at, cost_off, context_off, unread, estimate)
+        if beyond
+        else ()
+    )
     return SessionAgreement(
         session_id=session_id,
         project=(row.project if row is not None else None) or fact.project,
@@ -176,6 +187,7 @@ def _one(
         transcript_read=row is not None,
         beyond_margin=beyond,
         causes=causes,
+        unrecorded_estimate=estimate,
     )
 
 
@@ -195,6 +207,7 @@ def _causes(
     cost_off: bool,
     context_off: bool,
     unread: int | None,
+    estimate: float = 0.0,
 ) -> tuple[str, ...]:
     causes: list[str] = []
     theirs = fact.claude_code_cost
@@ -216,6 +229,17 @@ def _causes(
             )
         elif version is not None and version >= CLEAR_RESTARTS and theirs < total.cost:
             causes.append("Claude Code's figure restarts at /clear (since 2.1.211)")
+    if (
+        cost_off
+        and estimate > 0
+        and theirs is not None
+        and theirs > total.cost
+        and abs(total.cost + estimate - theirs) <= max(MIN_COST_GAP, MARGIN * theirs)
+    ):
+        causes.append(
+            f"calls no transcript records (session title, /compact summaries): about "
+            f"${estimate:.2f} by our estimate"
+        )
     if (
         not causes
         and row is not None
