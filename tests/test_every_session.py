@@ -84,7 +84,13 @@ def test_the_tray_shows_it_and_it_can_be_reset(
         workspace.refresh()
         snapshot = workspace.snapshot(Clock(now, tz))
     assert [s.session_id for s in snapshot.sessions] == [ELSEWHERE]
-    options = ViewOptions(True, None, False, True, now, tz)
+    options = ViewOptions(
+        show_percent=True,
+        notifications_paused_until=None,
+        autostart_enabled=False,
+        now=now,
+        tz=tz,
+    )
     view = tray_view(snapshot, options)
     assert view.icon.text == "91"
     assert any("other" in entry.text and "91%" in entry.text for entry in view.menu)
