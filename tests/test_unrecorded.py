@@ -127,3 +127,24 @@ def test_todays_cost_menu_shows_the_estimate_on_its_own_line() -> None:
     plain = tray_view(snapshot(session(), today=spend("today", 3.42, 10.0)), options())
     [costs] = [e for e in plain.menu if e.text == "Today's cost"]
     assert not any("Unrecorded" in e.text for e in costs.children)
+
+
+def test_the_report_shows_the_estimate_apart_from_spent(
+    claude: ClaudeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claude_tray.engine.snapshot import Clock
+    from claude_tray.engine.workspace import Workspace
+    from claude_tray.report import write_report
+    from claude_tray.storage.zone import resolve_timezone
+
+    claude.write(
+        "s-1",
+        assistant("s-1", "2026-11-20T09:00:00Z", "m-1", input=10, output=100, cache_read=9_000),
+        compact("s-1", "2026-11-20T09:05:00Z", post=1_000, pre=9_110),
+    )
+    estimate = price(Tokens(input=1_600, output=1_000, cache_read=9_110), OPUS)  # $0.0355
+    with Workspace.open() as workspace:
+        workspace.refresh()
+        html = write_report(workspace, Clock(1795168800.0, resolve_timezone("UTC")), 7).read_text()
+    assert "Unrecorded calls" in html and f"~${estimate:.2f}" in html
+    assert "not in Spent" in html

@@ -48,6 +48,7 @@ from claude_tray.core.trends import (
 )
 from claude_tray.engine.agreement import AgreementReport, compare
 from claude_tray.engine.snapshot import Clock
+from claude_tray.engine.unrecorded import unrecorded_estimate
 from claude_tray.engine.usage import has_usage, priced_buckets
 from claude_tray.engine.workspace import Workspace
 from claude_tray.report.groups import SessionTotal, group_sessions, session_totals
@@ -105,6 +106,9 @@ class ReportData:
     prices_as_of: str
     agreement: AgreementReport | None = None
     """Our figures beside Claude Code's own, for the sessions its status line reported lately."""
+    unrecorded_estimate: float = 0.0
+    """An ESTIMATE (USD) of the period's calls no transcript records (`core.unrecorded`); never
+    in `totals`."""
 
 
 def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
@@ -158,6 +162,9 @@ def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
         week_over_week=week_over_week(daily),
         prices_as_of=workspace.prices.as_of,
         agreement=_agreement(workspace),
+        unrecorded_estimate=unrecorded_estimate(
+            workspace.ledger, workspace.prices, [("period", period_start, end)]
+        ).for_label("period"),
     )
 
 

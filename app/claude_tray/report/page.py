@@ -100,6 +100,14 @@ def _kpis(data: ReportData) -> str:
         ),
         ("Cache savings", fmt.money(data.totals.cache_savings), "against full input price"),
     ]
+    if data.unrecorded_estimate > 0:
+        items.append(
+            (
+                "Unrecorded calls",
+                "~" + fmt.money(data.unrecorded_estimate),
+                "estimate (session titles, /compact); not in Spent",
+            )
+        )
     cells = "".join(
         f'<div class="card kpi"><div class="label">{escape(label)}</div>'
         f'<div class="value">{escape(value)}</div><div class="note">{escape(note)}</div></div>'
