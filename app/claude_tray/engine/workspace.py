@@ -131,9 +131,11 @@ class Workspace:
 
     def repair(self) -> RepairReport:
         """Repair the ledger in place (closing and opening it again)."""
+        machines = self.ledger.machines
         self.ledger.close()
         report = repair(self.paths.ledger)
         self.ledger = Ledger(self.paths.ledger)
+        self.ledger.machines = machines
         self.repaired = report
         return report
 

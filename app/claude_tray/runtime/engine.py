@@ -57,6 +57,7 @@ from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
 from claude_tray.storage.budget_state import record_budget_state
 from claude_tray.storage.config import Config, ConfigError
+from claude_tray.storage.ledger_faults import Fault, LedgerError
 from claude_tray.storage.paths import missing_configured_roots
 from claude_tray.storage.state import SessionRecord, follow_pause_rule, read_all
 from claude_tray.storage.tray_state import load_tray_state, save_tray_state
@@ -309,6 +310,14 @@ class Engine:
     def _guarded(self, work: Callable[..., object], *args: object, **kwargs: object) -> None:
         try:
             work(*args, **kwargs)
+        except LedgerError as error:
+            if error.fault is not Fault.CORRUPT or self._workspace is None:
+                log.warning("engine: %s", error)
+                return
+            try:  # damage met by a query: salvage it now; the next pass reads on
+                log.warning("%s", self._workspace.repair().line())
+            except Exception:
+                log.exception("engine: repairing the ledger failed")
         except Exception:
             log.exception("engine: %s failed", getattr(work, "__name__", "a step"))
 
