@@ -316,3 +316,20 @@ def test_the_tray_shows_today_first_then_reads_the_rest_while_live_lines_arrive(
         reference_ws.refresh()
         assert ledger_rows(done) == ledger_rows(reference_ws)
         assert rollup(done) == rollup(reference_ws)
+
+
+def test_daily_since_reads_only_what_those_days_need(
+    full: Workspace,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(NOW))
+    recent = run_json(capsys, "daily", "--since", "2026-11-19")
+    with Workspace.open() as ws:
+        read = {Path(path).stem for (path,) in ws.ledger.query("SELECT path FROM files")}
+    assert read == {"resumed", "cross", "late", "agent-b2"}  # not the 17th's nor the 10th's
+    monkeypatch.setenv("CLAUDE_TRAY_HOME", str(tmp_path / "second-home"))
+    everything = run_json(capsys, "daily")
+    assert recent["daily"] == [d for d in everything["daily"] if d["date"] >= "2026-11-19"]
+    assert [d["date"] for d in recent["daily"]] == ["2026-11-19", "2026-11-20"]

@@ -8,9 +8,11 @@ import os
 import sys
 import time
 import zoneinfo
-from datetime import tzinfo
+from datetime import date, tzinfo
 
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
+from claude_tray.core.periods import day_start
+from claude_tray.engine.ingest import SKEW_MARGIN_S
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.config import ConfigError
@@ -32,11 +34,14 @@ def only_machines(names: list[str] | None) -> None:
 
 
 def open_workspace(
-    ingest: bool = True, today_for: argparse.Namespace | None = None, since: float | None = None
+    ingest: bool = True,
+    today_for: argparse.Namespace | None = None,
+    since_day: tuple[argparse.Namespace, date] | None = None,
 ) -> Workspace:
     """Open the workspace and read what is new. `today_for` (the command's arguments, for its
     clock): read only what today's figures and the live sessions need (`refresh_today`), on a
-    history not read yet too; `since`: only the transcripts modified since then."""
+    history not read yet too; `since_day` (the arguments and a date): only what the days from
+    that date on need (the transcripts modified since its start in the command's zone)."""
     tighten(app_paths())  # what an older version left readable by others (`doctor` lists it)
     try:
         workspace = Workspace.open()
@@ -49,8 +54,12 @@ def open_workspace(
     if ingest:
         if today_for is not None:
             stats = workspace.refresh_today(clock_for(today_for, workspace))
+        elif since_day is not None:
+            args, day = since_day
+            start = day_start(day, timezone_for(args, workspace))
+            stats = workspace.refresh(since=start - SKEW_MARGIN_S)
         else:
-            stats = workspace.refresh(since=since)
+            stats = workspace.refresh()
         if stats.ledger_problem is not None:
             print(
                 f"claude-tray: warning: {stats.ledger_problem}; showing what it holds",
