@@ -397,3 +397,89 @@ def test_a_hostile_folder_name_is_never_a_machine(tmp_path: Path) -> None:
     result = laptop.json("sync")
     assert result["importedResponses"] == 0
     assert result["problems"][0]["problem"] == "not a machine's folder (its name is not one)"
+
+
+def test_the_menu_and_the_report_split_today_by_machine(
+    three: tuple[Machine, ...], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from datetime import UTC
+
+    from claude_tray.core.view import cost_entries
+    from claude_tray.engine.snapshot import Clock
+    from claude_tray.engine.workspace import Workspace
+    from claude_tray.report import write_report
+
+    laptop, server, _ = three
+    daily(server)
+    rsync(server, laptop)
+    for name, value in laptop.env().items():
+        monkeypatch.setenv(name, value)
+    evening = 1764543600.0  # 2025-11-30T23:00Z: today holds the laptop's and the server's work
+    with Workspace.open() as workspace:
+        workspace.refresh()
+        workspace.sync(evening)
+        snapshot = workspace.snapshot(Clock(evening, UTC))
+        texts = [entry.text for entry in cost_entries(snapshot)]
+        page = write_report(workspace, Clock(evening, UTC), 7, tmp_path / "r.html").read_text()
+    machines = texts[texts.index("By machine") + 1 :][:2]
+    assert [text.split()[0] for text in machines] == ["devserver", "laptop"]  # costliest first
+    assert "Cost by machine" in page and "devserver" in page
+
+
+def test_one_machine_alone_shows_no_machine_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC
+
+    from claude_tray.core.view import cost_entries
+    from claude_tray.engine.snapshot import Clock
+    from claude_tray.engine.workspace import Workspace
+
+    laptop = make_machine(tmp_path, "laptop")
+    write_usage(laptop, "s1", "2025-11-30", 2, 100)
+    for name, value in laptop.env().items():
+        monkeypatch.setenv(name, value)
+    with Workspace.open() as workspace:
+        workspace.refresh()
+        snapshot = workspace.snapshot(Clock(1764543600.0, UTC))
+    assert snapshot.today.by_machine == ()
+    assert "By machine" not in [entry.text for entry in cost_entries(snapshot)]
+
+
+def test_another_machines_live_session_is_shown_with_its_name_but_does_not_alarm_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC
+
+    from claude_tray.core.levels import Level
+    from claude_tray.core.view import session_text
+    from claude_tray.engine.snapshot import Clock
+    from claude_tray.engine.workspace import Workspace
+
+    laptop = make_machine(tmp_path, "laptop")
+    server = make_machine(tmp_path, "devserver")
+    line = assistant(
+        "s-big",
+        "2025-11-30T22:50:00.000Z",
+        "m-big",
+        model="claude-sonnet-4-5-20250929",
+        input=4_000,
+        cache_read=180_000,
+        output=500,
+        cwd="/srv/api",
+    )
+    server.claude.write("s-big", line, cwd="/srv/api")
+    daily(server)
+    rsync(server, laptop)
+    for name, value in laptop.env().items():
+        monkeypatch.setenv(name, value)
+    evening = 1764543600.0  # ten minutes after the server's response
+    with Workspace.open() as workspace:
+        workspace.refresh()
+        workspace.sync(evening)
+        snapshot = workspace.snapshot(Clock(evening, UTC))
+    (session,) = [s for s in snapshot.sessions if s.session_id == "s-big"]
+    assert session.machine == "devserver" and session.active
+    assert session.context_tokens == 184_000 and session.level is Level.PAUSE
+    assert session_text(session).startswith("devserver · api")
+    assert snapshot.level is Level.OK  # its tray, on the server, speaks for it

@@ -168,7 +168,8 @@ def decide(
         memory.quiet_until = None
     notices: list[Notice] = []
     for session in snapshot.sessions:
-        notices += _session_notices(memory, session, rules, now)
+        if not session.machine:  # another machine's tray speaks for its sessions
+            notices += _session_notices(memory, session, rules, now)
     _forget_old_sessions(memory, now)
     for spend in (snapshot.today, snapshot.week, snapshot.month):
         notices += _budget_notices(memory, spend)

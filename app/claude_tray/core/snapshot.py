@@ -55,6 +55,9 @@ class SessionState:
     cost_complete: bool = True
     """False while the history before today is still being read and the session has lines
     from before then: its cost may still change (older files, copies credited elsewhere)."""
+    machine: str = ""
+    """The machine of the sync folder it runs on; '' for this one. Another machine's session is
+    shown, but its level, alerts and pause belong to the tray where it runs."""
 
     @property
     def project_name(self) -> str:
@@ -85,6 +88,8 @@ class Spend:
     by_project: tuple[CostLine, ...] = ()
     unrecorded_estimate: float = 0.0
     """An ESTIMATE (USD) of the calls no transcript records (`core.unrecorded`); never in `cost`."""
+    by_machine: tuple[CostLine, ...] = ()
+    """Per machine of the sync folder; empty while only this machine has usage in the period."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", PeriodName(self.name))  # from a plain string too
@@ -133,7 +138,7 @@ class Snapshot:
     @property
     def level(self) -> Level:
         """The worst of the active sessions' levels and the budgets' levels on the one scale."""
-        levels = [s.level for s in self.sessions]
+        levels = [s.level for s in self.sessions if not s.machine]
         levels += [spend.level.on_scale for spend in (self.today, self.week, self.month)]
         return max(levels, default=Level.OK)
 
@@ -146,9 +151,14 @@ class Snapshot:
         return max(spend.level for spend in (self.today, self.week, self.month))
 
 
-def urgency_order(session: SessionState) -> tuple[int, float, float]:
-    """Sort key: most urgent first."""
-    return (-session.level, -(session.context_percent or 0.0), -session.last_activity)
+def urgency_order(session: SessionState) -> tuple[bool, int, float, float]:
+    """Sort key: most urgent first; this machine's sessions before other machines'."""
+    return (
+        bool(session.machine),
+        -session.level,
+        -(session.context_percent or 0.0),
+        -session.last_activity,
+    )
 
 
 def plan_limits(facts: Iterable[LiveFacts], now: float) -> tuple[PlanLimit, ...]:

@@ -180,6 +180,8 @@ def spend_text(spend: Spend) -> str:
 def session_text(session: SessionState, project_limit: int = PROJECT_MAX) -> str:
     """`app · Opus 4.5 · context 72%` (model left out when unknown)."""
     parts = [short_project(session.project_name, project_limit)]
+    if session.machine:
+        parts.insert(0, session.machine)
     if session.model_name:
         parts.append(clean(session.model_name, MODEL_MAX))
     parts.append(f"context {context_text(session)}")
@@ -325,7 +327,11 @@ def cost_entries(snapshot: Snapshot) -> tuple[MenuEntry, ...]:
     entries = [MenuEntry(spend_text(today))]
     if today.unrecorded_estimate > 0:
         entries.append(MenuEntry(unrecorded_text(today.unrecorded_estimate), enabled=False))
-    for heading, lines in (("By model", today.by_model), ("By project", today.by_project)):
+    for heading, lines in (
+        ("By model", today.by_model),
+        ("By project", today.by_project),
+        ("By machine", today.by_machine),
+    ):
         if lines:
             entries += [SEPARATOR, MenuEntry(heading, enabled=False), *breakdown(lines)]
     entries += [

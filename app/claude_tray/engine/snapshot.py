@@ -24,6 +24,7 @@ from claude_tray.core.snapshot import (
     urgency_order,
 )
 from claude_tray.engine.unrecorded import unrecorded_estimate
+from claude_tray.engine.sync import machine_name
 from claude_tray.engine.usage import Total, priced_sums, totals_by_group
 from claude_tray.storage.config import Config
 from claude_tray.storage.ledger import Ledger, SessionMark
@@ -134,7 +135,9 @@ def spend(
     ledger: Ledger, config: Config, prices: PriceTable, name: PeriodName, period: Period
 ) -> Spend:
     """One period's cost with its budget, broken down by model and by project."""
-    sums = priced_sums(ledger, prices, [(name, period.start, period.end)], group_by=("project",))
+    sums = priced_sums(
+        ledger, prices, [(name, period.start, period.end)], group_by=("project", "machine")
+    )
     total = Total()
     for item in sums:
         total.add(item)
@@ -152,7 +155,16 @@ def spend(
         unrecorded_estimate=unrecorded_estimate(
             ledger, prices, [(name, period.start, period.end)]
         ).for_label(name),
+        by_machine=_machine_lines(totals_by_group(sums, 1), config),
     )
+
+
+def _machine_lines(totals: dict[str | None, Total], config: Config) -> tuple[CostLine, ...]:
+    """A line per machine, this one by its name; none while this machine is the only one."""
+    if set(totals) <= {""}:
+        return ()
+    this = machine_name(config.sync.machine)
+    return _lines([(machine or this, total) for machine, total in totals.items()])
 
 
 def _lines(totals: Sequence[tuple[str, Total]]) -> tuple[CostLine, ...]:
@@ -246,6 +258,7 @@ def _session_state(
         paused=fact.paused,
         gated=fact.last_event_at is not None,
         active=is_active(row.last_ts, fact, clock.now, window_s) if active is None else active,
+        machine=row.machine,
     )
 
 

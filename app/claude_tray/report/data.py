@@ -49,7 +49,7 @@ from claude_tray.core.trends import (
 from claude_tray.engine.agreement import AgreementReport, compare
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.unrecorded import unrecorded_estimate
-from claude_tray.engine.usage import has_usage, priced_buckets
+from claude_tray.engine.usage import has_usage, priced_buckets, priced_sums, totals_by_group
 from claude_tray.engine.workspace import Workspace
 from claude_tray.report.groups import SessionTotal, group_sessions, session_totals
 from claude_tray.storage.state import read_all
@@ -91,6 +91,8 @@ class ReportData:
     by_project: list[Share]
     by_category: list[Share]
     """Empty when no session has a category."""
+    by_machine: list[Share]
+    """Per machine of the sync folder; empty while only this machine has usage."""
     budgets: list[BudgetStatus]
     weekdays: list[tuple[int, float]]
     """(weekday, mean cost) over the period's full days."""
@@ -109,6 +111,17 @@ class ReportData:
     unrecorded_estimate: float = 0.0
     """An ESTIMATE (USD) of the period's calls no transcript records (`core.unrecorded`); never
     in `totals`."""
+
+
+def _machine_shares(workspace: Workspace, start: float, end: float) -> list[Share]:
+    sums = priced_sums(workspace.ledger, workspace.prices, [("period", start, end)], ("machine",))
+    totals = totals_by_group(sums)
+    if set(totals) <= {""}:
+        return []
+    return shares(
+        (workspace.machine_label(machine), _as_sum(t.cost, t.tokens, t.unpriced_tokens))
+        for machine, t in totals.items()
+    )
 
 
 def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
@@ -151,6 +164,7 @@ def gather(workspace: Workspace, clock: Clock, days: int) -> ReportData:
         by_category=[]
         if all(s.category is None for s in sessions)
         else shares((g.label, _as_sum(g.cost, g.tokens, g.unpriced_tokens)) for g in categories),
+        by_machine=_machine_shares(workspace, period_start, end),
         budgets=_budgets(workspace, clock, per_day, rate),
         weekdays=weekday_averages(full_days, int(config.first_weekday)) if full_days else [],
         hour_profile=[h / days for h in hours],

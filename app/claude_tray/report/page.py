@@ -71,6 +71,8 @@ def _body(data: ReportData, tz: tzinfo) -> str:
     ]
     if data.by_category:
         breakdowns.append(_breakdown("Cost by category", "category", data.by_category))
+    if data.by_machine:
+        breakdowns.append(_breakdown("Cost by machine", "machine", data.by_machine))
     parts.append('<div class="grid">' + "".join(breakdowns) + "</div>")
     parts.append(_sessions(data, tz))
     parts.append(_agreement(data, tz))

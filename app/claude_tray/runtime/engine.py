@@ -384,7 +384,7 @@ class Engine:
         context = self._workspace.config.context
         sessions: list[SessionState] = []
         for session in snapshot.sessions:
-            if session.context_percent is None:
+            if session.context_percent is None or session.machine:  # paused where it runs
                 sessions.append(session)
                 continue
             record = follow_pause_rule(

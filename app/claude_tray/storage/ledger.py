@@ -413,7 +413,7 @@ class Ledger:
     ) -> list[SessionMark]:
         sql = (
             "SELECT session, project, model, first_ts, last_ts, context_tokens, context_ts, "
-            "compact_tokens, compact_ts, max_context FROM sessions"
+            "compact_tokens, compact_ts, max_context, machine FROM sessions"
         )
         clauses, params = [], []  # type: tuple[list[str], list[object]]
         if session_ids is not None:

@@ -68,6 +68,8 @@ class SessionMark:
     compact_tokens: int | None
     compact_ts: float | None
     max_context: int
+    machine: str = ""
+    """The machine of the sync folder whose responses these are; '' for this one."""
 
 
 class UnrecordedRow(NamedTuple):
