@@ -23,8 +23,8 @@ from claude_tray.core.snapshot import (
     project_name,
     urgency_order,
 )
-from claude_tray.engine.unrecorded import unrecorded_estimate
 from claude_tray.engine.sync import machine_name
+from claude_tray.engine.unrecorded import unrecorded_estimate
 from claude_tray.engine.usage import Total, priced_sums, totals_by_group
 from claude_tray.storage.config import Config
 from claude_tray.storage.ledger import Ledger, SessionMark
