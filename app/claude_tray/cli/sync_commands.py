@@ -77,6 +77,7 @@ def _report(args: argparse.Namespace, workspace: Workspace, stats: SyncStats) ->
                 "importedFiles": stats.imported_files,
                 "importedResponses": stats.imported_rows,
                 "problems": [{"path": p, "problem": why} for p, why in stats.problems],
+                "syncMs": round(stats.seconds * 1000, 3),
             }
         )
         return

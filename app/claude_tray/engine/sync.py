@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ class SyncStats:
     imported_rows: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(path, reason) of the files passed over on this pass."""
+    seconds: float = 0.0
+    """How long the pass took."""
 
 
 def machine_name(configured: str, env: Mapping[str, str] | None = None) -> str:
@@ -58,8 +61,10 @@ def machine_name(configured: str, env: Mapping[str, str] | None = None) -> str:
 def sync(ledger: Ledger, settings: SyncSettings, now: float) -> SyncStats:
     """One publish-and-import pass."""
     stats = SyncStats()
+    started = time.perf_counter()
     publish(ledger, settings, now, stats)
     import_others(ledger, settings, now, stats)
+    stats.seconds = time.perf_counter() - started
     return stats
 
 
