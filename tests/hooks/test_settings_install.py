@@ -370,7 +370,14 @@ def test_project_scopes_write_in_the_current_folder(
     assert len(our_entries(data, "SessionStart")) == 1
     assert not settings_file.exists()  # the user scope is not touched
     assert run("uninstall", "--scope", scope) == 0
-    assert json.loads((tmp_path / ".claude" / name).read_text()) == {}
+    assert not (tmp_path / ".claude" / name).exists()  # we made it, and it held only ours
+
+
+def test_uninstall_keeps_a_file_that_was_theirs_even_empty(settings_file: Path) -> None:
+    settings_file.write_text("{}\n")
+    assert run("install") == 0
+    assert run("uninstall") == 0
+    assert settings_file.read_text() == "{}\n"
 
 
 def test_status_says_what_is_installed_where(

@@ -164,3 +164,11 @@ def test_the_reports_daily_chart_from_a_known_ledger(workspace: Workspace) -> No
     assert (baseline - points[0][1]) / per_dollar == pytest.approx(4 / 7, rel=1e-3)
     titles = [t.text for r in rects for t in r.iter(f"{SVG}title")]
     assert titles[2] == "Mon 16 Nov: $12.00"
+
+
+@pytest.mark.parametrize("peak", [0.0007, 0.003, 0.012, 0.04, 0.09, 0.6, 1.3, 7.0, 42.0, 950.0])
+def test_axis_money_ticks_never_repeat(peak: float) -> None:
+    """The hourly chart of a cheap day had `$0.01 $0.01 $0.01`: every tick reads differently."""
+    top, step = svg.nice_scale(peak)
+    labels = [axis_money(i * step) for i in range(round(top / step) + 1)]
+    assert len(set(labels)) == len(labels), labels

@@ -7,6 +7,7 @@ builds the parser. They are registered so that `--help` describes them and `--de
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -142,6 +143,7 @@ def _apply(args: argparse.Namespace, plan: Any) -> int:
         if changed and args.dry_run:
             item["diff"] = unified_diff(settings, change.new_text)
         elif changed:
+            had_no_file = original_data(target.path) is None  # before this write makes a copy
             try:
                 backup = write_settings(settings, change.new_text, time.time())
             except SettingsError as error:
@@ -151,6 +153,10 @@ def _apply(args: argparse.Namespace, plan: Any) -> int:
                     f"{target.path}: cannot be written: {error.strerror or error}", EXIT_FAILURE
                 ) from None
             item["backup"] = str(backup) if backup else None
+            if had_no_file and _holds_nothing(change.new_text):  # we made it; only ours was in it
+                target.path.unlink(missing_ok=True)
+                item["removed"] = True
+                item["notes"].append("nothing else was in the file: removed it")
         report.append(item)
     _print_report(report, args)
     return 0
@@ -220,6 +226,14 @@ def run_status(args: argparse.Namespace) -> int:
         for line in _status_lines(item):
             print(f"         {line}")
     return 0
+
+
+def _holds_nothing(text: str) -> bool:
+    """Whether settings text is an empty object (Claude Code reads it as no file at all)."""
+    try:
+        return bool(json.loads(text) == {})
+    except ValueError:
+        return False
 
 
 def _same_file_key(path: Path) -> Path:

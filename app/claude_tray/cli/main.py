@@ -152,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             args = parser.parse_args(["run", *argv])
         handler = getattr(args, "handler", None)
+        if getattr(args, "json", False):  # JSON for a program: no progress bar on stderr
+            from claude_tray.cli.progress import want_progress
+
+            want_progress(False)
         if getattr(args, "machine", None):
             from claude_tray.cli.workspace import only_machines
 

@@ -469,6 +469,9 @@ def run_trends(args: argparse.Namespace) -> int:
             [Column("Weekday"), Column("Average cost", right=True)],
             [[WEEKDAY_NAMES[w], money(c, unpriced)] for w, c in data.weekdays],
         )
+        _print(
+            f"(full days only: today, {WEEKDAY_NAMES[data.last.weekday()]}, counts once it is over)"
+        )
     if data.by_model:
         _print("")
         _table(

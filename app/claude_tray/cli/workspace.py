@@ -11,6 +11,7 @@ import zoneinfo
 from datetime import date, tzinfo
 
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
+from claude_tray.cli.progress import ingest_progress
 from claude_tray.core.periods import day_start
 from claude_tray.engine.ingest import SKEW_MARGIN_S
 from claude_tray.engine.snapshot import Clock
@@ -52,14 +53,15 @@ def open_workspace(
     if _only_machines:
         workspace.restrict_to_machines(_only_machines)
     if ingest:
-        if today_for is not None:
-            stats = workspace.refresh_today(clock_for(today_for, workspace))
-        elif since_day is not None:
-            args, day = since_day
-            start = day_start(day, timezone_for(args, workspace))
-            stats = workspace.refresh(since=start - SKEW_MARGIN_S)
-        else:
-            stats = workspace.refresh()
+        with ingest_progress() as progress:
+            if today_for is not None:
+                stats = workspace.refresh_today(clock_for(today_for, workspace), progress)
+            elif since_day is not None:
+                args, day = since_day
+                start = day_start(day, timezone_for(args, workspace))
+                stats = workspace.refresh(since=start - SKEW_MARGIN_S, progress=progress)
+            else:
+                stats = workspace.refresh(progress=progress)
         if stats.ledger_problem is not None:
             print(
                 f"claude-tray: warning: {stats.ledger_problem}; showing what it holds",

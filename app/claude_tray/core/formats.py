@@ -61,7 +61,13 @@ def axis_money(amount: float) -> str:
         return f"${amount / 1000:.3g}k"
     if amount == int(amount):
         return f"${int(amount)}"
-    return f"${amount:.2f}".rstrip("0").rstrip(".") if amount >= 1 else f"${amount:.2f}"
+    if amount >= 1:
+        return f"${amount:.2f}".rstrip("0").rstrip(".")
+    # Below $1, two significant digits (at least cents): the ticks of a small scale, 0.002 apart,
+    # stay apart (`$0.002`, `$0.004` rather than `$0.00`, `$0.00`).
+    decimals = max(2, 1 - math.floor(math.log10(amount)))
+    whole, _, cents = f"{amount:.{decimals}f}".rstrip("0").partition(".")
+    return f"${whole}.{cents.ljust(2, '0')}"
 
 
 # --- counts and percentages -----------------------------------------------------------------------

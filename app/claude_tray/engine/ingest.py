@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -101,12 +101,17 @@ SKEW_MARGIN_S = 600.0
 differs between the file system and Claude Code): read such files too."""
 
 
+Progress = Callable[[int, int], None]
+"""Told after each file (bytes read so far, bytes this pass reads): the CLI's progress bar."""
+
+
 def ingest(
     ledger: Ledger,
     roots: list[Path],
     only: Iterable[Path] | None = None,
     since: float | None = None,
     budget_s: float | None = None,
+    progress: Progress | None = None,
 ) -> PassStats:
     """Read what is new in every transcript under `roots` (or just the files in `only`).
 
@@ -162,7 +167,8 @@ def ingest(
     done: set[str] = set()
     try:
         results = _read_all(order, parallel=budget_s is None)
-        _store(ledger, results, stats, bulk, firsts, done, deadline)
+        told = None if progress is None else (lambda read: progress(read, new_bytes))
+        _store(ledger, results, stats, bulk, firsts, done, deadline, told)
     except LedgerError as error:
         if error.fault is Fault.CORRUPT:
             raise  # the caller repairs
@@ -185,6 +191,7 @@ def _store(
     firsts: set[str],
     done: set[str],
     deadline: float | None,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """Record each file's results: each file all or nothing, committed every second or so; a
     file whose rows the ledger rejects is named in the problems and the others still count.
@@ -213,6 +220,8 @@ def _store(
                 stats.problems.append((result.path, str(rejected)))
                 continue
             _count(result, stats)
+            if progress is not None:
+                progress(stats.bytes_read)
             if time.perf_counter() - committed_at > COMMIT_EVERY_S:
                 ledger.commit_point()
                 committed_at = time.perf_counter()

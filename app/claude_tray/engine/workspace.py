@@ -17,7 +17,7 @@ from pathlib import Path
 from claude_tray.core.periods import day_period
 from claude_tray.core.pricing import PriceTable
 from claude_tray.core.snapshot import LiveFacts, Snapshot
-from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, ingest
+from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, Progress, ingest
 from claude_tray.engine.snapshot import RECENT_S, Clock, build_snapshot
 from claude_tray.engine.sync import SyncSettings, SyncStats, machine_name, sync
 from claude_tray.storage import ledger_backup
@@ -75,6 +75,7 @@ class Workspace:
         only: Iterable[Path] | None = None,
         since: float | None = None,
         budget_s: float | None = None,
+        progress: Progress | None = None,
     ) -> PassStats:
         """Read what is new in the transcripts (all of them, or just `only`; with `since` only
         those modified since then, with `budget_s` for about that long: see `ingest`); then make
@@ -87,12 +88,12 @@ class Workspace:
             except OSError as error:
                 log.warning("cannot learn data roots: %s", error)
         try:
-            self.last_pass = ingest(self.ledger, self.roots, only, since, budget_s)
+            self.last_pass = ingest(self.ledger, self.roots, only, since, budget_s, progress)
         except LedgerError as error:
             if error.fault is not Fault.CORRUPT:
                 raise
             self.repair()
-            self.last_pass = ingest(self.ledger, self.roots, None, since, budget_s)
+            self.last_pass = ingest(self.ledger, self.roots, None, since, budget_s, progress)
         if self.last_pass.ledger_problem is None:  # nothing is written to a ledger in trouble
             if only is None or self.backlog is None:
                 self.backlog = self.last_pass if self.last_pass.unread_files else None
@@ -116,10 +117,11 @@ class Workspace:
                 added.append(root)
         return added
 
-    def refresh_today(self, clock: Clock) -> PassStats:
+    def refresh_today(self, clock: Clock, progress: Progress | None = None) -> PassStats:
         """Read what today's figures and the live sessions need: the transcripts modified since
         the start of today or of the recent-sessions window, whichever is earlier."""
-        return self.refresh(since=today_since(clock, self.config.context.active_minutes * 60.0))
+        since = today_since(clock, self.config.context.active_minutes * 60.0)
+        return self.refresh(since=since, progress=progress)
 
     def history_read(self) -> float | None:
         """How much of the history the ledger holds (0..1) while some is left; None when all."""
