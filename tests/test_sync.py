@@ -483,3 +483,43 @@ def test_another_machines_live_session_is_shown_with_its_name_but_does_not_alarm
     assert session.context_tokens == 184_000 and session.level is Level.PAUSE
     assert session_text(session).startswith("devserver · api")
     assert snapshot.level is Level.OK  # its tray, on the server, speaks for it
+
+
+def test_sync_watch_publishes_as_transcripts_change_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    laptop = make_machine(tmp_path, "laptop")
+    server = make_machine(tmp_path, "devserver")
+    write_usage(server, "s1", "2025-11-30", 2, 100)
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "claude_tray", "sync", "--watch", "--interval", "1"],
+        env=server.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def segment_rows() -> int:
+            found = sorted(server.own_folder().glob("2025-11-30.*.jsonl.gz"))
+            if not found:
+                return 0
+            return len(gzip.decompress(found[-1].read_bytes()).splitlines()) - 1
+
+        deadline = time.monotonic() + 60
+        while segment_rows() != 2:
+            assert time.monotonic() < deadline, "the first publish did not come"
+            assert watch.poll() is None, watch.stderr.read() if watch.stderr else ""
+            time.sleep(0.1)
+        write_usage(server, "s2", "2025-11-30", 3, 500)  # a new session on the same day
+        deadline = time.monotonic() + 60
+        while segment_rows() != 5:
+            assert time.monotonic() < deadline, "the change was not published"
+            time.sleep(0.1)
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        code = watch.wait(timeout=30)
+    assert code == 0
+    rsync(server, laptop)
+    assert tokens_of(daily(laptop)) == tokens_of(daily(server))
