@@ -54,6 +54,19 @@ def test_print_mode_totals_equal_the_mock_calls(sandbox: Sandbox, api: MockMessa
     first = run.result["session_id"]
     assert [c.answer for c in calls] == ["multi"]
     assert run.result["result"] == "Third part."
+    # Claude Code's own figure for the turn: the same call, priced by it (2.1.90 prices 1-hour
+    # cache writes at the 5-minute rate; 2.1.197 at 2x input, as we do).
+    usage = calls[0].usage
+    if sandbox.client.version == "2.1.90":
+        usage = Usage(
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_write_5m + usage.cache_write_1h,
+            0,
+            usage.cache_read,
+        )
+    assert calls[0].usage.cache_write_1h > 0
+    assert run.result["total_cost_usd"] == pytest.approx(cost_of(usage), abs=1e-9)
     _, calls = session.turn("please RUN_BASH", "--resume", first)
     assert [c.answer for c in calls] == ["bash", "text"]  # the tool ran, the model was called again
     assert "mock-bash-ran" in str(calls[1].body["messages"][-1])
