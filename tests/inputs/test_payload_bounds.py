@@ -14,7 +14,9 @@ import pytest
 
 from claude_tray.cli.main import main
 from claude_tray.hooks.fast import run_hook, run_statusline
-from claude_tray.hooks.payload import count, moment, number
+from claude_tray.storage.state import finite as number
+from claude_tray.storage.state import moment
+from claude_tray.storage.state import whole as count
 from tests.hooks import payloads
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()

@@ -26,7 +26,6 @@ classes with `__slots__` (importing `dataclasses` or `typing` would cost each ca
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 
@@ -59,6 +58,8 @@ if TYPE_CHECKING:
 log = LazyLogger(__name__)  # `logging` only when used: the hooks load this module
 
 STATE_VERSION = 1
+EXACT = 2**53
+"""Whole numbers up to this are exact as floats; larger ones are not numbers we can use."""
 LIMIT_HORIZON = 100 * 365 * 86_400.0
 """A plan limit's `resets_at` further ahead than this is absent: every kept date is one the clock
 formats (time_t, year 9999) can show."""
@@ -78,21 +79,26 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def finite(value: object) -> float | None:
-    """A finite JSON number (whole numbers stay whole), else None (bools are not numbers)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return value if math.isfinite(value) else None
-    except OverflowError:  # an int too large for a float
-        return None
+    """A finite JSON number, else None: NaN and the infinities (a JSON number can overflow to
+    one), whole numbers beyond +-2**53 (not exact as floats) and bools count as absent. Whole
+    numbers stay whole. The one check of a number read from Claude Code or from our files."""
+    if type(value) is int:
+        return value if -EXACT <= value <= EXACT else None
+    if type(value) is float and value - value == 0.0:  # false for inf and nan
+        return value
+    return None
 
 
 def whole(value: object) -> int | None:
     """A count: a finite number in 0..`core.bounds.MAX_TOKENS`, made whole; else None."""
     number = finite(value)
-    if number is None or not 0 <= number <= MAX_TOKENS:
-        return None
-    return int(number)
+    return None if number is None or not 0 <= number <= MAX_TOKENS else int(number)
+
+
+def moment(value: object, latest: float) -> float | None:
+    """Epoch seconds in the plausible window [2023-01-01, `latest`], else None."""
+    number = finite(value)
+    return number if number is not None and EARLIEST <= number <= latest else None
 
 
 def bounded(value: object, limit: int = MAX_TEXT) -> str | None:
@@ -233,9 +239,7 @@ class LimitRecord(_Record):
     def from_json(cls, value: object, at: float) -> LimitRecord | None:
         """`resets_at` must be a plausible date: after 2023, within `LIMIT_HORIZON` of `at`."""
         data = _table(value)
-        resets = finite(data.get("resets_at"))
-        if resets is not None and not EARLIEST <= resets <= at + LIMIT_HORIZON:
-            resets = None
+        resets = moment(data.get("resets_at"), at + LIMIT_HORIZON)
         record = cls(finite(data.get("used_percentage")), resets)
         return None if record.used_percentage is None and record.resets_at is None else record
 
