@@ -13,6 +13,7 @@ import pytest
 
 from claude_tray.adapters import platform
 from claude_tray.adapters.platform import GDK_GL, child_env, keep_gl_out
+from tests.tools import missing
 from tests.transcripts import ClaudeData, assistant
 
 GL_LIBRARIES = ("libGL", "libEGL", "_dri.so", "libLLVM", "libgbm", "libglapi")
@@ -41,13 +42,19 @@ def test_children_do_not_inherit_the_trays_own_switch(monkeypatch: pytest.Monkey
 def test_a_running_tray_maps_no_gl_library(
     tmp_path: Path, claude: ClaudeData, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    psutil = pytest.importorskip("psutil")
+    try:
+        import psutil
+    except ImportError:
+        missing("psutil", "pip install -e '.[test]'")
     from tests.desktop import running_desktop, wait_for
 
     if backend == "appindicator":
         probe = "import gi; gi.require_version('AyatanaAppIndicator3', '0.1')"
         if subprocess.run([sys.executable, "-c", probe], check=False).returncode != 0:
-            pytest.skip("no AyatanaAppIndicator3 typelib")
+            missing(
+                "the AyatanaAppIndicator3 typelib",
+                "apt-get install gir1.2-ayatanaappindicator3-0.1",
+            )
     monkeypatch.delenv(GDK_GL, raising=False)
     claude.write("s1", assistant("s1", "2026-11-20T10:00:00.000Z", "m1", input=5, output=5))
     view = tmp_path / "view.json"
