@@ -4,6 +4,8 @@ for a later pass, and every other file's rows in the same pass are kept."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,33 @@ def test_one_bad_file_does_not_roll_back_the_pass(
         monkeypatch.setattr(ingest_module, "read_file", real)
         ws.refresh()  # the bad file was not marked read: it is read again, now whole
         assert ws.ledger.query("SELECT sum(output) FROM messages") == [(9,)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SQLite's POSIX locks")
+def test_a_write_ahead_log_in_use_by_another_process_is_known_as_live(tmp_path: Path) -> None:
+    from claude_tray.storage.ledger import _in_use
+
+    path = tmp_path / "ledger.sqlite3"
+    Ledger(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+            "db.execute('SELECT count(*) FROM messages').fetchall(); print('open', flush=True); "
+            "sys.stdin.readline()",
+            str(path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        assert _in_use(path)
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert not _in_use(path)
+    with Ledger(path):
+        assert _in_use(path)  # this process's own connection
+    assert not _in_use(path)

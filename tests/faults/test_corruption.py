@@ -170,3 +170,19 @@ def test_damage_inside_cells_is_salvaged_without_hanging(scene: Scene) -> None:
     _, report = scene.daily()
     assert report["totals"]["outputTokens"] == NOW_OUTPUT
     assert history(scene.ledger) == EXPECTED
+
+
+def test_the_live_write_ahead_log_of_a_running_process_is_used(scene: Scene) -> None:
+    holder = sqlite3.connect(scene.ledger, isolation_level=None)  # the tray, say, mid-day
+    try:
+        holder.execute("PRAGMA wal_autocheckpoint = 0")
+        holder.execute("INSERT INTO tags VALUES (?, 'live')", (GONE,))
+        assert Path(f"{scene.ledger}-wal").stat().st_size > 0
+        run, report = scene.daily()
+        assert run.returncode == 0, run.stderr
+        assert run.stderr == ""  # nothing set aside
+        assert report["totals"]["outputTokens"] == EXPECTED.gone_output + 10 * 1000
+    finally:
+        holder.close()
+    assert (GONE, "live") in history(scene.ledger).tags
+    assert scene.siblings() == []

@@ -132,3 +132,29 @@ def test_a_ledger_from_a_newer_claude_tray_is_refused_and_left_alone(scene: Scen
     assert scene.siblings() == []
     assert history(scene.ledger) == EXPECTED
     assert os.stat(scene.ledger).st_size > 0
+
+
+def test_a_ledger_locked_too_long_fails_with_one_line_and_is_left_alone(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claude_tray.storage import ledger_schema
+    from claude_tray.storage.ledger import Ledger, LedgerError
+    from claude_tray.storage.ledger_faults import Fault
+
+    monkeypatch.setattr(ledger_schema, "BUSY_TIMEOUT_MS", 200)  # instead of a minute
+    holder = sqlite3.connect(scene.ledger, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")  # another process in the middle of a long write
+    try:
+        before = digest(scene.ledger)
+        with pytest.raises(LedgerError) as caught:
+            Ledger(scene.ledger).close()
+        assert caught.value.fault is Fault.LOCKED
+        assert str(caught.value).startswith(f"the ledger {scene.ledger}: locked")
+        assert "try again" in str(caught.value)
+        assert digest(scene.ledger) == before
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert scene.siblings() == []
+    assert history(scene.ledger) == EXPECTED

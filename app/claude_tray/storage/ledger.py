@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sqlite3
+import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +76,44 @@ __all__ = [
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+_OPEN: Counter[str] = Counter()
+"""Ledgers this process holds open, by resolved path (see `_in_use`)."""
+
+
+def _in_use(path: Path) -> bool:
+    """Whether some connection holds the ledger open now, so its write-ahead log is live: one of
+    this process, or (POSIX) another process's SQLite shared lock on the "dead man switch" byte
+    (128) of the `-shm` file. Probing takes and drops a lock on that byte; this process never
+    probes a ledger it holds open (closing the probe's descriptor would drop its locks). False
+    when unknown (Windows)."""
+    if _OPEN[str(path.resolve())] > 0:
+        return True
+    return _shm_locked(path.with_name(path.name + "-shm"))
+
+
+if sys.platform == "win32":
+
+    def _shm_locked(shm: Path) -> bool:
+        return False  # SQLite locks differently there: not known, so always checked
+
+else:
+    import fcntl
+
+    def _shm_locked(shm: Path) -> bool:
+        try:
+            handle = os.open(shm, os.O_RDWR)
+        except OSError:
+            return False
+        try:
+            try:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)
+            except OSError:
+                return True
+            fcntl.lockf(handle, fcntl.LOCK_UN, 1, 128)
+            return False
+        finally:
+            os.close(handle)
+
 
 def _guarded(method: _F) -> _F:
     """Turn SQLite's and the file system's errors in `method` into `LedgerError`s: one line with
@@ -99,6 +140,8 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._key = str(path.resolve())
+        self._closed = False
         self.read_only: str | None = None
         """Why this ledger could only be opened for reading (one line), or None."""
         self.notice: str | None = None
@@ -115,6 +158,7 @@ class Ledger:
             if fault in (Fault.CORRUPT, Fault.LOCKED, Fault.OTHER) or not path.is_file():
                 raise LedgerError.from_error(path, error) from error
             self._db = self._open_read_only(error)
+        _OPEN[self._key] += 1
 
     def _open_checking_journal(self) -> sqlite3.Connection:
         """Open; when a write-ahead log left by no running process makes the ledger unreadable
@@ -125,8 +169,8 @@ class Ledger:
             pending = wal.stat().st_size > 0
         except OSError:
             pending = False
-        if not pending:
-            return self._open()
+        if not pending or _in_use(self.path):
+            return self._open()  # a log in use is the live one of the ledger
         problem = self._journal_problem()
         if problem is None:
             return self._open()
@@ -186,6 +230,9 @@ class Ledger:
         raise why from error
 
     def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            _OPEN[self._key] -= 1
         self._db.close()
 
     def __enter__(self) -> Ledger:
