@@ -394,3 +394,16 @@ def test_the_pinned_pystray_is_the_one_these_fakes_follow() -> None:
         assert name in win32
     pyproject = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     assert '"pystray==0.19.5"' in pyproject
+
+
+def test_the_first_menu_bar_image_is_the_2x_one_too(
+    darwin_like: tuple[MainLoop, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pystray draws its own 1x image when the icon is made visible: it is replaced at once."""
+    shown: list[TrayView] = []
+    monkeypatch.setattr(tray_module, "show_retina_image", lambda icon, view: shown.append(view))
+    monkeypatch.setattr(tray_module, "backend_name", lambda icon_class: "darwin")
+    monkeypatch.setattr(tray_module, "use_accessory_policy", lambda: None)
+    monkeypatch.setattr(tray_module, "watch_nsmenu", lambda icon, tray, watcher: watcher)
+    run_tray(darwin_like[1], lambda tray: None)
+    assert shown[:1] == [BEFORE]

@@ -179,6 +179,8 @@ class TrayIcon:
 
     def _first_on_ui(self) -> None:
         self._icon.visible = True
+        if self._backend == "darwin" and self._shown is not None:
+            show_retina_image(self._icon, self._shown)  # pystray showed its 1x image
         self._watch_menu_open()
         # pystray's gtk loop resets SIGINT to "kill at once"; give the app's handler back.
         gtk = self._backend in ("gtk", "appindicator")
