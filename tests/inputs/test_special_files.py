@@ -109,3 +109,23 @@ def test_the_engine_refuses_a_fifo_it_was_told_about(claude: ClaudeData) -> None
     os.mkfifo(path)
     result = read_file(str(claude.transcript("b")), 0)
     assert result.problem == "not a regular file"
+
+
+def test_a_fifo_as_settings_json_is_refused(tmp_path: Path, claude: ClaudeData) -> None:
+    claude.root.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(claude.root / "settings.json")
+    for args in (("hooks", "install"), ("hooks", "uninstall")):
+        done = run(*args)
+        assert done.returncode == 2
+        assert "not a regular file" in done.stderr.decode()
+    assert run("hooks", "status").returncode == 0
+
+
+def test_a_fifo_as_the_alert_memory_is_skipped(tray_home: Path) -> None:
+    from claude_tray.storage.paths import app_paths
+    from claude_tray.storage.tray_state import load_tray_state
+
+    paths = app_paths()
+    paths.tray_state.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(paths.tray_state)
+    assert load_tray_state(paths) is not None

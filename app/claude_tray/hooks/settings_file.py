@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from claude_tray.storage.atomic import write_atomic
+from claude_tray.storage.regular import read_regular
 
 BOM = b"\xef\xbb\xbf"
 BACKUP_MARK = ".claude-tray-backup-"
@@ -49,7 +50,7 @@ class SettingsFile:
 
 def read_settings(path: Path) -> SettingsFile:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         return SettingsFile(path, exists=False, text="{}\n")
     except OSError as error:
@@ -162,7 +163,7 @@ def write_settings(settings: SettingsFile, new_text: str, now: float) -> Path | 
 
 def _check_unchanged(settings: SettingsFile, target: Path) -> None:
     try:
-        now_raw: bytes | None = target.read_bytes()
+        now_raw: bytes | None = read_regular(target)
     except FileNotFoundError:
         now_raw = None
     expected = settings.raw if settings.exists else None

@@ -20,6 +20,7 @@ from typing import Any
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.locking import locked
 from claude_tray.storage.paths import CLAUDE_CONFIG_VARIABLE, AppPaths, claude_roots
+from claude_tray.storage.regular import read_regular
 from claude_tray.storage.wsl import wsl_roots
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ def same_path_key(path: Path) -> str:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         return {}
     except OSError as error:

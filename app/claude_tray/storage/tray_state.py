@@ -25,6 +25,7 @@ from claude_tray.core.alerts import (
 )
 from claude_tray.storage.atomic import move_aside, write_atomic
 from claude_tray.storage.paths import AppPaths
+from claude_tray.storage.regular import read_regular
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def load_tray_state(paths: AppPaths) -> AlertMemory:
     """The stored memory; an empty one when there is none or it is corrupt (moved aside)."""
     path = paths.tray_state
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except FileNotFoundError:
         return AlertMemory()
     except OSError as error:
