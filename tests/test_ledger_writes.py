@@ -67,7 +67,7 @@ def test_one_bad_file_does_not_roll_back_the_pass(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SQLite's POSIX locks")
 def test_a_write_ahead_log_in_use_by_another_process_is_known_as_live(tmp_path: Path) -> None:
-    from claude_tray.storage.ledger import _in_use
+    from claude_tray.storage.ledger import in_use as _in_use
 
     path = tmp_path / "ledger.sqlite3"
     Ledger(path).close()

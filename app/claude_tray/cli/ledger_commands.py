@@ -16,6 +16,7 @@ from claude_tray.cli.errors import CommandError
 from claude_tray.cli.render import print_json
 from claude_tray.cli.workspace import now, open_workspace
 from claude_tray.storage import ledger_backup
+from claude_tray.storage.ledger import in_use
 from claude_tray.storage.ledger_repair import check, repair
 from claude_tray.storage.paths import app_paths
 
@@ -107,6 +108,10 @@ def run_restore(args: argparse.Namespace) -> int:
         chosen = newest.path
     if not chosen.is_file():
         raise CommandError(f"no backup at {chosen}")
+    if in_use(path):
+        raise CommandError(
+            f"the ledger {path} is open in another process (the tray?); quit it, then restore"
+        )
     try:
         kept = ledger_backup.put_back(path, chosen, now())
     except ValueError as error:

@@ -77,10 +77,10 @@ __all__ = [
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 _OPEN: Counter[str] = Counter()
-"""Ledgers this process holds open, by resolved path (see `_in_use`)."""
+"""Ledgers this process holds open, by resolved path (see `in_use`)."""
 
 
-def _in_use(path: Path) -> bool:
+def in_use(path: Path) -> bool:
     """Whether some connection holds the ledger open now, so its write-ahead log is live: one of
     this process, or (POSIX) another process's SQLite shared lock on the "dead man switch" byte
     (128) of the `-shm` file. Probing takes and drops a lock on that byte; this process never
@@ -169,7 +169,7 @@ class Ledger:
             pending = wal.stat().st_size > 0
         except OSError:
             pending = False
-        if not pending or _in_use(self.path):
+        if not pending or in_use(self.path):
             return self._open()  # a log in use is the live one of the ledger
         problem = self._journal_problem()
         if problem is None:
