@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -241,12 +242,15 @@ def main() -> int:
         prewarm(args.history)
     bench = Bench(args, tray, ccusage)
     skip = set(filter(None, args.skip.split(",")))
-    if "today" not in skip:
-        bench.cold_today()
-    if "full" not in skip:
-        bench.full_and_warm()
-    if "statusline" not in skip:
-        bench.statusline()
+    try:
+        if "today" not in skip:
+            bench.cold_today()
+        if "full" not in skip:
+            bench.full_and_warm()
+        if "statusline" not in skip:
+            bench.statusline()
+    finally:
+        shutil.rmtree(bench.scratch, ignore_errors=True)  # a ledger per cold run: ~100 MB each
     bench.report()
     if args.json_out:
         Path(args.json_out).write_text(

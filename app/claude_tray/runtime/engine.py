@@ -70,6 +70,9 @@ it is part of the time from an appended line to the icon (p95 <= 150 ms, benchma
 RESCAN = 60.0
 SLICE_S = 0.5
 """How long one slice of the background read of the history runs before live work may go."""
+TRAY_CACHE_MIB = 4
+"""SQLite's page cache in the tray (the CLI's is 32 MiB): its resident memory stays small while
+it reads a history in the background."""
 PUBLISH_EVERY_S = 1.0
 """While the history is read in the background, the view (its progress) is published this often."""
 MIDNIGHT_SLACK = 0.05
@@ -211,6 +214,7 @@ class Engine:
             self._workspace = None
             self._next_rescan = self._mono() + self._rescan
             return
+        self._workspace.ledger.limit_cache(TRAY_CACHE_MIB)
         self._memory = load_tray_state(self._workspace.paths)
 
     def _close(self) -> None:
