@@ -4,6 +4,7 @@ ledger; only the sinks (publish, notify) are recorders."""
 from __future__ import annotations
 
 import json
+import math
 import queue
 import threading
 import time
@@ -565,3 +566,24 @@ def test_a_root_named_by_a_status_line_is_learned_and_read(
     )
     assert [r.path for r in read_learned_roots(app_paths())] == [other.root]
     assert {s.session_id for s in recorder.last.snapshot.sessions} == {SID, "0the4-1"}
+
+
+def test_a_state_file_with_non_finite_numbers_does_not_stop_the_tray(
+    claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
+) -> None:
+    """What older versions stored from a status line sending NaN or an overflowing number."""
+    claude.write(SID, line(50, 1))
+    write_state(
+        app_paths(),
+        SID,
+        statusline={
+            "at": time.time(),
+            "context_window": {"context_window_size": math.inf, "used_percentage": math.nan},
+            "rate_limits": {"five_hour": {"used_percentage": math.inf, "resets_at": math.nan}},
+        },
+        pause={"paused": True, "percent": math.nan, "at": math.inf},
+    )
+    make_engine(watch=False)
+    recorder.wait(lambda: recorder.passes, "the first pass")
+    assert recorder.last.view.icon.text == "50"  # the transcript's figure; the junk is absent
+    assert recorder.last.snapshot.limits == ()
