@@ -77,11 +77,13 @@ def test_uninstall_leaves_exactly_what_the_user_had(settings_file: Path, before:
     assert json.loads(settings_file.read_text()) == json.loads(before)
 
 
-def test_a_file_that_did_not_exist_is_emptied_on_uninstall(settings_file: Path) -> None:
+def test_a_file_that_did_not_exist_is_gone_again_after_uninstall(settings_file: Path) -> None:
+    """Not left behind as `{}` (issue 9), and no copy of a file that only ever held ours."""
     assert hooks("install") == 0
     assert not original_of(settings_file).exists()
     assert hooks("uninstall") == 0
-    assert json.loads(settings_file.read_text()) == {}
+    assert not settings_file.exists()
+    assert not original_of(settings_file).exists() and backups_of(settings_file) == []
 
 
 def test_a_read_only_settings_file_is_refused_whoever_runs_us(

@@ -142,8 +142,17 @@ def _apply(args: argparse.Namespace, plan: Any) -> int:
         }
         if changed and args.dry_run:
             item["diff"] = unified_diff(settings, change.new_text)
+        elif changed and _made_by_us_and_now_empty(target.path, change.new_text):
+            try:  # as before install: no file (and no copy of a file that was only ours)
+                target.path.unlink()
+            except OSError as error:
+                raise CommandError(
+                    f"{target.path}: cannot be removed: {error.strerror or error}", EXIT_FAILURE
+                ) from None
+            item["backup"] = None
+            item["removed"] = True
+            item["notes"].append("nothing else was in the file, which install had made: removed it")
         elif changed:
-            had_no_file = original_data(target.path) is None  # before this write makes a copy
             try:
                 backup = write_settings(settings, change.new_text, time.time())
             except SettingsError as error:
@@ -153,10 +162,6 @@ def _apply(args: argparse.Namespace, plan: Any) -> int:
                     f"{target.path}: cannot be written: {error.strerror or error}", EXIT_FAILURE
                 ) from None
             item["backup"] = str(backup) if backup else None
-            if had_no_file and _holds_nothing(change.new_text):  # we made it; only ours was in it
-                target.path.unlink(missing_ok=True)
-                item["removed"] = True
-                item["notes"].append("nothing else was in the file: removed it")
         report.append(item)
     _print_report(report, args)
     return 0
@@ -228,10 +233,14 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _holds_nothing(text: str) -> bool:
-    """Whether settings text is an empty object (Claude Code reads it as no file at all)."""
+def _made_by_us_and_now_empty(path: Path, new_text: str) -> bool:
+    """Whether an uninstall leaves `{}` in a file that did not exist before claude-tray first
+    wrote it (no copy of the user's original: there was none). Claude Code reads `{}` as no
+    file at all, so the file goes rather than staying behind as `{}`."""
+    if original_data(path) is not None:
+        return False
     try:
-        return bool(json.loads(text) == {})
+        return bool(json.loads(new_text) == {})
     except ValueError:
         return False
 
