@@ -140,7 +140,7 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
             todo.append((entry.name, path, info))
     if todo:
         bulk = sum(info[0] for _, _, info in todo) > BULK_BYTES
-        with ledger.batch(bulk=bulk):
+        with ledger.batch(bulk=bulk, low_memory=bulk):
             for done, (machine, path, info) in enumerate(todo, 1):
                 _import_file(ledger, machine, path, info, now, stats)
                 if done % 64 == 0 and not bulk:
