@@ -147,3 +147,12 @@ def test_structural_problems_exit_2_with_the_file_and_the_problem(
         assert err.count("\n") == 1 and "unexpected" not in err
     assert settings_file.read_text() == text
     assert main(["hooks", "status"]) == 0
+
+
+def test_a_file_holding_ours_never_becomes_the_original(settings_file: Path) -> None:
+    settings_file.write_text('{"model": "opus"}')
+    assert hooks("install") == 0
+    original_of(settings_file).unlink()  # as an install by an older claude-tray left it
+    assert hooks("uninstall") == 0
+    assert not original_of(settings_file).exists()  # its bytes held our hooks: not the user's
+    assert json.loads(settings_file.read_text()) == {"model": "opus"}

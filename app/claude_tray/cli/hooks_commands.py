@@ -153,8 +153,9 @@ def _apply(args: argparse.Namespace, plan: Any) -> int:
             item["removed"] = True
             item["notes"].append("nothing else was in the file, which install had made: removed it")
         elif changed:
+            holds_ours = plan_uninstall(settings).new_text != settings.text
             try:
-                backup = write_settings(settings, change.new_text, time.time())
+                backup = write_settings(settings, change.new_text, time.time(), holds_ours)
             except SettingsError as error:
                 raise CommandError(str(error), EXIT_FAILURE) from None
             except OSError as error:

@@ -16,23 +16,27 @@ from __future__ import annotations
 
 import re
 
-_SEQUENCE = re.compile(
+_SEQUENCE = (
     r"\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI: parameters, intermediates, final byte
     r"|\x9b[0-?]*[ -/]*[@-~]?"  # CSI, 8-bit form
     r"|\x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS, SOS, PM, APC … terminator
     r"|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # their 8-bit forms
     r"|\x1b[ -/]*[0-~]?"  # any other escape: ESC, intermediates, final byte
 )
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_BIDI = "[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_compiled: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = None
+"""Compiled on first need: most text is plain, and the hook should not pay for it."""
 
 
 def clean(text: str, limit: int | None = None) -> str:
     """`text` safe to show on one line; cut to `limit` characters (ending in `…`) if given."""
     if not (text.isascii() and text.isprintable()):  # the usual case needs no work
-        text = _SEQUENCE.sub("", text)
-        text = _CONTROL.sub(" ", text)
-        text = _BIDI.sub("", text)
+        global _compiled
+        if _compiled is None:
+            _compiled = (re.compile(_SEQUENCE), re.compile(_CONTROL), re.compile(_BIDI))
+        sequence, control, bidi = _compiled
+        text = bidi.sub("", control.sub(" ", sequence.sub("", text)))
     if limit is not None and len(text) > limit:
         text = text[: max(0, limit - 1)] + "…"
     return text

@@ -148,12 +148,17 @@ def unified_diff(settings: SettingsFile, new_text: str) -> str:
     )
 
 
-def write_settings(settings: SettingsFile, new_text: str, now: float) -> Path | None:
-    """Write `new_text` in place of the file read as `settings`; the backup's path, if any."""
+def write_settings(
+    settings: SettingsFile, new_text: str, now: float, holds_ours: bool = False
+) -> Path | None:
+    """Write `new_text` in place of the file read as `settings`; the backup's path, if any.
+
+    `holds_ours`: the file already holds entries of ours, so its bytes are not the user's
+    original (an install by a claude-tray that made no original copy)."""
     target = Path(os.path.realpath(settings.path))
     _check_unchanged(settings, target)
     check_writable(settings)
-    backup = _keep_copies(target, settings.raw, now) if settings.exists else None
+    backup = _keep_copies(target, settings.raw, now, holds_ours) if settings.exists else None
     mode = target.stat().st_mode & 0o7777 if settings.exists else 0o600
     data = (BOM if settings.bom else b"") + new_text.encode("utf-8")
     write_atomic(target, data, mode)
@@ -188,17 +193,21 @@ def original_data(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _keep_copies(target: Path, raw: bytes, now: float) -> Path:
+def _keep_copies(target: Path, raw: bytes, now: float, holds_ours: bool) -> Path:
     """Back up `raw` (the file before this write): the original copy if there is none yet (the
-    oldest rotating backup of an older claude-tray becomes it), else a rotating backup, unless
-    the newest copy holds the same bytes. The copy holding `raw`."""
+    oldest rotating backup of an older claude-tray becomes it; bytes holding our entries never
+    do), else a rotating backup, unless the newest copy holds the same bytes. The copy holding
+    `raw`."""
     original = original_of(target)
     rotating = rotating_backups(target)
     if not original.exists():
-        if not rotating:
+        if rotating:
+            os.replace(rotating.pop(0), original)
+        elif holds_ours:
+            return _backup(target, raw, now)
+        else:
             write_atomic(original, raw, target.stat().st_mode & 0o7777)
             return original
-        os.replace(rotating.pop(0), original)
     newest = rotating[-1] if rotating else original
     with contextlib.suppress(OSError):
         if newest.read_bytes() == raw:
