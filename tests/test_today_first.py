@@ -191,6 +191,26 @@ def test_the_rest_in_slices_newest_first_with_appends_between(
     assert rollup(ws) == rollup(full)
 
 
+def test_the_backlog_in_slices_without_walking_again(
+    full: Workspace, ws: Workspace, clock: Clock
+) -> None:
+    """The tray's slices: the files left unread, newest first, named (no walk); the last slice
+    confirms with one full pass that nothing is left."""
+    ws.refresh_today(clock)
+    assert ws.backlog is not None
+    left = [Path(path).stem for path, _, _ in ws.backlog.unread]
+    assert left == ["agent-b2", "orig", "agent-a1", "older"]  # newest first
+    shares = []
+    while ws.backlog is not None:
+        assert ws.refresh_backlog(budget_s=0.0) is not None
+        shares.append(ws.history_read())
+    assert shares == [*sorted(s for s in shares if s is not None), None]
+    assert len(shares) == 5  # four files, one each, then the confirming pass
+    assert ws.refresh_backlog(budget_s=0.0) is None
+    assert ledger_rows(ws) == ledger_rows(full)
+    assert rollup(ws) == rollup(full)
+
+
 def test_an_interrupted_first_read_then_today(full: Workspace, ws: Workspace, clock: Clock) -> None:
     """A first full read cut short (oldest files read), then today first, then the rest."""
     ws.refresh(budget_s=0.0)

@@ -85,6 +85,8 @@ class PassStats:
     unread_newest: float | None = None
     """Modification time of the newest transcript left unread: every line dated at or after it
     has been read (lines are appended as they happen). None when nothing was left."""
+    unread: list[tuple[str, int, int]] = field(default_factory=list)
+    """The transcripts left unread: (path, modification time in ns, bytes left), newest first."""
 
     @property
     def data_found(self) -> bool:
@@ -176,9 +178,11 @@ def ingest(
         stats.ledger_problem = str(error)
     left = [w for w in plan if w.path not in done]
     if left:
+        left.sort(key=lambda w: (w.mtime_ns, w.path), reverse=True)
+        stats.unread = [(w.path, w.mtime_ns, w.size - w.start) for w in left]
         stats.unread_files = len(left)
         stats.unread_bytes = sum(w.size - w.start for w in left)
-        stats.unread_newest = max(w.mtime_ns for w in left) / 1e9
+        stats.unread_newest = left[0].mtime_ns / 1e9
     stats.seconds = time.perf_counter() - started
     return stats
 

@@ -117,6 +117,27 @@ class Workspace:
                 added.append(root)
         return added
 
+    def refresh_backlog(self, budget_s: float, batch: int = 64) -> PassStats | None:
+        """Read the next slice of what a pass left unread (the tray, between live passes): the
+        newest `batch` unread transcripts, for about `budget_s`, without walking every folder
+        again. When none is left, one full pass confirms it. None when there is no backlog."""
+        pending = self.backlog
+        if pending is None:
+            return None
+        if not pending.unread:
+            return self.refresh(budget_s=budget_s)
+        named = [Path(path) for path, _, _ in pending.unread[:batch]]
+        stats = self.refresh(only=named, budget_s=budget_s)
+        if stats.ledger_problem is not None:
+            return stats
+        still = {path for path, _, _ in stats.unread}
+        done = {str(path) for path in named} - still
+        pending.unread = [item for item in pending.unread if item[0] not in done]
+        pending.unread_files = len(pending.unread)
+        pending.unread_bytes = sum(left for _, _, left in pending.unread)
+        pending.unread_newest = pending.unread[0][1] / 1e9 if pending.unread else None
+        return stats
+
     def refresh_today(self, clock: Clock, progress: Progress | None = None) -> PassStats:
         """Read what today's figures and the live sessions need: the transcripts modified since
         the start of today or of the recent-sessions window, whichever is earlier."""

@@ -303,7 +303,7 @@ class Engine:
     def _slice(self) -> None:
         """Read a slice of the rest of the history; publish the progress now and then."""
         assert self._workspace is not None
-        self._workspace.refresh(budget_s=SLICE_S)
+        self._workspace.refresh_backlog(SLICE_S)
         if self._workspace.backlog is None or self._mono() - self._published_at >= PUBLISH_EVERY_S:
             self._pass(full=False, files=())
 
