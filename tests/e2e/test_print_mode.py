@@ -17,6 +17,8 @@ from tests.e2e.client import MODEL, PrintRun, Sandbox
 from tests.e2e.expect import cost_of, totals
 from tests.e2e.mock_api import Call, MockMessagesAPI, Usage
 
+PAUSED = "Paused by claude-tray"
+
 
 class Session:
     """The turns a test runs, and which session each call of the mock belongs to."""
@@ -134,3 +136,30 @@ def test_a_session_driven_to_92_percent_shows_the_pause_level(
     assert shown["contextTokens"] == 184_000
     assert shown["contextPercent"] == pytest.approx(92.0)
     assert shown["level"] == "pause"
+
+
+def test_print_mode_with_our_hooks_pauses_at_92_percent_and_reset_lifts_it(
+    sandbox: Sandbox, api: MockMessagesAPI
+) -> None:
+    """No status line runs in print mode and each run ends with SessionEnd: our Stop hook reads
+    the transcript's latest context and pauses the session, so the next prompt is refused."""
+    sandbox.tray("hooks", "install")
+    first = sandbox.claude_print("hello")
+    sid = first.result["session_id"]
+    api.next_usage(Usage(input_tokens=4, output_tokens=9, cache_write_5m=996, cache_read=183_000))
+    assert sandbox.claude_print("fill the context", "--resume", sid).code == 0
+    [shown] = [s for s in sandbox.tray_json("sessions")["sessions"] if s["sessionId"] == sid]
+    assert shown["contextTokens"] == 184_000
+
+    before = len(api.snapshot())
+    refused = sandbox.claude_print("refuse me", "--resume", sid)
+    assert refused.code == 0  # print mode exits 0 even when our hook refused the prompt
+    if sandbox.client.version == "2.1.90":  # its JSON result is empty; the reason is only in
+        assert any(PAUSED in str(line.get("content")) for line in sandbox.transcript_lines())
+    else:  # the transcript (seen)
+        assert PAUSED in refused.result["result"]
+    assert len(api.snapshot()) == before
+
+    sandbox.tray("reset", sid)
+    assert sandbox.claude_print("after reset", "--resume", sid).code == 0
+    assert [c.kind for c in api.snapshot()[before:] if c.kind != "compact"] == ["main"]
