@@ -6,7 +6,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ from claude_tray.hooks.settings_file import (
     original_of,
     rotating_backups,
 )
+from tests.tools import require_tools
 
 
 @pytest.fixture
@@ -108,17 +113,56 @@ def test_a_read_only_settings_file_is_refused_whoever_runs_us(
     assert "+" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write any folder")
 def test_a_folder_we_may_not_write_is_refused(
     settings_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    settings_file.write_text("{}")
-    settings_file.parent.chmod(0o555)
+    """As the user: in-process. As root (CI), root may write any folder, so the same command runs
+    as `nobody` (setpriv) on a tree it can read but not write."""
+    if os.name != "posix":
+        pytest.skip("POSIX folder modes")
+    if os.geteuid() != 0:
+        settings_file.write_text("{}")
+        settings_file.parent.chmod(0o555)
+        try:
+            assert hooks("install") == 2
+        finally:
+            settings_file.parent.chmod(0o755)
+        assert "is not writable" in capsys.readouterr().err
+        return
+    setpriv = require_tools("setpriv", install="apt-get install util-linux")["setpriv"]
+    top = Path(tempfile.mkdtemp(prefix="claude-tray-nobody-"))  # pytest's are private to root
     try:
-        assert hooks("install") == 2
+        top.chmod(0o755)
+        claude = top / "claude"
+        claude.mkdir(mode=0o555)
+        claude.chmod(0o555)  # root's folder: readable by nobody, not writable
+        (claude / "settings.json").write_text("{}")
+        (claude / "settings.json").chmod(0o666)  # the file itself is writable: the folder is not
+        home = top / "home"
+        home.mkdir()
+        home.chmod(0o777)
+        env = {
+            **os.environ,
+            "HOME": str(home),
+            "CLAUDE_TRAY_HOME": str(home / "tray"),
+            "CLAUDE_CONFIG_DIR": str(claude),
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "app"),
+        }
+        nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        done = subprocess.run(
+            [*nobody, sys.executable, "-m", "claude_tray", "hooks", "install"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd="/",
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "is not writable" in done.stderr and done.stderr.count("\n") == 1
+        assert (claude / "settings.json").read_text() == "{}"
+        assert sorted(p.name for p in claude.iterdir()) == ["settings.json"]
     finally:
-        settings_file.parent.chmod(0o755)
-    assert "is not writable" in capsys.readouterr().err
+        shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.mark.parametrize(
