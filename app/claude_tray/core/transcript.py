@@ -126,6 +126,36 @@ def response(
     """
     if type(usage) is not dict:
         return None
+    return counted_response(
+        message_id,
+        model,
+        _tokens(usage),
+        usage.get("speed") == "fast",
+        request_id,
+        session_id,
+        cwd,
+        sidechain,
+        timestamp,
+        api_error,
+        latest,
+    )
+
+
+def counted_response(
+    message_id: object,
+    model: object,
+    tokens: Tokens,
+    fast: bool,
+    request_id: object,
+    session_id: object,
+    cwd: object,
+    sidechain: object,
+    timestamp: object,
+    api_error: object,
+    latest: float,
+) -> Response:
+    """`response` for a decoder that already checked the usage's counts (whole numbers in
+    0..`MAX_TOKENS`, see `split_tokens`) and read its speed."""
     model_id = model if type(model) is str and model else "unknown"
     # Positional, and `_text` spelled out: this runs once per line of a first ingest.
     return Response(
@@ -135,9 +165,9 @@ def response(
         cwd if type(cwd) is str and cwd else None,
         model_id,
         parse_timestamp(timestamp, latest),
-        _tokens(usage),
+        tokens,
         sidechain is True,
-        Speed.FAST if usage.get("speed") == "fast" else Speed.STANDARD,
+        Speed.FAST if fast else Speed.STANDARD,
         model_id == SYNTHETIC_MODEL or api_error is True,
     )
 
@@ -242,14 +272,20 @@ def _tokens(usage: dict[str, Any]) -> Tokens:
     ):
         write_1h = _count(split.get("ephemeral_1h_input_tokens"))
         write_5m = _count(split.get("ephemeral_5m_input_tokens"))
-        # Trust the total when the split disagrees with it: what is not 1h is 5m.
-        if write_5m + write_1h != cache_write and cache_write:
-            write_1h = min(write_1h, cache_write)
-            write_5m = cache_write - write_1h
-        elif not cache_write:
-            cache_write = write_5m + write_1h
-    else:
-        write_5m, write_1h = cache_write, 0  # older builds: every cache write is a 5-minute one
+        return split_tokens(inp, out, cache_write, cache_read, write_5m, write_1h)
+    return Tokens(inp, out, cache_write, 0, cache_read)  # older builds: all writes are 5-minute
+
+
+def split_tokens(
+    inp: int, out: int, cache_write: int, cache_read: int, write_5m: int, write_1h: int
+) -> Tokens:
+    """Counts already checked, with the 5m/1h split of newer builds (0 for a part not given)."""
+    # Trust the total when the split disagrees with it: what is not 1h is 5m.
+    if write_5m + write_1h != cache_write and cache_write:
+        write_1h = min(write_1h, cache_write)
+        write_5m = cache_write - write_1h
+    elif not cache_write:
+        cache_write = write_5m + write_1h
     return Tokens(inp, out, write_5m, write_1h, cache_read)
 
 

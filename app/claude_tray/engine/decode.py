@@ -8,32 +8,60 @@ decode. Either way the field values go through `core.transcript`, the one interp
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
+from claude_tray.core.bounds import MAX_TOKENS
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason
+from claude_tray.core.tokens import Tokens
 from claude_tray.core.transcript import (
     compact,
+    counted_response,
     interpret,
     progress_response,
-    response,
+    split_tokens,
     untyped_response,
 )
+
+_Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
+"""A token count as `core.transcript` accepts it, checked in C; anything else (a bool, a float, a
+negative or huge number) fails the typed decode and the line takes the generic path, where
+`core.transcript` decides (and names the reason for a skip)."""
+
+
+class _Split(msgspec.Struct):
+    ephemeral_5m_input_tokens: _Count | None = None
+    ephemeral_1h_input_tokens: _Count | None = None
+
+
+class _Usage(msgspec.Struct):
+    input_tokens: _Count | None = None
+    output_tokens: _Count | None = None
+    cache_creation_input_tokens: _Count | None = None
+    cache_read_input_tokens: _Count | None = None
+    cache_creation: _Split | None = None
+    speed: str | None = None
 
 
 class _Message(msgspec.Struct):
     id: Any = None
     model: Any = None
-    usage: Any = None
+    usage: _Usage | None = None
     role: Any = None
+
+
+class _AnyMessage(msgspec.Struct):
+    id: Any = None
+    model: Any = None
+    usage: Any = None
 
 
 class _Nested(msgspec.Struct):
     """A subagent's line as a `progress` line of its parent carries it (`data.message`)."""
 
     type: Any = None
-    message: _Message | None = None
+    message: _AnyMessage | None = None
     requestId: Any = None
     timestamp: Any = None
     isApiErrorMessage: Any = None
@@ -79,12 +107,14 @@ def decode_line(line: bytes, latest: float) -> Response | CompactBoundary | None
     kind = parsed.type
     if kind == "assistant":
         message = parsed.message
-        if message is None:
+        if message is None or message.usage is None:
             return None
-        return response(
+        usage = message.usage
+        return counted_response(
             message.id,
             message.model,
-            message.usage,
+            _tokens(usage),
+            usage.speed == "fast",
             parsed.requestId,
             parsed.sessionId,
             parsed.cwd,
@@ -114,10 +144,12 @@ def decode_line(line: bytes, latest: float) -> Response | CompactBoundary | None
         )
     if kind is None and parsed.message is not None:
         message = parsed.message
+        if message.usage is None:
+            return None
         return untyped_response(
             message.id,
             message.model,
-            message.usage,
+            msgspec.structs.asdict(message.usage) | _split_dict(message.usage),
             message.role,
             parsed.requestId,
             parsed.sessionId,
@@ -128,6 +160,32 @@ def decode_line(line: bytes, latest: float) -> Response | CompactBoundary | None
             latest,
         )
     return None
+
+
+def _tokens(usage: _Usage) -> Tokens:
+    """The tokens of a usage whose counts msgspec checked (a missing or null count is 0)."""
+    inp = usage.input_tokens or 0
+    out = usage.output_tokens or 0
+    write = usage.cache_creation_input_tokens or 0
+    read = usage.cache_read_input_tokens or 0
+    split = usage.cache_creation
+    if split is None or (
+        split.ephemeral_5m_input_tokens is None and split.ephemeral_1h_input_tokens is None
+    ):
+        return Tokens(inp, out, write, 0, read)
+    return split_tokens(
+        inp,
+        out,
+        write,
+        read,
+        split.ephemeral_5m_input_tokens or 0,
+        split.ephemeral_1h_input_tokens or 0,
+    )
+
+
+def _split_dict(usage: _Usage) -> dict[str, Any]:
+    split = usage.cache_creation
+    return {"cache_creation": None if split is None else msgspec.structs.asdict(split)}
 
 
 def not_an_object_reason(line: bytes) -> SkipReason:
