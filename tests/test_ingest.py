@@ -13,6 +13,7 @@ import pytest
 
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.ledger import Ledger, LedgerTooNew
+from tests.tools import missing
 from tests.transcripts import ClaudeData, assistant, compact, user
 
 
@@ -372,9 +373,13 @@ def test_dangling_symlink_and_unreadable_files(claude: ClaudeData, ws: Workspace
         assert any("locked" in p for p, _ in stats.problems)
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root+setpriv")
 def test_unreadable_file_as_an_unprivileged_user() -> None:
     import tempfile
+
+    if os.geteuid() != 0:
+        missing("root", "run as root, as CI does: it drops to user 65534 with setpriv")
+    if shutil.which("setpriv") is None:
+        missing("setpriv", "apt-get install util-linux")
 
     # pytest's own temp folders are private to root: build this tree in a world-readable one.
     top = Path(tempfile.mkdtemp(prefix="claude-tray-nobody-"))
