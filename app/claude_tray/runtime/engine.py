@@ -68,12 +68,12 @@ DEBOUNCE = 0.05
 """Hints within this long of the first are one pass: the lines of one write burst. Short, since
 it is part of the time from an appended line to the icon (p95 <= 150 ms, benchmarks)."""
 RESCAN = 60.0
-SLICE_S = 0.5
+SLICE_S = 0.15
 """How long one slice of the background read of the history runs before live work may go."""
 TRAY_CACHE_MIB = 4
 """SQLite's page cache in the tray (the CLI's is 32 MiB): its resident memory stays small while
 it reads a history in the background."""
-PUBLISH_EVERY_S = 1.0
+PUBLISH_EVERY_S = 2.0
 """While the history is read in the background, the view (its progress) is published this often."""
 MIDNIGHT_SLACK = 0.05
 """Wake this long after midnight, so the new day has surely begun."""
