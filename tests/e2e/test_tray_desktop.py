@@ -5,7 +5,8 @@ level the tray marks the session paused and the real client's next prompt is ref
 prompt through.
 
 Seen here: with the hooks installed from the start, every `claude -p` ends with SessionEnd, so the
-tray counts a print-mode session as closed, never shows it as active and never pauses it."""
+tray counts a print-mode session as closed and its icon does not follow it; the hook then pauses
+the session itself from the transcript (test_print_mode.py). So the hooks come after the climb."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_the_icon_follows_the_real_session(
     sandbox: Sandbox, api: MockMessagesAPI, screen: Desktop, tray: App, tmp_path: Path
 ) -> None:
     # No hooks yet: with them, each `claude -p` ends with SessionEnd and the tray counts the
-    # session as closed (never shown, never paused). Installed below, once the tray paused it.
+    # session as closed. Installed below, once the tray paused it.
     first = sandbox.claude_print("hello MULTI")
     assert first.code == 0, first.stderr
     sid = first.result["session_id"]
