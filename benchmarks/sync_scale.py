@@ -58,14 +58,15 @@ def generate(folder: Path, machines: int, responses: int, end_day: int, seed: in
                 w1 = rng.choice((0, 0, 0, rng.randint(100, 5_000)))
                 read = rng.randint(1_000, 150_000)
                 total = inp + out + w5 + w1 + read
-                session = f"{name}-s{(d * 7 + i // 40):06d}"
+                number = d * 7 + i // 40  # a session of 40 responses, in one project and model
+                session = f"{name}-s{number:06d}"
                 rows.append(
                     MessageRow(
                         key_base + n,
                         ts,
                         session,
-                        f"/home/dev/project-{i % 9}",
-                        MODELS[i % 3],
+                        f"/home/dev/project-{number % 9}",
+                        MODELS[number % 3],
                         inp,
                         out,
                         w5,

@@ -523,3 +523,37 @@ def test_sync_watch_publishes_as_transcripts_change_and_stops_on_sigterm(tmp_pat
     assert code == 0
     rsync(server, laptop)
     assert tokens_of(daily(laptop)) == tokens_of(daily(server))
+
+
+def test_a_pass_with_nothing_new_does_not_list_a_settled_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import claude_tray.engine.sync as engine_sync
+    from claude_tray.storage.ledger import Ledger
+
+    folder = tmp_path / "Sync"
+    theirs = folder / "desktop"
+    day = segments.utc_day(1764460800.0)
+    for version, key in ((1, 1), (1, 2)):
+        segments.write_segment(
+            theirs,
+            segments.SegmentName(day - key, version),
+            segments.encode("desktop", day - key, [_row(key, (day - key) * 86_400.0 + 60)]),
+        )
+    os.utime(theirs, ns=(10**18, 1_600_000_000 * 10**9))  # settled long ago
+    listed: list[Path] = []
+    real_files = engine_sync._files
+    monkeypatch.setattr(engine_sync, "_files", lambda p: listed.append(p) or real_files(p))
+    settings = engine_sync.SyncSettings(folder, "laptop")
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        assert engine_sync.sync(ledger, settings, 1764460800.0).imported_rows == 2
+        assert engine_sync.sync(ledger, settings, 1764460800.0).imported_rows == 0
+        assert listed == [theirs]  # the second pass only looked at the folder's time
+        segments.write_segment(
+            theirs,
+            segments.SegmentName(day, 1),
+            segments.encode("desktop", day, [_row(3, day * 86_400.0 + 60)]),
+        )
+        assert engine_sync.sync(ledger, settings, 1764460800.0).imported_rows == 1
+        assert listed == [theirs, theirs]
+        assert ledger.sync.machines() == [("desktop", 3, day * 86_400.0 + 60)]

@@ -110,11 +110,25 @@ BULK_BYTES = 4 << 20
 ledger's indexes and rollup are rebuilt once at the end instead of row by row."""
 
 
+FOLDER = -1
+"""`size` of a `sync_files` row that remembers a machine's folder (its modification time)."""
+SETTLED_NS = 2_000_000_000
+"""A folder's modification time is trusted to mean "nothing new" only once it is this old: some
+file systems keep whole seconds, so a file added in the same second would not move it."""
+
+
 def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: SyncStats) -> None:
     """Read every other machine's new or changed segments into the ledger, tagged with the
     machine. A segment that cannot be read whole is passed over and tried again on a later pass;
-    segments that disappeared are forgotten, their responses stay."""
+    segments that disappeared are forgotten, their responses stay.
+
+    Segments are never changed in place (a new version is a new name), so a machine's folder
+    whose modification time has not moved since it was last read whole holds nothing new: it is
+    not listed again. A pass with nothing new costs a stat per machine."""
     seen = ledger.sync.seen_files()
+    by_folder: dict[str, list[str]] = {}
+    for path in seen:
+        by_folder.setdefault(os.path.dirname(path), []).append(path)
     present: set[str] = set()
     try:
         machine_folders = sorted(os.scandir(settings.folder), key=lambda e: e.name)
@@ -122,6 +136,7 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
         stats.problems.append((str(settings.folder), f"cannot be read: {error.strerror}"))
         return
     todo: list[tuple[str, Path, tuple[int, int]]] = []
+    settled: list[SeenFile] = []
     for entry in machine_folders:
         if entry.name == settings.machine or segments.is_transient(entry.name):
             continue
@@ -129,6 +144,21 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
             continue
         if segments.machine_folder_name(entry.name) != entry.name:
             stats.problems.append((entry.path, "not a machine's folder (its name is not one)"))
+            continue
+        try:
+            folder_mtime = entry.stat(follow_symlinks=False).st_mtime_ns
+        except OSError:
+            continue
+        present.add(entry.path)
+        inside = by_folder.get(entry.path, [])
+        mark = seen.get(entry.path)
+        if (
+            mark is not None
+            and mark.size == FOLDER
+            and mark.mtime_ns == folder_mtime
+            and not any(seen[path].problem for path in inside)
+        ):
+            present.update(inside)
             continue
         for path, info in _files(Path(entry.path)):
             present.add(str(path))
@@ -138,6 +168,8 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
                     stats.problems.append((str(path), known.problem))
                 continue
             todo.append((entry.name, path, info))
+        if time.time_ns() - folder_mtime > SETTLED_NS:
+            settled.append(SeenFile(entry.path, entry.name, FOLDER, folder_mtime, 0, None, now))
     if todo:
         bulk = sum(info[0] for _, _, info in todo) > BULK_BYTES
         with ledger.batch(bulk=bulk, low_memory=bulk):
@@ -145,6 +177,8 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
                 _import_file(ledger, machine, path, info, now, stats)
                 if done % 64 == 0 and not bulk:
                     ledger.commit_point()
+    if settled:
+        ledger.sync.remember(settled)
     gone = [path for path in seen if path not in present]
     if gone:
         ledger.sync.forget_files(gone)

@@ -202,21 +202,22 @@ class SyncTables:
                 "UPDATE sessions SET machine = ? WHERE session = ?",
                 [(seen.machine, s.session) for s in sessions],
             )
-            db.execute(
-                "INSERT INTO sync_files (path, machine, size, mtime_ns, rows, problem, seen) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
-                "machine = excluded.machine, size = excluded.size, mtime_ns = excluded.mtime_ns, "
-                "rows = excluded.rows, problem = excluded.problem, seen = excluded.seen",
-                (
-                    seen.path,
-                    seen.machine,
-                    seen.size,
-                    seen.mtime_ns,
-                    seen.rows,
-                    seen.problem,
-                    seen.seen,
-                ),
-            )
+            self._remember(db, [seen])
+
+    def remember(self, seen: Sequence[SeenFile]) -> None:
+        """Remember files (or a machine's folder) as seen, without rows to file."""
+        with self._write() as db:
+            self._remember(db, seen)
+
+    @staticmethod
+    def _remember(db: sqlite3.Connection, seen: Sequence[SeenFile]) -> None:
+        db.executemany(
+            "INSERT INTO sync_files (path, machine, size, mtime_ns, rows, problem, seen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+            "machine = excluded.machine, size = excluded.size, mtime_ns = excluded.mtime_ns, "
+            "rows = excluded.rows, problem = excluded.problem, seen = excluded.seen",
+            [(s.path, s.machine, s.size, s.mtime_ns, s.rows, s.problem, s.seen) for s in seen],
+        )
 
     def forget_files(self, paths: Sequence[str]) -> None:
         """Forget segments gone from the folder (their responses stay in the ledger)."""
