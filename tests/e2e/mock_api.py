@@ -131,7 +131,10 @@ class MockMessagesAPI:
         self._thread.join(timeout=5)
 
     def next_usage(self, usage: Usage) -> None:
-        """The usage of the next call answered (queued: several calls take them in order)."""
+        """The usage of the next call answered (queued: several calls take them in order).
+        Session-title and `/compact` calls never take a queued usage: the interactive client
+        sends its title request at a moment of its own (after the first prompt, sometimes after
+        its Stop), and a usage meant for the session's context must not be spent on it."""
         with self._lock:
             self._queued.append(usage)
 
@@ -147,7 +150,8 @@ class MockMessagesAPI:
         blocks, stop, answer = _content_for(kind, prompt, body)
         with self._lock:
             n = next(self._counter)
-            usage = self._queued.popleft() if self._queued else distinctive_usage(n)
+            queued = self._queued and kind not in ("title", "compact")
+            usage = self._queued.popleft() if queued else distinctive_usage(n)
             call = Call(
                 index=n,
                 kind=kind,

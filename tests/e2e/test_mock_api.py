@@ -141,3 +141,26 @@ def test_kinds_of_request_are_recognised(api: MockMessagesAPI) -> None:
     assert [c.recorded for c in calls] == [True, True, True, False, False]
     first = calls[0]
     assert first.body["messages"][0]["content"][0]["text"] == "start RUN_AGENT"  # logged as sent
+
+
+def test_a_queued_usage_waits_for_the_sessions_own_call(api: MockMessagesAPI) -> None:
+    """The interactive client sends its title request when it likes (sometimes after the first
+    prompt's Stop): a usage queued for the next prompt is not spent on it, nor on /compact."""
+    chosen = Usage(input_tokens=4, output_tokens=9, cache_write_5m=996, cache_read=183_000)
+    api.next_usage(chosen)
+    post(
+        api,
+        {
+            "model": "claude-haiku-4-5-20251001",
+            "system": "Generate a concise title for this coding session.",
+            "messages": [{"role": "user", "content": "hello"}],
+            "max_tokens": 100,
+        },
+    )
+    post(api, user("Your task is to create a detailed summary of the conversation so far."))
+    post(api, user("fill the context"))
+    assert [(c.kind, c.usage == chosen) for c in api.snapshot()] == [
+        ("title", False),
+        ("compact", False),
+        ("main", True),
+    ]
