@@ -127,8 +127,8 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
     not listed again. A pass with nothing new costs a stat per machine."""
     seen = ledger.sync.seen_files()
     by_folder: dict[str, list[str]] = {}
-    for path in seen:
-        by_folder.setdefault(os.path.dirname(path), []).append(path)
+    for known_path in seen:
+        by_folder.setdefault(os.path.dirname(known_path), []).append(known_path)
     present: set[str] = set()
     try:
         machine_folders = sorted(os.scandir(settings.folder), key=lambda e: e.name)
@@ -156,7 +156,7 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
             mark is not None
             and mark.size == FOLDER
             and mark.mtime_ns == folder_mtime
-            and not any(seen[path].problem for path in inside)
+            and not any(seen[known_path].problem for known_path in inside)
         ):
             present.update(inside)
             continue
@@ -179,7 +179,7 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
                     ledger.commit_point()
     if settled:
         ledger.sync.remember(settled)
-    gone = [path for path in seen if path not in present]
+    gone = [known_path for known_path in seen if known_path not in present]
     if gone:
         ledger.sync.forget_files(gone)
 
