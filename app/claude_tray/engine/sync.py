@@ -125,11 +125,9 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
     Segments are never changed in place (a new version is a new name), so a machine's folder
     whose modification time has not moved since it was last read whole holds nothing new: it is
     not listed again. A pass with nothing new costs a stat per machine."""
-    seen = ledger.sync.seen_files()
-    by_folder: dict[str, list[str]] = {}
-    for known_path in seen:
-        by_folder.setdefault(os.path.dirname(known_path), []).append(known_path)
-    present: set[str] = set()
+    tables = ledger.sync
+    marks = tables.seen_files(size=FOLDER)
+    machines = tables.seen_machines()
     try:
         machine_folders = sorted(os.scandir(settings.folder), key=lambda e: e.name)
     except OSError as error:
@@ -137,6 +135,8 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
         return
     todo: list[tuple[str, Path, tuple[int, int]]] = []
     settled: list[SeenFile] = []
+    gone: list[str] = []
+    present: set[str] = set()
     for entry in machine_folders:
         if entry.name == settings.machine or segments.is_transient(entry.name):
             continue
@@ -149,25 +149,21 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
             folder_mtime = entry.stat(follow_symlinks=False).st_mtime_ns
         except OSError:
             continue
-        present.add(entry.path)
-        inside = by_folder.get(entry.path, [])
-        mark = seen.get(entry.path)
-        if (
-            mark is not None
-            and mark.size == FOLDER
-            and mark.mtime_ns == folder_mtime
-            and not any(seen[known_path].problem for known_path in inside)
-        ):
-            present.update(inside)
-            continue
+        present.add(entry.name)
+        mark = marks.get(entry.path)
+        if mark is not None and mark.mtime_ns == folder_mtime and not machines.get(entry.name):
+            continue  # read whole since it last changed
+        seen = tables.seen_files(machine=entry.name)
+        listed = {entry.path}
         for path, info in _files(Path(entry.path)):
-            present.add(str(path))
+            listed.add(str(path))
             known = seen.get(str(path))
             if known is not None and (known.size, known.mtime_ns) == info:
                 if known.problem:
                     stats.problems.append((str(path), known.problem))
                 continue
             todo.append((entry.name, path, info))
+        gone += [known_path for known_path in seen if known_path not in listed]
         if time.time_ns() - folder_mtime > SETTLED_NS:
             settled.append(SeenFile(entry.path, entry.name, FOLDER, folder_mtime, 0, None, now))
     if todo:
@@ -177,11 +173,12 @@ def import_others(ledger: Ledger, settings: SyncSettings, now: float, stats: Syn
                 _import_file(ledger, machine, path, info, now, stats)
                 if done % 64 == 0 and not bulk:
                     ledger.commit_point()
-    if settled:
-        ledger.sync.remember(settled)
-    gone = [known_path for known_path in seen if known_path not in present]
     if gone:
-        ledger.sync.forget_files(gone)
+        tables.forget_files(gone)
+    if settled:
+        tables.remember(settled)
+    for machine in set(machines) - present:
+        tables.forget_machine(machine)
 
 
 def _files(folder: Path) -> list[tuple[Path, tuple[int, int]]]:

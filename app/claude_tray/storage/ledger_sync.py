@@ -183,11 +183,34 @@ class SyncTables:
             for day, version, digest, n, moment in rows
         }
 
-    def seen_files(self) -> dict[str, SeenFile]:
+    def seen_files(
+        self, machine: str | None = None, size: int | None = None
+    ) -> dict[str, SeenFile]:
+        """What was seen of other machines' files: all, or one machine's, or those of one size
+        (the engine marks a machine's folder with a size of its own)."""
+        sql = "SELECT path, machine, size, mtime_ns, rows, problem, seen FROM sync_files"
+        clauses, params = [], []  # type: tuple[list[str], list[object]]
+        if machine is not None:
+            clauses.append("machine = ?")
+            params.append(machine)
+        if size is not None:
+            clauses.append("size = ?")
+            params.append(size)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        return {str(row[0]): SeenFile(*row) for row in self._db.execute(sql, params)}
+
+    def seen_machines(self) -> dict[str, bool]:
+        """Every machine whose files were seen, and whether any of them could not be read."""
         rows = self._db.execute(
-            "SELECT path, machine, size, mtime_ns, rows, problem, seen FROM sync_files"
+            "SELECT machine, max(problem IS NOT NULL) FROM sync_files GROUP BY machine"
         )
-        return {str(row[0]): SeenFile(*row) for row in rows}
+        return {str(machine): bool(troubled) for machine, troubled in rows}
+
+    def forget_machine(self, machine: str) -> None:
+        """Forget a machine whose folder is gone (its responses stay in the ledger)."""
+        with self._write() as db:
+            db.execute("DELETE FROM sync_files WHERE machine = ?", (machine,))
 
     def import_file(
         self, rows: Sequence[MessageRow], sessions: Sequence[SessionMark], seen: SeenFile
