@@ -257,3 +257,45 @@ def test_status_writes_the_budget_state_the_hooks_read(
     assert record["date"] == "2026-11-20" and record["budget"] == 1.0
     assert record["cost"] > 0
     assert hooks_log() == ""
+
+
+def test_a_stale_figure_right_after_compact_does_not_pause_again(
+    statusline: Call, hook: Callable[[dict[str, object]], Result], paths: AppDirs, tmp_path: Path
+) -> None:
+    """Seen with the real client (2.1.90 and 2.1.197): 136 ms after PostCompact lifted the pause,
+    a status-line call still carried the usage of the last call before /compact (92%). Until the
+    model answers again (a response after the compact boundary) that figure is stale."""
+    from tests.transcripts import compact
+
+    claude = ClaudeData(tmp_path / "claude")
+    session = payloads.SESSION
+    big = {"input": 4_000, "cache_read": 180_000, "output": 300}
+
+    def iso(moment: float) -> str:
+        return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    transcript = claude.write(session, assistant(session, iso(NOW - 120), "m1", **big))
+
+    def status(percent: float) -> Result:
+        payload = payloads.status_new(percent=percent)
+        payload["transcript_path"] = str(transcript)
+        return statusline(payload)
+
+    def compaction(event: dict[str, object]) -> Result:
+        return hook({**event, "transcript_path": str(transcript)})
+
+    assert "paused" in line(status(92))
+    compaction(payloads.pre_compact(trigger="manual"))
+    compaction(payloads.post_compact(trigger="manual"))
+    assert state_of(paths, session)["pause"]["paused"] is False
+    # the stale figure, before the compact boundary reaches the file and after, as often as
+    # Claude Code repeats it
+    assert "paused" not in line(status(92))
+    claude.append(transcript, compact(session, iso(NOW - 60), post=21_000))
+    for _ in range(2):
+        assert "paused" not in line(status(92))
+    assert state_of(paths, session)["pause"]["paused"] is False
+    # the model answers again and the context is really back at 92%: paused again
+    claude.append(transcript, assistant(session, iso(NOW + 60), "m2", **big))
+    assert "paused" in line(status(92))
+    assert state_of(paths, session)["pause"]["paused"] is True

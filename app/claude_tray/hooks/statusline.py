@@ -41,8 +41,33 @@ def apply_statusline(
     status = StatusRecord.from_json(payload, at=now)
     assert status is not None  # `at` is given
     record.record_statusline(status, text(payload.get("cwd")), text(payload.get("transcript_path")))
-    if pause_rule:
-        record.follow_pause_rule(status.context_percent, settings, now, "statusline")
+    transcript = text(payload.get("transcript_path")) or record.transcript_path
+    percent = status.context_percent
+    if pause_rule and not _stale_after_compaction(record, percent, transcript, settings, now):
+        record.follow_pause_rule(percent, settings, now, "statusline")
+
+
+def _stale_after_compaction(
+    record: SessionRecord,
+    percent: float | None,
+    transcript: str | None,
+    settings: HookSettings,
+    now: float,
+) -> bool:
+    """A figure at the pause level after a compaction lifted the pause, while the transcript
+    holds no answer written since then, is the usage of the last call before the compaction:
+    seen with the real client (2.1.90 and 2.1.197), a status-line call 136 ms after PostCompact
+    still carried the pre-compaction 92% (and the compact boundary was not yet on disk). It must
+    not pause the session again; the first answer after the compaction decides."""
+    mark = record.pause
+    if mark is None or mark.paused or mark.lifted != "compacted" or mark.at is None:
+        return False
+    if percent is None or percent < settings.thresholds.pause or not transcript:
+        return False
+    from claude_tray.hooks.transcript_tail import latest_answer
+
+    answered = latest_answer(transcript, now)
+    return answered is not None and answered < mark.at
 
 
 # -- the line -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Only the last `TAIL_BYTES` are read: the latest main-chain response (or a newer 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from claude_tray.core.bounds import latest_plausible
 from claude_tray.core.records import CompactBoundary, Response, Skipped
@@ -22,6 +23,35 @@ def tail_context(path: str, now: float) -> int | None:
     """The prompt tokens of the latest main-chain response in the tail of `path` (or the
     `postTokens` of a compact boundary written after it); None when the tail holds neither or
     the file cannot be read."""
+    for record in _tail_records(path, now):
+        if isinstance(record, CompactBoundary) and record.post_tokens is not None:
+            return record.post_tokens
+        if isinstance(record, Response) and record.counts_for_context:
+            return record.tokens.prompt
+    return None
+
+
+def latest_answer(path: str, now: float) -> float | None:
+    """The time of the latest main-chain response in the tail of `path`; `-inf` when the tail
+    holds none; None when the file cannot be read."""
+    if not _readable(path):
+        return None
+    for record in _tail_records(path, now):
+        if isinstance(record, Response) and record.counts_for_context:
+            return record.timestamp
+    return float("-inf")
+
+
+def _readable(path: str) -> bool:
+    try:
+        with open_regular(path):
+            return True
+    except OSError:
+        return False
+
+
+def _tail_records(path: str, now: float) -> Iterator[Response | CompactBoundary]:
+    """The responses and compact boundaries of the tail of `path`, newest first."""
     try:
         with open_regular(path) as handle:
             size = handle.seek(0, 2)
@@ -29,7 +59,7 @@ def tail_context(path: str, now: float) -> int | None:
             handle.seek(start)
             data = handle.read(TAIL_BYTES)
     except OSError:
-        return None
+        return
     lines = data.split(b"\n")
     if start > 0:
         lines = lines[1:]  # the first piece is the end of a line cut by the tail
@@ -41,8 +71,5 @@ def tail_context(path: str, now: float) -> int | None:
             record = interpret(json.loads(raw), latest)
         except (ValueError, Skipped):
             continue
-        if isinstance(record, CompactBoundary) and record.post_tokens is not None:
-            return record.post_tokens
-        if isinstance(record, Response) and record.counts_for_context:
-            return record.tokens.prompt
-    return None
+        if isinstance(record, Response | CompactBoundary):
+            yield record
