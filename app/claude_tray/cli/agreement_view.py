@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from claude_tray.cli.render import Column, table
-from claude_tray.core.formats import money
+from claude_tray.core.formats import money, percent, share, signed_share
 from claude_tray.engine.agreement import AgreementReport, SessionAgreement
 
 SHOWN = 20
@@ -45,14 +45,10 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def signed_share(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:+.1f}%"
-
-
 def agreement_lines(data: dict[str, Any]) -> list[str]:
     """The text of the section, from its JSON (what `doctor --json` prints)."""
     compared, beyond = data["compared"], data["beyondMargin"]
-    margin = f"{data['margin'] * 100:.0f}%"
+    margin = share(data["margin"])
     head = "Agreement with Claude Code's own figures (status line): "
     if not compared:
         return [head + "no session reported yet (install the status line: claude-tray hooks)"]
@@ -65,8 +61,8 @@ def agreement_lines(data: dict[str, Any]) -> list[str]:
                 money(s["costUSD"], s["unpricedTokens"] > 0),
                 "—" if s["claudeCodeCostUSD"] is None else money(s["claudeCodeCostUSD"]),
                 signed_share(s["costDifference"]),
-                _percent(s["contextPercent"]),
-                _percent(s["claudeCodeContextPercent"]),
+                percent(s["contextPercent"]),
+                percent(s["claudeCodeContextPercent"]),
                 "; ".join(s["likelyCauses"]) or "unknown",
             ]
         )
@@ -82,7 +78,3 @@ def agreement_lines(data: dict[str, Any]) -> list[str]:
         )
         lines.extend("  " + line for line in table(columns, rows, color=False).splitlines())
     return lines
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}%"

@@ -116,6 +116,12 @@ def share(fraction: float) -> str:
     return f"{fraction * 100:.0f}%"
 
 
+def signed_share(fraction: float | None) -> str:
+    """A relative difference: `0.013` is `+1.3%` (one decimal: it is compared with margins of a
+    few percent), `—` when there is nothing to compare."""
+    return "—" if fraction is None else f"{fraction * 100:+.1f}%"
+
+
 # --- durations, dates and times -----------------------------------------------------------------
 
 
