@@ -2,7 +2,7 @@
 """The running tray's latency and idle cost, on the real desktop stack of tests/desktop.py.
 
     .venv/bin/python benchmarks/tray_latency.py [--appends 20] [--interval 0.5] [--idle 60]
-                                                [--history DIR] [--json]
+                                                [--history DIR] [--duration S] [--json]
 
 Starts Xvfb, a private D-Bus bus, dunst and trayer, then `claude-tray run` (pystray's gtk backend)
 against a temporary Claude data root (plus `--history DIR`, e.g. one made by
@@ -20,6 +20,13 @@ publication time. Then:
   levels, so notifications go out) and at the end of the idle time: RSS, the process's own memory
   (USS and PSS from psutil's `memory_full_info`, RssAnon from /proc), threads, and the GL
   libraries it maps (none is wanted: see `adapters.platform.keep_gl_out`);
+- activity (`--duration S`, e.g. 3600 for the issue's hour): after the appends, for S seconds a
+  line every `--step` s whose context climbs and falls through the levels (so levels change and
+  notifications are sent again and again), the real menu opened by a right click on the icon and
+  closed with Escape every `--menu-every` s, and every `--sample` s the tray's memory (RSS, USS),
+  the memory of its child processes (the history reader) and the load average; then the slope of
+  the tray's RSS and USS (MB per hour, least squares) over the whole run and over the part after
+  the history was read. The children's peak RSS is also sampled every step;
 - stop: SIGTERM and the exit code.
 
 Targets: line to icon p95 <= 150 ms (issue 13; the debounce is part of it); idle under 0.5% of
@@ -47,6 +54,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.desktop import running_desktop  # noqa: E402
 from tests.transcripts import ClaudeData, assistant  # noqa: E402
+
+import claude_tray  # noqa: E402
 
 SESSION = "bench-5e55"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -152,6 +161,14 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     transcript = live.write(SESSION, line(10, 0))
     script = Path(sys.executable).parent / "claude-tray"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "claude_tray"]
+    # Python's bytecode cache on, as on a user's machine (compiling every module at start would
+    # add its garbage to the memory measured); kept in a scratch folder, not in the repo.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(claude_tray.__file__).parent)],
+        check=True,
+    )
     with running_desktop(folder / "desktop") as desktop:
         env = {**desktop.env, "CLAUDE_TRAY_DEBUG_VIEW": str(view_file)}
         env.update(item.split("=", 1) for item in args.env)
@@ -172,6 +189,10 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 seen.append(saw - before)
                 time.sleep(args.interval)
             memory_at["after_appends"] = memory(process.pid)
+            hour = None
+            if args.duration > 0:
+                hour = activity(args, desktop, process, live, transcript, view_file, args.appends)
+                memory_at["after_activity"] = memory(process.pid)
             time.sleep(args.settle)
             rss = [rss_mb(process.pid)]
             cpu_before, wall_before = cpu_seconds(process.pid), time.monotonic()
@@ -199,9 +220,143 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "rss_mb_samples": [round(v, 1) for v in rss],
         "rss_growth_mb": round(rss[-1] - rss[0], 2),
         "memory": memory_at,
+        "activity": hour,
+        "load_average": [round(v, 2) for v in os.getloadavg()],
+        "history_reader_log": reader_lines(folder),
         "env": args.env,
         "exit_code": code,
     }
+
+
+def children_rss_mb(pid: int) -> float:
+    """Resident memory of the tray's child processes (the history reader), summed; 0 if none."""
+    import psutil
+
+    total = 0.0
+    try:
+        for child in psutil.Process(pid).children(recursive=True):
+            try:
+                total += child.memory_info().rss / 2**20
+            except psutil.Error:
+                continue
+    except psutil.Error:
+        return 0.0
+    return total
+
+
+def history_done(path: Path) -> bool:
+    data = read_view(path)
+    return data is not None and "Reading history" not in json.dumps(data["view"])
+
+
+def open_menu(desktop: Any) -> bool:
+    """Right click on the tray icon, wait for the menu to be drawn, then Escape. True when the
+    screen changed below the tray (the menu was seen)."""
+    x, y, width, height = desktop.tray_area()
+    box = (desktop.width // 2, y + height, desktop.width, desktop.height)
+    before = desktop.screenshot().crop(box)
+    desktop.click(x + width // 2, y + height // 2, button=3)
+    seen = False
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not seen:
+        after = desktop.screenshot().crop(box)
+        seen = sum(a != b for a, b in zip(before.tobytes(), after.tobytes(), strict=True)) > 2000
+    desktop.key("Escape")
+    return seen
+
+
+def slope_mb_per_hour(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of (seconds, MB) points, in MB per hour."""
+    if len(points) < 3:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    if den == 0:
+        return None
+    return round(3600 * sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den, 2)
+
+
+def activity(
+    args: argparse.Namespace,
+    desktop: Any,
+    process: subprocess.Popen[bytes],
+    live: ClaudeData,
+    transcript: Path,
+    view_file: Path,
+    first: int,
+) -> dict[str, Any]:
+    """`--duration` seconds of levels changing, menus opening and notifications; memory sampled."""
+    started = time.monotonic()
+    samples: list[dict[str, Any]] = []
+    latencies: list[float] = []
+    menus = menus_seen = 0
+    child_peak = 0.0
+    n = first
+    next_step = next_menu = next_sample = started
+    while True:
+        now = time.monotonic()
+        elapsed = now - started
+        if now >= next_sample or elapsed >= args.duration:
+            m = memory(process.pid)
+            samples.append(
+                {
+                    "t_s": round(elapsed, 1),
+                    "rss_mb": m["rss_mb"],
+                    "uss_mb": m["uss_mb"],
+                    "threads": m["threads"],
+                    "children_rss_mb": round(children_rss_mb(process.pid), 1),
+                    "history_read": history_done(view_file),
+                    "load": round(os.getloadavg()[0], 2),
+                }
+            )
+            next_sample += args.sample
+        if elapsed >= args.duration:
+            break
+        if now >= next_menu:
+            menus += 1
+            menus_seen += open_menu(desktop)
+            next_menu += args.menu_every
+        if now >= next_step:
+            n += 1
+            pct = 10 + (n * 7) % 80
+            before = time.time()
+            live.append(transcript, line(pct, n))
+            data, _ = wait_view(view_file, str(pct), process, timeout=120)
+            latencies.append(1000 * (data["published_at"] - before))
+            child_peak = max(child_peak, children_rss_mb(process.pid))
+            next_step += args.step
+        time.sleep(max(0.0, min(next_step, next_menu, next_sample) - time.monotonic()))
+    after = [s for s in samples if s["history_read"]]
+    return {
+        "duration_s": round(time.monotonic() - started, 1),
+        "steps": len(latencies),
+        "menus_opened": menus,
+        "menus_seen": menus_seen,
+        "latency_published_ms": summary(latencies) if latencies else None,
+        "samples": samples,
+        "rss_slope_mb_per_hour": slope_mb_per_hour([(s["t_s"], s["rss_mb"]) for s in samples]),
+        "uss_slope_mb_per_hour": slope_mb_per_hour([(s["t_s"], s["uss_mb"]) for s in samples]),
+        "rss_slope_after_read_mb_per_hour": slope_mb_per_hour(
+            [(s["t_s"], s["rss_mb"]) for s in after]
+        ),
+        "uss_slope_after_read_mb_per_hour": slope_mb_per_hour(
+            [(s["t_s"], s["uss_mb"]) for s in after]
+        ),
+        "rss_max_mb": max(s["rss_mb"] for s in samples),
+        "uss_max_mb": max(s["uss_mb"] for s in samples),
+        "children_rss_peak_mb": round(max(child_peak, *(s["children_rss_mb"] for s in samples)), 1),
+    }
+
+
+def reader_lines(folder: Path) -> list[str]:
+    """What the tray's log says about the history reader (its runs, their peak memory)."""
+    found: list[str] = []
+    for log in sorted((folder / "tray-home").rglob("claude-tray.log*")):
+        for text in log.read_text(errors="replace").splitlines():
+            if "history reader" in text:
+                found.append(text)
+    return found
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -220,6 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=60.0, help="seconds of idle measured")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds before idle starts")
     parser.add_argument("--history", help="a generated history folder to read as a second root")
+    parser.add_argument(
+        "--duration", type=float, default=0.0, help="seconds of activity after the appends"
+    )
+    parser.add_argument("--step", type=float, default=15.0, help="seconds between lines then")
+    parser.add_argument("--menu-every", type=float, default=120.0, help="seconds between menus")
+    parser.add_argument("--sample", type=float, default=60.0, help="seconds between samples")
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE", help="for the tray's process"
@@ -254,6 +415,30 @@ def main(argv: list[str] | None = None) -> int:
         f"RSS over the idle time (MB, every 5 s): {result['rss_mb_samples']} "
         f"(growth {result['rss_growth_mb']} MB)"
     )
+    hour = result["activity"]
+    if hour:
+        lat = hour["latency_published_ms"] or {}
+        print(
+            f"activity {hour['duration_s']} s: {hour['steps']} lines (line -> view median "
+            f"{lat.get('median')} ms, p95 {lat.get('p95')} ms), {hour['menus_opened']} menus "
+            f"opened ({hour['menus_seen']} seen on screen)"
+        )
+        for sample in hour["samples"]:
+            print(
+                f"  t={sample['t_s']:7.1f} s  RSS {sample['rss_mb']:6.1f}  USS "
+                f"{sample['uss_mb']:6.1f}  children RSS {sample['children_rss_mb']:6.1f} MB  "
+                f"threads {sample['threads']}  history read {sample['history_read']}  "
+                f"load {sample['load']}"
+            )
+        print(
+            f"slope RSS {hour['rss_slope_mb_per_hour']} MB/h, USS {hour['uss_slope_mb_per_hour']} "
+            f"MB/h; after the history was read: RSS {hour['rss_slope_after_read_mb_per_hour']}, "
+            f"USS {hour['uss_slope_after_read_mb_per_hour']} MB/h; max RSS {hour['rss_max_mb']}, "
+            f"USS {hour['uss_max_mb']} MB; children's peak RSS {hour['children_rss_peak_mb']} MB"
+        )
+    for text in result["history_reader_log"]:
+        print(f"log: {text}")
+    print(f"load average at the end: {result['load_average']}")
     print(f"SIGTERM -> exit code {result['exit_code']}")
     return 0
 

@@ -353,3 +353,268 @@ def test_daily_since_reads_only_what_those_days_need(
     everything = run_json(capsys, "daily")
     assert recent["daily"] == [d for d in everything["daily"] if d["date"] >= "2026-11-19"]
     assert [d["date"] for d in recent["daily"]] == ["2026-11-19", "2026-11-20"]
+
+
+# --- the history reader: the rest read by a process of its own --------------------------------
+
+
+def test_the_history_reader_leaves_the_ledger_as_one_full_pass(
+    full: Workspace,
+    ws: Workspace,
+    clock: Clock,
+    claude: ClaudeData,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the reader process runs, here in-process: today first (the tray), then the rest in
+    batches of one file, newest first, each file its own transaction, while a live session grows
+    between two batches (the tray writing beside it): the same ledger as one full pass."""
+    from claude_tray.engine import history
+    from claude_tray.engine.history import HistoryProgress, read_history
+
+    monkeypatch.setattr(history, "BATCH_FILES", 1)
+    ws.refresh_today(clock)
+    told: list[HistoryProgress] = []
+    line = assistant("cross", ts(20, 14, 40), "m11", model="claude-sonnet-4-5", output=7)
+
+    def report(progress: HistoryProgress) -> None:
+        told.append(progress)
+        if len(told) == 3:  # the tray's live pass, between two of the reader's files
+            claude.write("cross", line)
+            ws.refresh(only=[claude.transcript("cross")])
+
+    with Ledger(ws.paths.ledger) as ledger:  # the reader's own connection
+        final = read_history(ledger, ws.roots, report)
+    assert [t.files for t in told] == [0, 1, 2, 3, 4]
+    assert [t.read for t in told] == sorted(t.read for t in told)
+    assert final.read == final.total > 0 and final.newest_unread_ns is None
+    assert told[0].newest_unread_ns is not None
+    newest = [t.newest_unread_ns for t in told[:-1]]
+    assert newest == sorted((n for n in newest if n is not None), reverse=True)  # newest first
+    assert HistoryProgress.from_json(json.loads(json.dumps(final.to_json()))) == final
+    full.refresh()
+    assert ledger_rows(ws) == ledger_rows(full)
+    assert rollup(ws) == rollup(full)
+    ws.refresh_today(clock)  # the tray's next full pass confirms: nothing is left
+    assert ws.backlog is None
+
+
+def reader_process(log: Path) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "claude_tray", "read-history"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log.open("wb"),
+    )
+
+
+def read_to_the_end(process: Any) -> list[Any]:
+    """Every line the reader says, then its exit (its stdin is held open until then: closing it
+    tells the reader that the tray is gone)."""
+    assert process.stdout is not None and process.stdin is not None
+    lines = [json.loads(text) for text in process.stdout]
+    process.wait(timeout=120)
+    process.stdin.close()
+    return lines
+
+
+def test_the_reader_process_reads_the_rest_and_says_how_far(
+    full: Workspace, ws: Workspace, clock: Clock, tmp_path: Path
+) -> None:
+    """`claude-tray read-history`, a real process beside the tray's open ledger: a progress line
+    after each batch, a done line with its peak memory, exit 0; the ledger as one full pass."""
+    ws.refresh_today(clock)
+    process = reader_process(tmp_path / "reader.log")
+    lines = read_to_the_end(process)
+    assert process.returncode == 0, (tmp_path / "reader.log").read_text()
+    assert "done" in lines[-1] and all("progress" in line for line in lines[:-1])
+    done = lines[-1]["done"]
+    assert done["read"] == done["total"] > 0 and done["files"] == 4
+    assert done["newest_unread_ns"] is None
+    assert done["peak_mb"] is None or done["peak_mb"] > 0
+    assert done["priority"].startswith(("nice", "below-normal")) or done["priority"] == ""
+    full.refresh()
+    assert ledger_rows(ws) == ledger_rows(full)
+    assert rollup(ws) == rollup(full)
+
+
+def test_the_reader_exits_when_the_tray_is_gone_and_leaves_the_ledger_sound(
+    full: Workspace, ws: Workspace, clock: Clock, tmp_path: Path
+) -> None:
+    """The reader waits on the ledger's write lock (another writer holds it): its stdin closed
+    (the tray exited or was killed) ends it at once, mid-read, without a row written; the ledger
+    is sound, and the next reader reads everything."""
+    import sqlite3
+
+    ws.refresh_today(clock)
+    before = ledger_rows(ws)
+    holder = sqlite3.connect(ws.paths.ledger, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a writer holding the lock: the reader must wait
+    try:
+        process = reader_process(tmp_path / "reader.log")
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())  # it planned; now it waits to write
+        assert first["progress"]["read"] == 0 and first["progress"]["total"] > 0
+        assert process.poll() is None
+        assert process.stdin is not None
+        process.stdin.close()
+        assert process.wait(timeout=30) == 3  # orphaned: it stopped reading
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert ledger_rows(ws) == before
+    assert ws.ledger.query("PRAGMA integrity_check") == [("ok",)]
+    again = reader_process(tmp_path / "again.log")
+    read_to_the_end(again)
+    assert again.returncode == 0
+    full.refresh()
+    assert ledger_rows(ws) == ledger_rows(full)
+
+
+def old_history_and_a_live_session(claude: ClaudeData, now: float, old: int = 40) -> Path:
+    """`old` sessions, one a day before yesterday, and a live one; returns the live file."""
+
+    def at(seconds_ago: float) -> str:
+        moment = datetime.fromtimestamp(now - seconds_ago, UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    for n in range(old):
+        path = claude.write(
+            f"old-{n}",
+            assistant(f"old-{n}", at((n + 2) * 86400), f"old-m{n}", input=10, output=100),
+        )
+        os.utime(path, (now - (n + 2) * 86400 + 60,) * 2)
+    return claude.write("live", assistant("live", at(60), "live-m1", input=5, cache_read=90_000))
+
+
+class Passes:
+    """The engine's pass reports, and a wait on them (a condition, never a sleep)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        from claude_tray.runtime.engine import PassReport
+
+        self.reports: list[PassReport] = []
+        self.changed = threading.Condition()
+
+    def __call__(self, report: Any) -> None:
+        with self.changed:
+            self.reports.append(report)
+            self.changed.notify_all()
+
+    def wait(self, condition: Any, what: str, timeout: float = 60.0) -> None:
+        with self.changed:
+            assert self.changed.wait_for(condition, timeout), f"timed out waiting for {what}"
+
+
+def reader_starter(tmp_path: Path, command: list[str] | None = None) -> Any:
+    import sys
+
+    from claude_tray.runtime.history_reader import ReaderProcess
+
+    command = command or [sys.executable, "-m", "claude_tray", "read-history"]
+    return lambda tell: ReaderProcess.start(command, os.environ, tmp_path / "reader.log", tell)
+
+
+def assert_one_full_pass(tmp_path: Path) -> None:
+    with Workspace.open() as done, Ledger(tmp_path / "reference.sqlite3") as reference:
+        reference_ws = Workspace(done.paths, done.config, done.prices, reference, done.roots)
+        reference_ws.refresh()
+        assert ledger_rows(done) == ledger_rows(reference_ws)
+        assert rollup(done) == rollup(reference_ws)
+
+
+def test_the_tray_reads_today_and_the_reader_process_reads_the_rest(
+    claude: ClaudeData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first start with a history reader: the engine (the tray's process) reads today's and the
+    live files only; the old ones are read by the reader process, whose progress is published and
+    never goes backwards; a line appended meanwhile reaches the view; at the end one full pass."""
+    import time
+
+    from claude_tray.engine import ingest as ingest_module
+    from claude_tray.runtime import engine as engine_module
+    from claude_tray.runtime.engine import Engine
+    from claude_tray.runtime.hints import Hint, HintKind
+
+    now = time.time()
+    live = old_history_and_a_live_session(claude, now)
+    read_here: list[str] = []  # what the tray's own process reads
+    real_read_file = ingest_module.read_file
+
+    def spy(path: str, start: int, head: tuple[int, int] = (0, 0)) -> Any:
+        read_here.append(Path(path).stem)
+        return real_read_file(path, start, head)
+
+    monkeypatch.setattr(ingest_module, "read_file", spy)
+    monkeypatch.setattr(engine_module, "PUBLISH_EVERY_S", 0.0)
+    passes = Passes()
+    engine = Engine(
+        lambda view: None,
+        lambda title, body, urgency: True,
+        on_pass=passes,
+        history_reader=reader_starter(tmp_path),
+    )
+    engine.start()
+    try:
+        passes.wait(lambda: passes.reports, "the first pass")
+        first = passes.reports[0].snapshot
+        assert first.history_read is not None and first.history_read < 0.2
+        assert [s.session_id for s in first.sessions] == ["live"]
+        assert first.today.tokens.total == 90_005
+        stamp = datetime.fromtimestamp(time.time(), UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        claude.append(live, assistant("live", stamp, "live-m2", input=6, cache_read=95_000))
+        engine.hint(Hint(HintKind.TRANSCRIPT, live))
+        passes.wait(
+            lambda: passes.reports[-1].snapshot.today.tokens.total == 185_011, "the appended line"
+        )
+        passes.wait(lambda: passes.reports[-1].snapshot.history_read is None, "the rest")
+    finally:
+        assert engine.stop(10)
+    assert set(read_here) == {"live"}, read_here  # never an old file in the tray's process
+    assert engine.reader_problem is None
+    shares = [p.snapshot.history_read for p in passes.reports]
+    seen = [s for s in shares if s is not None]
+    assert seen == sorted(seen) and shares[-1] is None
+    last = passes.reports[-1].snapshot
+    assert last.complete_since is None and last.is_complete(last.month)
+    assert_one_full_pass(tmp_path)
+
+
+def test_a_reader_that_keeps_failing_leaves_the_tray_to_read_the_rest_itself(
+    claude: ClaudeData, tmp_path: Path
+) -> None:
+    """The reader exits 1 at once, every time: it is started again (`READER_ATTEMPTS` runs in
+    all), then the engine reads the rest in slices; why it failed is kept (for the log and
+    doctor); the ledger ends as one full pass all the same."""
+    import sys
+    import time
+
+    from claude_tray.runtime import engine as engine_module
+    from claude_tray.runtime.engine import Engine
+
+    old_history_and_a_live_session(claude, time.time(), old=5)
+    command = [sys.executable, "-c", "import sys; sys.exit('cannot read: the disk is on fire')"]
+    passes = Passes()
+    engine = Engine(
+        lambda view: None,
+        lambda title, body, urgency: True,
+        on_pass=passes,
+        history_reader=reader_starter(tmp_path, command),
+        reader_retry=0.0,
+    )
+    engine.start()
+    try:
+        passes.wait(
+            lambda: passes.reports and passes.reports[-1].snapshot.history_read is None,
+            "the rest",
+        )
+    finally:
+        assert engine.stop(10)
+    assert engine.reader_problem is not None
+    assert "exit 1" in engine.reader_problem and "disk is on fire" in engine.reader_problem
+    assert engine._reader_runs == engine_module.READER_ATTEMPTS
+    assert_one_full_pass(tmp_path)

@@ -184,3 +184,38 @@ class WindowsRegistry:
                 pass
             return
         raise OSError(NOT_WINDOWS)
+
+
+BACKGROUND_NICE = 10
+"""How much lower than normal the tray's history reader runs (POSIX `nice` steps): below the
+tray and the user's work, yet not starved while it holds the ledger's write lock for one file."""
+BELOW_NORMAL_PRIORITY_CLASS = 0x4000
+
+
+def lower_priority() -> str:
+    """Run this process below normal priority (the history reader): `nice` on Linux and macOS,
+    the below-normal priority class on Windows. Returns what was done ("" when nothing could
+    be: the process then runs at normal priority, which is only slower for the others)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        if kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), BELOW_NORMAL_PRIORITY_CLASS):
+            return "below-normal priority class"
+        return ""
+    else:
+        try:
+            return f"nice {os.nice(BACKGROUND_NICE)}"
+        except OSError:
+            return ""
+
+
+def peak_memory_mb() -> float | None:
+    """This process's peak resident memory so far (MB), where the OS tells it (not Windows)."""
+    if sys.platform == "win32":
+        return None
+    else:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 2**10

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from claude_tray.adapters.autostart import Autostart
     from claude_tray.adapters.notify import FallbackNotifier
     from claude_tray.runtime.engine import Engine, ViewExtras
+    from claude_tray.runtime.history_reader import Reader
     from claude_tray.runtime.watcher import Watcher
     from claude_tray.ui.tray import TrayIcon
 
@@ -60,6 +61,8 @@ LOG_FILE = "claude-tray.log"
 LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
 STOP_TIMEOUT = 30.0
+HISTORY_READER_LOG = "history-reader.log"
+"""The history reader's stderr (its last run's)."""
 
 NO_DISPLAY_MESSAGE = (
     f"{APP_NAME}: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so there is no tray "
@@ -206,6 +209,7 @@ class TrayApp:
             extras=self._extras,
             on_action=self._app_action,
             rewatch=self._rewatch,
+            history_reader=self._start_history_reader,
         )
         self.watcher = Watcher(
             watched_roots(self.paths, self.env),
@@ -298,6 +302,15 @@ class TrayApp:
         if self.watcher is not None:
             self.watcher.roots = watched_roots(self.paths, self.env)  # learned ones included
             self.watcher.sync()
+
+    def _start_history_reader(self, tell: Callable[[object], None]) -> Reader:
+        """The history reader process (on the engine thread, when a backlog is left): the same
+        installation's `claude-tray read-history`, with this tray's environment."""
+        from claude_tray.runtime.history_reader import ReaderProcess
+
+        command = [*cli_command(), "read-history"]
+        env = dict(child_env(dict(self.env)))
+        return ReaderProcess.start(command, env, self.paths.log_dir / HISTORY_READER_LOG, tell)
 
     def _publish(self, view: TrayView) -> None:
         """On the engine thread: hand the view to the icon (and the debug file, when asked)."""

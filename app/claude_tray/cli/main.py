@@ -27,7 +27,7 @@ COMMAND_MODULES = {
     "claude_tray.cli.roots_commands": ("roots",),
     "claude_tray.cli.ledger_commands": ("ledger",),
     "claude_tray.cli.config_commands": ("config",),
-    "claude_tray.cli.tray_commands": ("run", "reset"),
+    "claude_tray.cli.tray_commands": ("run", "reset", "read-history"),
     "claude_tray.cli.autostart_commands": ("autostart",),
     "claude_tray.cli.hooks_commands": ("hooks", "hook", "statusline"),
     "claude_tray.cli.sync_commands": ("sync",),

@@ -42,11 +42,24 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     reset.set_defaults(handler=run_reset)
 
+    reader = commands.add_parser(
+        "read-history",
+        parents=[common],
+        help="(run by the tray) read the rest of the history, in the background",
+    )
+    reader.set_defaults(handler=run_read_history)
+
 
 def run_tray_command(args: argparse.Namespace) -> int:
     from claude_tray.app.tray_app import run_tray
 
     return run_tray(debug=bool(args.debug))
+
+
+def run_read_history(args: argparse.Namespace) -> int:
+    from claude_tray.app.history_child import run_history_reader
+
+    return run_history_reader()
 
 
 def run_reset(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ is read again from the start (the ledger's upserts keep that from counting anyth
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -114,6 +115,8 @@ def ingest(
     since: float | None = None,
     budget_s: float | None = None,
     progress: Progress | None = None,
+    *,
+    background: bool = False,
 ) -> PassStats:
     """Read what is new in every transcript under `roots` (or just the files in `only`).
 
@@ -128,6 +131,11 @@ def ingest(
     read so far (the rest of a history read today first), newest first, which win dedupe ties (see
     `ledger_rows`): the ledger ends up as one oldest-first pass would leave it, whatever the order
     and the slicing of the passes.
+
+    `background` (a reader of the history beside a live writer, the tray's history reader
+    process): no bulk load, no worker processes, and each file's rows are written in a
+    transaction of their own once the file is parsed, so a live pass of another process waits
+    at most for one file's insert, never for a file being read.
     """
     started = time.perf_counter()
     # A watcher's hint names the files: no walk over every folder then.
@@ -159,7 +167,8 @@ def ingest(
     new_bytes = sum(w.size - w.start for w in order)
     # A first read of (most of) a history: load without indexes and rollup triggers.
     bulk = (
-        only is None
+        not background
+        and only is None
         and budget_s is None
         and new_bytes >= PARALLEL_MIN_BYTES
         and new_bytes >= sum(mark.offset for mark in marks.values())
@@ -168,9 +177,9 @@ def ingest(
     firsts = {w.path for w in earlier}
     done: set[str] = set()
     try:
-        results = _read_all(order, parallel=budget_s is None)
+        results = _read_all(order, parallel=budget_s is None and not background)
         told = None if progress is None else (lambda read: progress(read, new_bytes))
-        _store(ledger, results, stats, bulk, firsts, done, deadline, told)
+        _store(ledger, results, stats, bulk, firsts, done, deadline, told, batch=not background)
     except LedgerError as error:
         if error.fault is Fault.CORRUPT:
             raise  # the caller repairs
@@ -187,6 +196,18 @@ def ingest(
     return stats
 
 
+def unread_history(ledger: Ledger, roots: list[Path]) -> list[tuple[str, int, int]]:
+    """The transcripts older than every file the ledger has read, with bytes not read yet: the
+    rest of a history read today first. (path, modification time in ns, bytes left), newest
+    first: the order in which `ingest` reads them. Empty before any file was read."""
+    oldest = ledger.oldest_read_ns()
+    if oldest is None:
+        return []
+    stats = PassStats()
+    plan = _plan(discover(roots).files, ledger.file_marks(), stats)
+    return [(w.path, w.mtime_ns, w.size - w.start) for w in reversed(plan) if w.mtime_ns < oldest]
+
+
 def _store(
     ledger: Ledger,
     results: Iterator[FileRead],
@@ -196,12 +217,14 @@ def _store(
     done: set[str],
     deadline: float | None,
     progress: Callable[[int], None] | None = None,
+    batch: bool = True,
 ) -> None:
-    """Record each file's results: each file all or nothing, committed every second or so; a
-    file whose rows the ledger rejects is named in the problems and the others still count.
-    `firsts`: files older than every file read before; `done` collects the paths handled;
-    no file is started after `deadline`."""
-    with ledger.batch(bulk=bulk):
+    """Record each file's results: each file all or nothing, committed every second or so (with
+    `batch`; else each file at once, in a transaction of its own); a file whose rows the ledger
+    rejects is named in the problems and the others still count. `firsts`: files older than
+    every file read before; `done` collects the paths handled; no file is started after
+    `deadline`."""
+    with ledger.batch(bulk=bulk) if batch else contextlib.nullcontext():
         committed_at = time.perf_counter()
         for result in results:
             done.add(result.path)

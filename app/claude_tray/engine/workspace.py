@@ -138,6 +138,17 @@ class Workspace:
         pending.unread_newest = pending.unread[0][1] / 1e9 if pending.unread else None
         return stats
 
+    def note_history_read(self, left_bytes: int, newest_unread_ns: int | None) -> None:
+        """What another process (the tray's history reader) has read of the backlog since the
+        last full pass: `left_bytes` still to read, and the newest transcript not read yet
+        (None: all read; the next full pass confirms it and ends the backlog)."""
+        pending = self.backlog
+        if pending is None:
+            return
+        pending.unread_bytes = max(0, min(pending.unread_bytes, left_bytes))
+        if newest_unread_ns is not None and pending.unread_newest is not None:
+            pending.unread_newest = min(pending.unread_newest, newest_unread_ns / 1e9)
+
     def refresh_today(self, clock: Clock, progress: Progress | None = None) -> PassStats:
         """Read what today's figures and the live sessions need: the transcripts modified since
         the start of today or of the recent-sessions window, whichever is earlier."""

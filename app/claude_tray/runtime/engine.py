@@ -13,10 +13,14 @@ When passes run:
   with no file event;
 - at once for an action from the menu;
 - while the history is not all read (a first start, or after days off): every full pass reads
-  only what today and the live sessions need (`Workspace.refresh_today`), and the rest is read
-  in slices of about `SLICE_S`, newest first, whenever nothing else is due, so live updates wait
-  for a slice at most; the view is published after each slice that took long enough, with the
-  share read so far (`Snapshot.history_read`).
+  only what today and the live sessions need (`Workspace.refresh_today`); the rest is read,
+  newest first, by the history reader, a process of its own at a lower priority
+  (`history_reader`, `claude-tray read-history`), so live updates never wait for it and the
+  tray's memory does not grow with it. Its progress comes back on its stdout; the view is
+  published with the share read (`Snapshot.history_read`) at most every `PUBLISH_EVERY_S`, and
+  a full pass confirms the end. A reader that fails is started again (`READER_RETRY_S`); after
+  `READER_ATTEMPTS` failures, or without a starter, the engine reads the rest itself in slices of
+  about `SLICE_S` whenever nothing else is due (live updates then wait for a slice at most).
 Between them the thread sleeps in one blocking `queue.get(timeout=...)`: idle costs nothing.
 
 Thread rules: `hint`, `post` and `stop` may be called from any thread (they only enqueue).
@@ -54,6 +58,7 @@ from claude_tray.engine.ingest import PassStats
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.runtime.hints import Hint, HintKind
+from claude_tray.runtime.history_reader import Reader, ReaderEnd, ReaderProgress, ReaderStarter
 from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
 from claude_tray.storage.budget_state import record_budget_state
 from claude_tray.storage.config import Config, ConfigError
@@ -75,6 +80,11 @@ TRAY_CACHE_MIB = 4
 it reads a history in the background."""
 PUBLISH_EVERY_S = 2.0
 """While the history is read in the background, the view (its progress) is published this often."""
+READER_RETRY_S = 60.0
+"""After the history reader failed, it is started again this long after."""
+READER_ATTEMPTS = 3
+"""Runs of the history reader (failed, or ended with history still unread) before the engine
+reads the rest itself."""
 MIDNIGHT_SLACK = 0.05
 """Wake this long after midnight, so the new day has surely begun."""
 
@@ -129,6 +139,8 @@ class Engine:
         monotonic: Callable[[], float] = time.monotonic,
         debounce: float = DEBOUNCE,
         rescan: float = RESCAN,
+        history_reader: ReaderStarter | None = None,
+        reader_retry: float = READER_RETRY_S,
     ) -> None:
         self._publish = publish
         self._notify = notify
@@ -154,6 +166,16 @@ class Engine:
         self._data_problem: str | None = None
         self._config_problem: str | None = None
         self._published_at = float("-inf")
+        self._start_reader = history_reader
+        self._reader_retry = reader_retry
+        self._reader: Reader | None = None
+        self._reader_runs = 0
+        self._repair_seen: object = None
+        self._reader_next = 0.0
+        """Monotonic time before which no reader is started (after a failure)."""
+        self.reader_problem: str | None = None
+        """Why the history reader failed last (the engine reads the history itself after
+        `READER_ATTEMPTS`); None while it has not."""
 
     # --- any thread ---------------------------------------------------------------------------
 
@@ -218,6 +240,7 @@ class Engine:
         self._memory = load_tray_state(self._workspace.paths)
 
     def _close(self) -> None:
+        self._stop_reader()
         if self._workspace is not None:
             try:
                 save_tray_state(self._workspace.paths, self._memory)
@@ -229,8 +252,10 @@ class Engine:
     def _timeout(self) -> float:
         mono, wall = self._mono(), self._wall()
         waits = [self._next_rescan - mono, self._next_midnight + MIDNIGHT_SLACK - wall]
-        if self._pending.now or self._backlog():
+        if self._pending.now or self._slicing():
             waits.append(0.0)
+        elif self._wants_reader():
+            waits.append(self._reader_next - mono)
         elif self._pending.due is not None:
             waits.append(self._pending.due - mono)
         if self._memory.quiet_until is not None:
@@ -254,6 +279,10 @@ class Engine:
                 pending.full = True
         elif isinstance(item, str):
             self._guarded(self._action, item)
+        elif isinstance(item, ReaderProgress):
+            self._reader_progress(item)
+        elif isinstance(item, ReaderEnd):
+            self._reader_ended(item)
 
     def _due_work(self) -> None:
         mono, wall = self._mono(), self._wall()
@@ -267,7 +296,9 @@ class Engine:
         )
         quiet_over = self._memory.quiet_until is not None and wall >= self._memory.quiet_until
         if not (rescan or debounced or pending.now or rolled or quiet_over):
-            if self._backlog():
+            if self._wants_reader() and mono >= self._reader_next:
+                self._guarded(self._reader_start)
+            elif self._slicing():
                 self._guarded(self._slice)
             return
         # Move every timer on before the pass, so a pass that fails cannot spin the loop.
@@ -300,6 +331,76 @@ class Engine:
     def _backlog(self) -> bool:
         return self._workspace is not None and self._workspace.backlog is not None
 
+    def _reader_mode(self) -> bool:
+        return self._start_reader is not None and self._reader_runs < READER_ATTEMPTS
+
+    def _wants_reader(self) -> bool:
+        """A backlog is left, and a history reader should read it but is not running."""
+        return self._reader is None and self._reader_mode() and self._backlog()
+
+    def _slicing(self) -> bool:
+        """A backlog is left, and this thread reads it itself (no reader, or it kept failing)."""
+        return self._backlog() and not self._reader_mode()
+
+    def _reader_start(self) -> None:
+        assert self._start_reader is not None
+        self._reader_next = self._mono() + self._reader_retry  # also when it cannot start
+        self._reader_runs += 1
+        try:
+            self._reader = self._start_reader(self._queue.put)
+        except OSError as error:
+            self._reader_failed(f"cannot start it: {error}")
+            return
+        log.info("history reader %d started (run %d)", self._reader.pid, self._reader_runs)
+
+    def _reader_progress(self, item: ReaderProgress) -> None:
+        if self._workspace is None or self._reader is None or self._reader.pid != item.pid:
+            return  # a reader stopped here: what it said no longer counts
+        progress = item.progress
+        self._workspace.note_history_read(progress.total - progress.read, progress.newest_unread_ns)
+        pending = self._pending  # publish the progress, at most every PUBLISH_EVERY_S
+        due = max(self._mono(), self._published_at + PUBLISH_EVERY_S)
+        pending.due = due if pending.due is None else min(pending.due, due)
+
+    def _reader_ended(self, end: ReaderEnd) -> None:
+        reader = self._reader
+        if reader is None or reader.pid != end.pid:
+            return  # a reader stopped here (the tray stopping, a repair)
+        self._reader = None
+        reader.stop()  # reaped; its thread has told everything
+        done = end.done or {}
+        read = end.progress
+        if end.code == 0:
+            self.reader_problem = None
+            log.info(
+                "history reader ended: %d files, %.1f MB read in %s s, peak memory %s MB (%s)",
+                read.files if read else 0,
+                (read.read if read else 0) / 1e6,
+                done.get("seconds"),
+                done.get("peak_mb"),
+                done.get("priority") or "normal priority",
+            )
+            self._reader_next = self._mono()
+            if read is not None and 0 < read.total <= read.read:
+                self._reader_runs = 0  # a run that read everything it planned is no failure
+        else:
+            self._reader_failed(f"exit {end.code}: {end.errors or 'no message'}")
+        self._pending.full = True  # a full pass confirms the end (or finds what is left)
+        self._pending.now = True
+
+    def _reader_failed(self, why: str) -> None:
+        self.reader_problem = why
+        if self._reader_runs >= READER_ATTEMPTS:
+            log.warning("history reader failed (%s); reading the history in the tray", why)
+        else:
+            log.warning("history reader failed (%s); starting it again later", why)
+
+    def _stop_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            log.info("stopping history reader %d", reader.pid)
+            reader.stop()
+
     def _slice(self) -> None:
         """Read a slice of the rest of the history; publish the progress now and then."""
         assert self._workspace is not None
@@ -318,6 +419,7 @@ class Engine:
             if error.fault is not Fault.CORRUPT or self._workspace is None:
                 log.warning("engine: %s", error)
                 return
+            self._stop_reader()  # it would write on into the damaged file; started again later
             try:  # damage met by a query: salvage it now; the next pass reads on
                 log.warning("%s", self._workspace.repair().line())
             except Exception:
@@ -339,6 +441,9 @@ class Engine:
             workspace.sync(self._wall())  # with the safety rescan: once a minute
         elif files:
             workspace.refresh(only=files)
+        if workspace.repaired is not self._repair_seen:  # repaired within the pass
+            self._repair_seen = workspace.repaired
+            self._stop_reader()  # it wrote into the damaged file; started again later
         now = self._wall()
         tz = self._tz()
         records = read_all(workspace.paths)
