@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-import msgspec
-
 from claude_tray.core.formats import UNPRICED_MARK, count, money, paint
 from claude_tray.core.sanitize import clean
 from claude_tray.core.tokens import Tokens
@@ -93,6 +91,8 @@ and no binary noise (`0.9644999999999999` is written `0.9645`)."""
 
 
 def print_json(data: Any, stream: TextIO | None = None) -> None:
+    import msgspec  # here: a table never needs it
+
     out = stream or sys.stdout
     encoded = msgspec.json.encode(_tidy_floats(data))
     out.write(msgspec.json.format(encoded, indent=2).decode() + "\n")

@@ -8,7 +8,6 @@ The engine makes the buckets with one SQL aggregate; everything here is arithmet
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -136,7 +135,9 @@ def weekday_averages(daily: Sequence[DayTotal], first_weekday: int = 0) -> list[
     for day in daily:
         costs[day.day.weekday()].append(day.cost)
     order = [(first_weekday + i) % 7 for i in range(7)]
-    return [(w, statistics.fmean(costs[w]) if costs[w] else 0.0) for w in order]
+    from statistics import fmean  # here: `statistics` pulls in `random`, `fractions`, `decimal`
+
+    return [(w, fmean(costs[w]) if costs[w] else 0.0) for w in order]
 
 
 # -- hours -----------------------------------------------------------------------------------
@@ -247,6 +248,8 @@ def group_stats(name: str, sessions: Sequence[tuple[int, float]]) -> GroupStats:
     tokens = sum(t for t, _ in sessions)
     cost = sum(c for _, c in sessions)
     n = len(sessions)
+    from statistics import median
+
     return GroupStats(
         name,
         n,
@@ -254,5 +257,5 @@ def group_stats(name: str, sessions: Sequence[tuple[int, float]]) -> GroupStats:
         cost,
         tokens / n if n else 0.0,
         cost / n if n else 0.0,
-        statistics.median(c for _, c in sessions) if n else 0.0,
+        median(c for _, c in sessions) if n else 0.0,
     )

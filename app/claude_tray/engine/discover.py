@@ -52,15 +52,19 @@ def discover(roots: list[Path]) -> Discovery:
 
 def _walk(top: str, found: Discovery, seen_files: set[tuple[int, int] | str]) -> None:
     # Plain folders cannot form a loop; only symlinked ones are resolved, each target once.
+    # The loop runs once per transcript on every pass (thousands): its checks are inlined.
     visited = {os.path.realpath(top)}
     stack = [top]
+    files = found.files
+    problems = found.problems
+    is_regular = stat_kinds.S_ISREG
     while stack:
         folder = stack.pop()
         try:
             with os.scandir(folder) as entries:
                 children = list(entries)
         except OSError as error:
-            found.problems.append((folder, error.strerror or str(error)))
+            problems.append((folder, error.strerror or str(error)))
             continue
         for entry in children:
             try:
@@ -73,14 +77,18 @@ def _walk(top: str, found: Discovery, seen_files: set[tuple[int, int] | str]) ->
                     stack.append(entry.path)
                 elif entry.name.endswith(".jsonl"):
                     stat = entry.stat()  # follows symlinks; one system call per file
-                    if not (stat.st_dev or stat.st_ino):  # Windows: the listing has no ids
+                    identity: tuple[int, int] | str = (stat.st_dev, stat.st_ino)
+                    if identity == _NO_ID:  # Windows: the listing has no ids
                         stat = stat_as_read(entry.path)
-                    identity = file_identity(entry.path, stat)
-                    if _is_regular(stat) and identity not in seen_files:
+                        identity = file_identity(entry.path, stat)
+                    if is_regular(stat.st_mode) and identity not in seen_files:
                         seen_files.add(identity)
-                        found.files.append((entry.path, stat))
+                        files.append((entry.path, stat))
             except OSError as error:
-                found.problems.append((entry.path, error.strerror or str(error)))
+                problems.append((entry.path, error.strerror or str(error)))
+
+
+_NO_ID = (0, 0)
 
 
 def discover_named(roots: list[Path], paths: Iterable[Path | str]) -> Discovery:

@@ -13,13 +13,10 @@ import contextlib
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -149,9 +146,10 @@ def ingest(
         stats.ledger_problem = ledger.read_only
         stats.seconds = time.perf_counter() - started
         return stats
-    marks = ledger.file_marks(None if only is None else [path for path, _ in files])
     if only is None:
         stats.history_bytes = sum(info.st_size for _, info in files)
+        files = _maybe_changed(ledger, files)
+    marks = ledger.file_marks(None if len(files) > MARKS_BY_NAME else [path for path, _ in files])
     plan = _plan(files, marks, stats)
     oldest = ledger.oldest_read_ns()
     cutoff_ns = -1 if since is None else int(since * 1e9)
@@ -171,7 +169,7 @@ def ingest(
         and only is None
         and budget_s is None
         and new_bytes >= PARALLEL_MIN_BYTES
-        and new_bytes >= sum(mark.offset for mark in marks.values())
+        and new_bytes >= ledger.bytes_read()
     )
     deadline = None if budget_s is None else started + budget_s
     firsts = {w.path for w in earlier}
@@ -266,6 +264,24 @@ class _Work:
     """The mark's fingerprint (bytes, hash): the file is read from the start if it changed."""
 
 
+MARKS_BY_NAME = 256
+"""Up to this many files, their marks are looked up by name; more, all marks are loaded."""
+
+
+def _maybe_changed(
+    ledger: Ledger, files: list[tuple[str, os.stat_result]]
+) -> list[tuple[str, os.stat_result]]:
+    """`files` less those whose identity, modification time and size are still what their mark
+    recorded (`_plan` would find nothing new in them): compared as plain tuples in a set, so a
+    pass over thousands of unchanged transcripts builds no mark for each."""
+    known = ledger.file_states()
+    return [
+        (path, info)
+        for path, info in files
+        if (path, info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) not in known
+    ]
+
+
 def _plan(
     files: list[tuple[str, os.stat_result]], marks: dict[str, FileMark], stats: PassStats
 ) -> list[_Work]:
@@ -296,6 +312,11 @@ def _read_all(plan: list[_Work], parallel: bool = True) -> Iterator[FileRead]:
         yield from (read_file(w.path, w.start, w.head) for w in plan)
         return
     # "spawn": a forked child would inherit the parent's open SQLite connection and threads.
+    # Imported here: a pass with little to read (`today` on a read history) never needs them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     done = 0
     try:
         context = multiprocessing.get_context("spawn")

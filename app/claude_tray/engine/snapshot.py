@@ -23,7 +23,6 @@ from claude_tray.core.snapshot import (
     project_name,
     urgency_order,
 )
-from claude_tray.engine.sync import machine_name
 from claude_tray.engine.unrecorded import unrecorded_estimate
 from claude_tray.engine.usage import Total, priced_sums, totals_by_group
 from claude_tray.storage.config import Config
@@ -163,6 +162,8 @@ def _machine_lines(totals: dict[str | None, Total], config: Config) -> tuple[Cos
     """A line per machine, this one by its name; none while this machine is the only one."""
     if set(totals) <= {""}:
         return ()
+    from claude_tray.engine.sync import machine_name  # only with a sync folder's machines
+
     this = machine_name(config.sync.machine)
     return _lines([(machine or this, total) for machine, total in totals.items()])
 

@@ -23,9 +23,12 @@ from claude_tray.core.periods import Period, day_start, days, local_date
 from claude_tray.core.pricing import PriceTable, Rates
 from claude_tray.core.records import Speed
 from claude_tray.core.tokens import Tokens
-from claude_tray.core.trends import BUCKET_SECONDS, Bucket, cache_savings
 from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.ledger_rollup import SLOT_SECONDS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from claude_tray.core.trends import Bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,14 +243,19 @@ def priced_buckets(
     prices: PriceTable,
     start: float,
     end: float,
-    bucket_seconds: int = BUCKET_SECONDS,
+    bucket_seconds: int | None = None,
 ) -> list[Bucket]:
     """Token sums per aligned time bucket and model in [start, end), priced (with cache savings).
 
     For 15-minute buckets, the rollup's whole slots read in index order (no sorting), plus the
     messages of the part-slots at the ends: a report's days, hours, habits and blocks are all sums
-    of these.
+    of these. `bucket_seconds`: the buckets' length, `core.trends.BUCKET_SECONDS` unless given
+    (the trends are imported here: `today` and `status` never need them).
     """
+    from claude_tray.core.trends import BUCKET_SECONDS, Bucket, cache_savings
+
+    if bucket_seconds is None:
+        bucket_seconds = BUCKET_SECONDS
     if bucket_seconds == SLOT_SECONDS:
         rows = _slot_rows(ledger, prices.breakpoints(), start, end)
     else:

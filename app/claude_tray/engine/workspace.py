@@ -19,7 +19,6 @@ from claude_tray.core.pricing import PriceTable
 from claude_tray.core.snapshot import LiveFacts, Snapshot
 from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, Progress, ingest
 from claude_tray.engine.snapshot import RECENT_S, Clock, build_snapshot
-from claude_tray.engine.sync import SyncSettings, SyncStats, machine_name, sync
 from claude_tray.storage import ledger_backup
 from claude_tray.storage.config import Config, load_config, price_table
 from claude_tray.storage.learned_roots import (
@@ -33,6 +32,10 @@ from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_repair import RepairReport, open_or_repair, repair
 from claude_tray.storage.paths import AppPaths, app_paths
 from claude_tray.storage.state import read_all, read_all_facts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from claude_tray.engine.sync import SyncSettings, SyncStats
 
 log = logging.getLogger(__name__)
 
@@ -192,10 +195,14 @@ class Workspace:
         config = self.config.sync
         if not config.enabled:
             return None
+        from claude_tray.engine.sync import SyncSettings  # sync is off for most users
+
         return SyncSettings(config.folder_path, self.this_machine(env), config.hide_projects)
 
     def this_machine(self, env: Mapping[str, str] | None = None) -> str:
         """This machine's name (the sync folder's, or what it would be)."""
+        from claude_tray.engine.sync import machine_name
+
         return machine_name(self.config.sync.machine, env)
 
     def restrict_to_machines(self, names: Iterable[str]) -> None:
@@ -214,6 +221,8 @@ class Workspace:
         settings = self.sync_settings()
         if settings is None or self.ledger.read_only:
             return None
+        from claude_tray.engine.sync import SyncStats, sync
+
         try:
             self.last_sync = sync(self.ledger, settings, now)
         except OSError as error:

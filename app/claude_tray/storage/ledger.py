@@ -344,6 +344,17 @@ class Ledger:
         return None if value is None else int(value)
 
     @_guarded
+    def file_states(self) -> set[tuple[str, int, int, int, int]]:
+        """(path, device, inode, mtime_ns, size) of every known file as its last read found it:
+        a pass tells the unchanged files by these, without loading every mark."""
+        return set(self._db.execute("SELECT path, device, inode, mtime_ns, size FROM files"))
+
+    @_guarded
+    def bytes_read(self) -> int:
+        """How many bytes of transcripts the marks say were read, in all."""
+        return int(self._db.execute("SELECT coalesce(sum(offset), 0) FROM files").fetchone()[0])
+
+    @_guarded
     def file_marks(self, paths: Sequence[str] | None = None) -> dict[str, FileMark]:
         """Read positions of all known files, or of just `paths`."""
         sql = "SELECT path, device, inode, size, offset, mtime_ns, head_len, head_hash FROM files"
