@@ -316,10 +316,10 @@ def test_a_50_mb_single_line(claude: ClaudeData, ws: Workspace) -> None:
 def test_a_line_over_the_limit_is_skipped_without_holding_it(
     claude: ClaudeData, ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from claude_tray.engine import ingest
+    from claude_tray.engine import read
 
-    monkeypatch.setattr(ingest, "MAX_LINE", 1 << 20)
-    monkeypatch.setattr(ingest, "CHUNK", 64 << 10)
+    monkeypatch.setattr(read, "MAX_LINE", 1 << 20)
+    monkeypatch.setattr(read, "CHUNK", 64 << 10)
     claude.write(
         "s1",
         assistant("s1", T.format(1), "m1", output=1),

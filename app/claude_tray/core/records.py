@@ -50,6 +50,13 @@ class CompactBoundary(NamedTuple):
     trigger: str | None
 
 
+class Title(NamedTuple):
+    """An `ai-title` line: its session had a title request, a call no transcript records (see
+    `core.unrecorded`); it carries no time."""
+
+    session_id: str | None
+
+
 class SkipReason(enum.StrEnum):
     """Why a line was not counted. Every skipped line is counted under one of these."""
 

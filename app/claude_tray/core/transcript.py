@@ -15,13 +15,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from claude_tray.core.bounds import EARLIEST, MAX_TOKENS
-from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed
+from claude_tray.core.records import (
+    CompactBoundary,
+    Response,
+    Skipped,
+    SkipReason,
+    Speed,
+    Title,
+)
 from claude_tray.core.tokens import Tokens
 
 SYNTHETIC_MODEL = "<synthetic>"
 
 
-def interpret(obj: object, latest: float) -> Response | CompactBoundary | None:
+Record = Response | CompactBoundary | Title
+"""What a line can stand for."""
+
+
+def interpret(obj: object, latest: float) -> Record | None:
     """The record one decoded line stands for, None when it carries nothing we count.
 
     Raises `Skipped` when the line claims to be usage but its values are unusable.
@@ -37,6 +48,8 @@ def interpret(obj: object, latest: float) -> Response | CompactBoundary | None:
         return _progress(obj, latest)
     if kind is None:
         return _untyped(obj, latest)
+    if kind == "ai-title":
+        return title(obj.get("sessionId"))
     return None
 
 
@@ -243,6 +256,11 @@ def compact(
         pre_tokens=_optional_count(details.get("preTokens")),
         trigger=_text(details.get("trigger")),
     )
+
+
+def title(session_id: object) -> Title:
+    """An `ai-title` line from its raw `sessionId` (None: the file's own session)."""
+    return Title(_text(session_id))
 
 
 def _tokens(usage: dict[str, Any]) -> Tokens:

@@ -4,6 +4,10 @@ Most lines that matter are assistant lines of the usual shape: they are decoded 
 typed struct that names only the fields we read, so their content (text, tool input, thinking) is
 skipped without building Python objects for it. Any line of another shape falls back to a generic
 decode. Either way the field values go through `core.transcript`, the one interpretation of them.
+
+A first read of a history decodes whole buffers of lines at once (`decode_lines`, one call into C
+for thousands of lines); a buffer holding any line that is not a JSON object of the usual shape is
+read line by line instead, where each line gets its own decision and skip reason.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ from typing import Annotated, Any
 import msgspec
 
 from claude_tray.core.bounds import MAX_TOKENS
-from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason
+from claude_tray.core.records import Skipped, SkipReason
 from claude_tray.core.tokens import Tokens
 from claude_tray.core.transcript import (
+    Record,
     compact,
     counted_response,
     interpret,
     progress_response,
     split_tokens,
+    title,
     untyped_response,
 )
 
@@ -71,7 +77,10 @@ class _Progress(msgspec.Struct):
     message: _Nested | None = None
 
 
-class _Line(msgspec.Struct):
+class Line(msgspec.Struct):
+    """One transcript line as the typed decoder sees it: only the fields we read (any other
+    field, such as a message's content, is skipped in C)."""
+
     type: Any = None
     subtype: Any = None
     message: _Message | None = None
@@ -85,11 +94,21 @@ class _Line(msgspec.Struct):
     data: _Progress | None = None
 
 
-_TYPED = msgspec.json.Decoder(_Line)
+_TYPED = msgspec.json.Decoder(Line)
 _GENERIC = msgspec.json.Decoder()
 
 
-def decode_line(line: bytes, latest: float) -> Response | CompactBoundary | None:
+def decode_lines(data: bytes | memoryview) -> list[Line] | None:
+    """Every line of `data` (whole lines), decoded at once; blank lines are left out. None when
+    any line is not a JSON object of the usual shape: such a buffer is read line by line
+    (`decode_line`), so that a bad line costs only itself."""
+    try:
+        return _TYPED.decode_lines(data)
+    except (msgspec.DecodeError, UnicodeDecodeError):  # a ValidationError is a DecodeError
+        return None
+
+
+def decode_line(line: bytes, latest: float) -> Record | None:
     """The record a line stands for; None when it carries nothing we count.
 
     Raises `Skipped` for a line that is not JSON, not UTF-8, or whose usage values are unusable
@@ -104,6 +123,11 @@ def decode_line(line: bytes, latest: float) -> Response | CompactBoundary | None
             raise Skipped(decode_failure(line, error)) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         raise Skipped(decode_failure(line, error)) from None
+    return line_record(parsed, latest)
+
+
+def line_record(parsed: Line, latest: float) -> Record | None:
+    """The record a typed line stands for (see `decode_line`, which raises the same `Skipped`)."""
     kind = parsed.type
     if kind == "assistant":
         message = parsed.message
@@ -159,6 +183,8 @@ def decode_line(line: bytes, latest: float) -> Response | CompactBoundary | None
             parsed.isApiErrorMessage,
             latest,
         )
+    if kind == "ai-title":
+        return title(parsed.sessionId)
     return None
 
 

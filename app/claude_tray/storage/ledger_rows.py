@@ -53,6 +53,11 @@ class MessageRow(NamedTuple):
 
 MESSAGE_COLUMNS = MessageRow._fields
 
+MessageValues = tuple[
+    int, float, str | None, str | None, str, int, int, int, int, int, int, int, int, int, int
+]
+"""A `MessageRow`'s values as a plain tuple (what crosses from a worker process)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SessionMark:

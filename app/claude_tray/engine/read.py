@@ -1,0 +1,411 @@
+"""Reading one transcript's new bytes into ledger rows: the part of ingest that runs in worker
+processes on a first read of a history, so it imports only what reading needs (no SQLite).
+
+A buffer of whole lines is decoded at once (`decode.decode_lines`); a buffer holding a line that is
+not a JSON object of the usual shape is read line by line (`_scan`), where only the lines that can
+matter are decoded and every other line is checked for the shape of an object. Both hand each
+decoded line to the same interpretation (`decode.line_record`, `core.transcript`), so they count
+the same (a test compares them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from claude_tray.core.bounds import latest_plausible
+from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed, Title
+from claude_tray.core.unrecorded import Unrecorded
+from claude_tray.engine.decode import (
+    decode_line,
+    decode_lines,
+    is_json_object,
+    line_record,
+    not_an_object_reason,
+)
+from claude_tray.storage.ledger_rows import (
+    FileMark,
+    MessageRow,
+    MessageValues,
+    SessionMark,
+    UnrecordedRow,
+    replaces,
+)
+from claude_tray.storage.regular import open_regular
+
+CHUNK = 8 << 20
+MAX_LINE = 256 << 20
+"""A longer line is skipped (counted) without being held in memory."""
+HEAD_BYTES = 4096
+"""A file's fingerprint covers this many of its first bytes (fewer while it is shorter)."""
+
+# Read line by line, a line can only matter if it carries usage, is a compact boundary or a title:
+# everything else (most bytes of a transcript are tool results and file contents) is checked for
+# shape but never decoded. A JSON text can spell those names with escapes (`\u0075sage`): a line
+# with an escape is decoded too, so the two ways of reading agree on every line.
+_USAGE = b'"usage"'
+_COMPACT = b"compact_boundary"
+_TITLE = b'"ai-title"'
+"""An `ai-title` line: a sign of a call no transcript records (`core.unrecorded`)."""
+_ESCAPE = b"\\u"
+
+
+@dataclass(slots=True)
+class FileRead:
+    """What reading one file's new bytes found (picklable: it may come from a worker process).
+
+    `rows` are plain tuples in `MessageRow` column order: a worker sends hundreds of thousands of
+    them, and a plain tuple crosses a process boundary several times faster than a named one."""
+
+    path: str
+    start: int
+    mark: FileMark
+    lines: int = 0
+    responses: int = 0
+    rows: list[MessageValues] = field(default_factory=list)
+    sessions: list[SessionMark] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    problem: str | None = None
+    unrecorded: list[UnrecordedRow] = field(default_factory=list)
+
+
+def read_file(path: str, start: int, head: tuple[int, int] = (0, 0)) -> FileRead:
+    """Parse the complete lines of `path` from byte `start` on (from 0 when its first bytes no
+    longer match the fingerprint `head`). Never raises for I/O trouble: a file that cannot be
+    read comes back with `problem` set."""
+    reader = _FileReader(Path(path))
+    try:
+        with open_regular(path) as handle:  # a FIFO or device in its place must not block
+            info = os.fstat(handle.fileno())
+            if start and _fingerprint(handle, head[0]) != head:
+                start = 0  # rewritten: a new file under the old name (and maybe inode)
+            handle.seek(start)
+            end = reader.read(handle, start)
+            head_len, head_hash = _fingerprint(handle, min(HEAD_BYTES, end))
+    except OSError as error:
+        return FileRead(path, start, FileMark(0, 0, 0, 0, 0), problem=error.strerror or str(error))
+    return FileRead(
+        path=path,
+        start=start,
+        mark=FileMark(
+            info.st_dev, info.st_ino, info.st_size, end, info.st_mtime_ns, head_len, head_hash
+        ),
+        lines=reader.lines,
+        responses=reader.responses,
+        rows=reader.message_rows(),
+        sessions=reader.session_marks(),
+        skipped=dict(reader.skipped),
+        unrecorded=list(reader.unrecorded.values()),
+    )
+
+
+_strings: dict[str, str] = {}
+"""One copy of each session id, folder and model this process has met: the rows a worker sends
+then name each once (pickling shares an object met twice), and the receiver builds it once."""
+
+
+def _shared(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if len(_strings) > 100_000:
+        _strings.clear()
+    return _strings.setdefault(text, text)
+
+
+class _FileReader:
+    """Parses the complete lines of one file's new bytes into ledger rows and session marks."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fallback_session = _session_from_path(path)
+        self.latest = latest_plausible(time.time())
+        """A line dated later than this is skipped (the edge's check, `core.bounds`)."""
+        self.lines = 0
+        self.responses = 0
+        self.skipped: Counter[str] = Counter()
+        self.rows: dict[object, MessageRow] = {}
+        """The copy kept of each message, by its identity: (message id, request id), or the
+        line itself (`line:` + bytes) for a response without an id. Hashed into the ledger's
+        key once, for the copy kept (`message_rows`)."""
+        self.unrecorded: dict[int, UnrecordedRow] = {}
+        self._sessions: dict[str, _SessionAccumulator] = {}
+        self._buffer: tuple[bytes | memoryview, list[bytes] | None] = (b"", None)
+
+    def read(self, handle: object, start: int) -> int:
+        """Consume from `start` to EOF; returns the offset after the last complete line."""
+        offset = start
+        pending = b""
+        too_long = False
+        read = handle.read  # type: ignore[attr-defined]
+        while chunk := read(CHUNK):
+            if too_long:
+                cut = chunk.find(b"\n")
+                if cut < 0:
+                    offset += len(chunk)
+                    continue
+                offset += cut + 1
+                chunk = chunk[cut + 1 :]
+                too_long = False
+            data = pending + chunk if pending else chunk
+            last = data.rfind(b"\n")
+            if last < 0:
+                pending = data
+            else:
+                self._lines(data, last)
+                offset += last + 1
+                pending = data[last + 1 :]
+            if len(pending) > MAX_LINE:
+                self._skip(SkipReason.TOO_LONG)
+                offset += len(pending)
+                pending = b""
+                too_long = True
+        if pending and not too_long and is_json_object(pending):
+            # A last line without its newline that is already a whole JSON object is complete.
+            self._lines(pending, len(pending))
+            offset += len(pending)
+        return offset
+
+    def _lines(self, data: bytes, stop: int) -> None:
+        """Handle the lines of `data[:stop]`: all at once when each is a JSON object of the usual
+        shape, else line by line (`_scan`)."""
+        view = memoryview(data)[:stop] if stop < len(data) else data
+        parsed = decode_lines(view)
+        if parsed is None:
+            self._scan(data, stop)
+            return
+        self.lines += len(parsed)
+        self._buffer = (view, None)
+        latest = self.latest
+        for index, line in enumerate(parsed):
+            if line.message is None and line.type is None:
+                continue  # nothing to count (a shortcut only: `line_record` says the same)
+            try:
+                record = line_record(line, latest)
+            except Skipped as skipped:
+                self._skip(skipped.reason)
+                continue
+            if record is not None:
+                self._record(record, None, index)
+        self._buffer = (b"", None)
+
+    def _line_at(self, index: int) -> bytes:
+        """The bytes of the `index`-th non-blank line of the buffer `_lines` decoded at once."""
+        data, lines = self._buffer
+        if lines is None:
+            lines = [line for line in bytes(data).split(b"\n") if line.strip()]
+            self._buffer = (data, lines)
+        return lines[index]
+
+    def _scan(self, data: bytes, stop: int) -> None:
+        """Handle the lines of `data[:stop]` one by one, without splitting the buffer.
+
+        Most bytes belong to lines that carry nothing we count (tool results, file contents): only
+        lines holding `"usage"`, a compact boundary, a title or an escape are decoded; the others
+        are checked for the shape of a JSON object (first and last byte) so that broken lines are
+        still counted.
+        """
+        find = data.find
+        marks = [find(marker, 0, stop) for marker in (_USAGE, _COMPACT, _TITLE, _ESCAPE)]
+        pos = 0
+        while pos < stop:
+            end = find(b"\n", pos, stop)
+            if end < 0:
+                end = stop
+            if pos == end:
+                pos += 1
+                continue
+            if any(0 <= at < end for at in marks):
+                self.lines += 1
+                self._decode(data[pos:end])
+                for which, marker in enumerate((_USAGE, _COMPACT, _TITLE, _ESCAPE)):
+                    if 0 <= marks[which] < end:
+                        marks[which] = find(marker, end, stop)
+            elif data[pos] != 123 or data[end - 1] != 125:  # not `{...}`: look closer
+                line = data[pos:end].strip()
+                if line:
+                    self.lines += 1
+                    if line[:1] != b"{" or line[-1:] != b"}":
+                        self._skip(not_an_object_reason(line))
+            else:
+                self.lines += 1
+            pos = end + 1
+
+    def _decode(self, line: bytes) -> None:
+        try:
+            record = decode_line(line, self.latest)
+        except Skipped as skipped:
+            self._skip(skipped.reason)
+            return
+        if record is not None:
+            self._record(record, line, 0)
+
+    def _record(
+        self, record: Response | CompactBoundary | Title, line: bytes | None, index: int
+    ) -> None:
+        """`line`: the record's line, or None for the `index`-th line of a buffer read at once."""
+        if isinstance(record, Response):
+            self._response(record, line, index)
+        elif isinstance(record, CompactBoundary):
+            self._compact(record)
+        else:
+            self._title(record)
+
+    def _skip(self, reason: SkipReason) -> None:
+        self.skipped[reason.value] += 1
+
+    def _response(self, response: Response, line: bytes | None, index: int) -> None:
+        self.responses += 1
+        session = response.session_id or self.fallback_session
+        tokens = response.tokens
+        total = tokens.total
+        if total or not response.api_error:  # a client-side error costs nothing: no ledger row
+            identity: object
+            if response.message_id:
+                identity = (response.message_id, response.request_id)
+            else:  # cannot be deduped: counted once as it stands, whichever pass reads it
+                identity = b"line:" + (self._line_at(index) if line is None else line)
+            row = MessageRow(
+                0,
+                response.timestamp,
+                session,
+                response.project,
+                response.model,
+                *tokens,
+                total,
+                int(response.sidechain),
+                int(response.speed is Speed.FAST),
+                int(tokens.is_long_context),
+            )
+            kept = self.rows.get(identity)
+            if kept is None or replaces(row, kept):  # the ledger applies it across files too
+                self.rows[identity] = row
+        acc = self._sessions.get(session)
+        if acc is None:
+            acc = self._sessions[session] = _SessionAccumulator(session)
+        acc.response(response)
+
+    def _compact(self, boundary: CompactBoundary) -> None:
+        session = boundary.session_id or self.fallback_session
+        self._session(session).compact(boundary)
+        if boundary.pre_tokens is not None and boundary.post_tokens is not None:
+            # A resumed session's file repeats earlier lines under a new session id: the moment
+            # and the figures identify the compaction.
+            key = _hash(
+                f"compaction:{boundary.timestamp}:{boundary.pre_tokens}:{boundary.post_tokens}".encode()
+            )
+            self.unrecorded[key] = UnrecordedRow(
+                key,
+                session,
+                Unrecorded.COMPACTION.value,
+                boundary.timestamp,
+                boundary.pre_tokens,
+                boundary.post_tokens,
+            )
+
+    def _title(self, title: Title) -> None:
+        """An `ai-title` line: its session had a title request (one per session is counted)."""
+        session = title.session_id or self.fallback_session
+        key = _hash(b"title:" + session.encode("utf-8", "replace"))
+        self.unrecorded[key] = UnrecordedRow(key, session, Unrecorded.TITLE.value, None, None, None)
+
+    def message_rows(self) -> list[MessageValues]:
+        """The rows kept, keyed, as plain tuples (see `FileRead`)."""
+        rows: list[MessageValues] = []
+        for identity, row in self.rows.items():
+            if type(identity) is tuple:
+                key = _hash(f"{identity[0]}:{identity[1] or ''}".encode())
+            else:
+                key = _hash(identity)  # type: ignore[arg-type]
+            rows.append(
+                (key, row[1], _shared(row[2]), _shared(row[3]), _shared(row[4]), *row[5:])  # type: ignore[arg-type]
+            )
+        return rows
+
+    def _session(self, session: str) -> _SessionAccumulator:
+        acc = self._sessions.get(session)
+        if acc is None:
+            acc = self._sessions[session] = _SessionAccumulator(session)
+        return acc
+
+    def session_marks(self) -> list[SessionMark]:
+        return [acc.mark() for acc in self._sessions.values()]
+
+
+class _SessionAccumulator:
+    """The newest context facts of one session within one read."""
+
+    __slots__ = ("first", "last", "latest", "latest_compact", "max_context", "project", "session")
+
+    def __init__(self, session: str) -> None:
+        self.session = session
+        self.project: str | None = None
+        self.first = float("inf")
+        self.last = float("-inf")
+        self.latest: Response | None = None
+        self.latest_compact: CompactBoundary | None = None
+        self.max_context = 0
+
+    def _touch(self, moment: float, project: str | None) -> None:
+        if moment < self.first:
+            self.first = moment
+        if moment >= self.last:
+            self.last = moment
+            self.project = project or self.project
+
+    def response(self, response: Response) -> None:
+        moment = response.timestamp
+        self._touch(moment, response.project)
+        if response.sidechain or response.api_error:
+            return  # not the main conversation's context
+        prompt = response.tokens.prompt
+        if prompt > self.max_context:
+            self.max_context = prompt
+        if self.latest is None or moment >= self.latest.timestamp:
+            self.latest = response
+
+    def compact(self, boundary: CompactBoundary) -> None:
+        self._touch(boundary.timestamp, boundary.project)
+        if self.latest_compact is None or boundary.timestamp >= self.latest_compact.timestamp:
+            self.latest_compact = boundary
+
+    def mark(self) -> SessionMark:
+        latest, compact = self.latest, self.latest_compact
+        return SessionMark(
+            session=self.session,
+            project=self.project,
+            model=latest.model if latest else None,
+            first_ts=self.first,
+            last_ts=self.last,
+            context_tokens=latest.tokens.prompt if latest else None,
+            context_ts=latest.timestamp if latest else None,
+            compact_tokens=compact.post_tokens if compact else None,
+            compact_ts=compact.timestamp if compact else None,
+            max_context=self.max_context,
+        )
+
+
+def _fingerprint(handle: BinaryIO, length: int) -> tuple[int, int]:
+    """(bytes, hash) of the first `length` bytes of the open file (fewer if it is shorter now)."""
+    if length <= 0:
+        return (0, 0)
+    handle.seek(0)
+    data = handle.read(length)
+    return (len(data), _hash(data))
+
+
+def _hash(data: bytes) -> int:
+    """The ledger's 64-bit dedupe key (a collision among 10 million messages: ~3 in a million)."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+
+
+def _session_from_path(path: Path) -> str:
+    """The session a line without `sessionId` belongs to: the file's own name, or for a subagent
+    file (`<session>/subagents/agent-x.jsonl`) the session folder's."""
+    if path.parent.name == "subagents":
+        return path.parent.parent.name
+    return path.stem
