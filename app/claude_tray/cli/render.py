@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,7 +49,10 @@ def table(
     color: bool = False,
 ) -> str:
     """Rows as aligned text, fitted to `width` (the terminal's by default)."""
-    width = width or shutil.get_terminal_size((100, 24)).columns
+    if not width:
+        import shutil  # a table only: JSON output never needs it
+
+        width = shutil.get_terminal_size((100, 24)).columns
     # Cells carry project paths and model names from transcripts: made safe to print, once here.
     rows = [[clean(text) for text in row] for row in rows]
     keep = list(range(len(columns)))

@@ -10,13 +10,17 @@ the same (a test compares them).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+try:  # `hashlib.blake2b` itself, without `hashlib` loading OpenSSL (a few ms of every run)
+    from _blake2 import blake2b
+except ImportError:  # a Python built without its own BLAKE2
+    from hashlib import blake2b
 
 from claude_tray.core.bounds import latest_plausible
 from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed, Title
@@ -400,7 +404,7 @@ def _fingerprint(handle: BinaryIO, length: int) -> tuple[int, int]:
 
 def _hash(data: bytes) -> int:
     """The ledger's 64-bit dedupe key (a collision among 10 million messages: ~3 in a million)."""
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "big", signed=True)
 
 
 def _session_from_path(path: Path) -> str:

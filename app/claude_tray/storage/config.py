@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import tomllib
 import types
 import typing
@@ -189,11 +190,22 @@ def builtin_prices() -> dict[str, Any]:
     """The price table shipped with the package (`data/prices.toml`)."""
     global _BUILTIN_PRICES
     if _BUILTIN_PRICES is None:
+        _BUILTIN_PRICES = tomllib.loads(_package_text("data/prices.toml"))
+    return _BUILTIN_PRICES
+
+
+def _package_text(name: str) -> str:
+    """A data file of the package: read beside the package's modules (an install, a PyInstaller
+    build), through `importlib.resources` only where there is no such file (a zipped package);
+    that import and its readers cost every CLI run a few ms."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        with open(os.path.join(package, *name.split("/")), encoding="utf-8") as handle:
+            return handle.read()
+    except OSError:
         from importlib.resources import files
 
-        text = files("claude_tray").joinpath("data/prices.toml").read_text(encoding="utf-8")
-        _BUILTIN_PRICES = tomllib.loads(text)
-    return _BUILTIN_PRICES
+        return files("claude_tray").joinpath(name).read_text(encoding="utf-8")
 
 
 class _KeyProblem(Exception):

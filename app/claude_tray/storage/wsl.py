@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,8 @@ DATA_FOLDERS = (".claude", ".config/claude")
 def running_distributions() -> list[str]:
     """`wsl.exe --list --running --quiet`: one name a line, in UTF-16 (what wsl.exe writes when
     its output is not a console). Nothing when WSL is not there or does not answer in time."""
+    import subprocess  # only on Windows, and only then
+
     try:
         done = subprocess.run(
             ["wsl.exe", "--list", "--running", "--quiet"],

@@ -1,0 +1,66 @@
+"""`today` and `status` on a ledger that is up to date stay lean: a run with nothing new to read
+imports none of the modules only a read, a report or a sync needs. This guards what a warm
+`today --json` spends (issue 13) without timing anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.transcripts import ClaudeData, assistant
+
+PROBE = """
+import io, json, sys, contextlib
+from claude_tray.cli.main import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(sys.argv[1:])
+json.dump({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}, sys.stderr)
+"""
+NEVER_WHEN_NOTHING_IS_NEW = {
+    "multiprocessing",  # the worker processes of a big read
+    "concurrent.futures",
+    "statistics",  # the trends of the reports (with random, fractions)
+    "claude_tray.core.trends",
+    "claude_tray.engine.sync",  # sync is off
+    "claude_tray.storage.sync_segments",
+    "importlib.resources",  # the built-in prices are read beside the package
+    "subprocess",  # wsl.exe, on Windows only
+    "hashlib",  # OpenSSL: the dedupe keys need only BLAKE2, and only when lines are read
+}
+
+
+def probe(*args: str) -> tuple[str, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    report = json.loads(done.stderr.decode().splitlines()[-1])
+    assert report["code"] == 0, done.stderr.decode()
+    return report["out"], set(report["modules"])
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"),
+    [
+        (["today", "--json"], '"totalTokens": 1050'),
+        (["today"], "1,050"),
+        (["status", "--json"], '"sessionId": "s1"'),
+    ],
+)
+def test_a_warm_run_imports_only_what_it_needs(
+    claude: ClaudeData, command: list[str], shown: str
+) -> None:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    claude.write("s1", assistant("s1", now, "m1", input=1000, output=50))
+    probe(*command)  # the first run reads the transcript
+    out, modules = probe(*command)
+    assert shown in out
+    assert not modules & NEVER_WHEN_NOTHING_IS_NEW
