@@ -19,7 +19,8 @@ or `running_desktop(folder)` as a context manager. Then:
 - `desktop.start_sni_panel(size)` / `desktop.stop_sni_panel()`: a StatusNotifierItem panel
   (Debian's `status-notifier-watcher` + `gtk-sni-tray-standalone`, a bar `size` px high at the
   top, background `SNI_PANEL_COLOR`), for pystray's `appindicator` backend; stopping and starting
-  it again is what a panel or shell restart looks like to the app.
+  it again is what a panel or shell restart looks like to the app. `start_sni_watcher()` and
+  `start_sni_host(size)` are its two halves.
 """
 
 from __future__ import annotations
@@ -170,23 +171,37 @@ class Desktop:
         )
 
     def start_sni_panel(self, size: int = TRAY_HEIGHT) -> None:
+        """The watcher, then the host (a panel's start)."""
+        self.start_sni_watcher()
+        self.start_sni_host(size)
+
+    def start_sni_watcher(self) -> None:
+        """The StatusNotifierWatcher alone, once it owns its bus name (items register with it)."""
         require_tools(
             *SNI_TOOLS,
             install="apt-get install haskell-status-notifier-item-utils haskell-gtk-sni-tray-utils",
         )
         self.stop_sni_panel()
-        log = (self.folder / "sni.log").open("ab")
-        self.processes["sni-watcher"] = subprocess.Popen(
-            ["status-notifier-watcher"], env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.wait_for(lambda: self.bus_name_owner(WATCHER) is not None, 10, "the SNI watcher")
+        with (self.folder / "sni.log").open("ab") as log:
+            self.processes["sni-watcher"] = subprocess.Popen(
+                ["status-notifier-watcher"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.wait_for(lambda: self.bus_name_owner(WATCHER) is not None, 30, "the SNI watcher")
+
+    def start_sni_host(self, size: int = TRAY_HEIGHT) -> None:
+        """The host drawing the watcher's items: a bar `size` px high at the top of the screen.
+
+        gtk-sni-tray can draw an item twice when the item registers while the host starts (it
+        adds the items the watcher lists and then those it hears of, without checking for one
+        it has: taffybar/gtk-sni-tray#21); start it after the items a test wants drawn once."""
         color = "#{:02x}{:02x}{:02x}".format(*SNI_PANEL_COLOR)
-        self.processes["sni-host"] = subprocess.Popen(
-            ["gtk-sni-tray-standalone", "--top", "--end", "-s", str(size), "-c", color],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with (self.folder / "sni.log").open("ab") as log:
+            self.processes["sni-host"] = subprocess.Popen(
+                ["gtk-sni-tray-standalone", "--top", "--end", "-s", str(size), "-c", color],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def stop_sni_panel(self) -> None:
         for name in ("sni-host", "sni-watcher"):
