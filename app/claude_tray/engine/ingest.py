@@ -22,7 +22,7 @@ from claude_tray.engine.discover import discover, discover_named
 from claude_tray.engine.read import FileRead, read_file
 from claude_tray.storage.ledger import Ledger, LedgerError, RowsRejected
 from claude_tray.storage.ledger_faults import Fault
-from claude_tray.storage.ledger_rows import FileMark
+from claude_tray.storage.ledger_rows import FileMark, FileRecord
 
 __all__ = ["FileRead", "PassStats", "ingest", "read_file"]
 
@@ -198,7 +198,14 @@ def _store(
     `batch`; else each file at once, in a transaction of its own); a file whose rows the ledger
     rejects is named in the problems and the others still count. `firsts`: files older than
     every file read before; `done` collects the paths handled; no file is started after
-    `deadline`."""
+    `deadline`.
+
+    With `batch` and no deadline (a first read), files are stored in groups (`GROUP_ROWS`): one
+    statement per table for the whole group; a group the ledger rejects is stored again file by
+    file, so only the file at fault is left out."""
+    grouped = batch and deadline is None
+    group: list[FileRead] = []
+    rows = 0
     with ledger.batch(bulk=bulk) if batch else contextlib.nullcontext():
         committed_at = time.perf_counter()
         for result in results:
@@ -206,29 +213,60 @@ def _store(
             if result.problem is not None:
                 stats.problems.append((result.path, result.problem))
                 continue
-            try:
-                ledger.record(
-                    result.path,
-                    result.mark,
-                    result.lines,
-                    result.rows,
-                    result.sessions,
-                    result.skipped,
-                    restarted=result.start == 0,
-                    earlier=result.path in firsts,
-                    unrecorded=result.unrecorded,
-                )
-            except RowsRejected as rejected:
-                stats.problems.append((result.path, str(rejected)))
+            group.append(result)
+            rows += len(result.rows)
+            if grouped and rows < GROUP_ROWS and len(group) < GROUP_FILES:
                 continue
-            _count(result, stats)
-            if progress is not None:
-                progress(stats.bytes_read)
+            _record(ledger, group, stats, firsts, progress)
+            group, rows = [], 0
             if time.perf_counter() - committed_at > COMMIT_EVERY_S:
                 ledger.commit_point()
                 committed_at = time.perf_counter()
             if deadline is not None and time.perf_counter() > deadline:
                 break
+        if group:
+            _record(ledger, group, stats, firsts, progress)
+
+
+GROUP_ROWS = 20_000
+GROUP_FILES = 1_000
+"""A first read stores the files it read in groups of about this many rows (or files)."""
+
+
+def _record(
+    ledger: Ledger,
+    group: list[FileRead],
+    stats: PassStats,
+    firsts: set[str],
+    progress: Callable[[int], None] | None,
+) -> None:
+    records = [
+        FileRecord(
+            result.path,
+            result.mark,
+            result.lines,
+            result.rows,
+            result.sessions,
+            result.skipped,
+            restarted=result.start == 0,
+            earlier=result.path in firsts,
+            unrecorded=result.unrecorded,
+        )
+        for result in group
+    ]
+    try:
+        ledger.record_files(records)
+    except RowsRejected as rejected:
+        if len(group) > 1:  # find the file at fault: the others are stored
+            for result in group:
+                _record(ledger, [result], stats, firsts, progress)
+            return
+        stats.problems.append((group[0].path, str(rejected)))
+        return
+    for result in group:
+        _count(result, stats)
+        if progress is not None:
+            progress(stats.bytes_read)
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,6 +185,7 @@ class _FileReader:
         self.lines += len(parsed)
         self._buffer = (view, None)
         latest = self.latest
+        respond = self._response
         for index, line in enumerate(parsed):
             if line.message is None and line.type is None:
                 continue  # nothing to count (a shortcut only: `line_record` says the same)
@@ -193,7 +194,9 @@ class _FileReader:
             except Skipped as skipped:
                 self._skip(skipped.reason)
                 continue
-            if record is not None:
+            if type(record) is Response:
+                respond(record, None, index)
+            elif record is not None:
                 self._record(record, None, index)
         self._buffer = (b"", None)
 
@@ -266,32 +269,36 @@ class _FileReader:
         self.responses += 1
         session = response.session_id or self.fallback_session
         tokens = response.tokens
-        total = tokens.total
-        if total or not response.api_error:  # a client-side error costs nothing: no ledger row
-            identity: object
-            if response.message_id:
-                identity = (response.message_id, response.request_id)
-            else:  # cannot be deduped: counted once as it stands, whichever pass reads it
-                identity = b"line:" + (self._line_at(index) if line is None else line)
-            row = MessageRow(
-                0,
-                response.timestamp,
-                session,
-                response.project,
-                response.model,
-                *tokens,
-                total,
-                int(response.sidechain),
-                int(response.speed is Speed.FAST),
-                int(tokens.is_long_context),
-            )
-            kept = self.rows.get(identity)
-            if kept is None or replaces(row, kept):  # the ledger applies it across files too
-                self.rows[identity] = row
+        # The main conversation's context; a sidechain's or a client-side error's is not.
+        context = -1 if response.sidechain or response.api_error else tokens.prompt
         acc = self._sessions.get(session)
         if acc is None:
             acc = self._sessions[session] = _SessionAccumulator(session)
-        acc.response(response)
+        acc.response(response, context)
+        total = tokens.total
+        if not total and response.api_error:
+            return  # a client-side error costs nothing: no ledger row
+        identity: object
+        if response.message_id:
+            identity = (response.message_id, response.request_id)
+        else:  # cannot be deduped: counted once as it stands, whichever pass reads it
+            identity = b"line:" + (self._line_at(index) if line is None else line)
+        row = MessageRow(
+            0,
+            response.timestamp,
+            session,
+            response.project,
+            response.model,
+            *tokens,
+            total,
+            int(response.sidechain),
+            int(response.speed is Speed.FAST),
+            int(tokens.is_long_context),
+        )
+        rows = self.rows
+        kept = rows.get(identity)
+        if kept is None or replaces(row, kept):  # the ledger applies it across files too
+            rows[identity] = row
 
     def _compact(self, boundary: CompactBoundary) -> None:
         session = boundary.session_id or self.fallback_session
@@ -361,14 +368,19 @@ class _SessionAccumulator:
             self.last = moment
             self.project = project or self.project
 
-    def response(self, response: Response) -> None:
+    def response(self, response: Response, context: int) -> None:
+        """`context`: the response's prompt, or -1 when it is not the main conversation's
+        context (a sidechain's, a client-side error's)."""
         moment = response.timestamp
-        self._touch(moment, response.project)
-        if response.sidechain or response.api_error:
-            return  # not the main conversation's context
-        prompt = response.tokens.prompt
-        if prompt > self.max_context:
-            self.max_context = prompt
+        if moment < self.first:
+            self.first = moment
+        if moment >= self.last:
+            self.last = moment
+            self.project = response.project or self.project
+        if context < 0:
+            return
+        if context > self.max_context:
+            self.max_context = context
         if self.latest is None or moment >= self.latest.timestamp:
             self.latest = response
 

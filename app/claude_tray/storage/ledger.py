@@ -21,7 +21,7 @@ import os
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -45,6 +45,7 @@ from claude_tray.storage.ledger_rows import (
     UPSERT_MESSAGE,
     UPSERT_SESSION,
     FileMark,
+    FileRecord,
     MessageRow,
     MessageValues,
     SessionMark,
@@ -370,53 +371,67 @@ class Ledger:
         path: str,
         mark: FileMark,
         lines: int,
-        messages: Iterable[MessageValues],
-        sessions: Iterable[SessionMark],
+        messages: Sequence[MessageValues],
+        sessions: Sequence[SessionMark],
         skipped: dict[str, int],
         restarted: bool,
         earlier: bool = False,
-        unrecorded: Iterable[UnrecordedRow] = (),
+        unrecorded: Sequence[UnrecordedRow] = (),
     ) -> None:
         """Store what one read of a file found, and how far it got, in one transaction (or
         savepoint): all of it or none. A value SQLite cannot hold raises `RowsRejected`.
         `earlier`: the file is older than every file read before (see `ledger_rows`).
         `unrecorded`: the calls no transcript records that this read found signs of."""
+        self.record_files(
+            [
+                FileRecord(
+                    path, mark, lines, messages, sessions, skipped, restarted, earlier, unrecorded
+                )
+            ]
+        )
+
+    def record_files(self, files: Sequence[FileRecord]) -> None:
+        """`record` for several files (each path once) in one savepoint: all of them or none
+        (a caller that must keep the others when one is rejected records that group file by
+        file). The same statements in the same order per table as one `record` per file, each
+        run once over all of them: a first read stores thousands of files."""
         try:
-            self._record(
-                path, mark, lines, messages, sessions, skipped, restarted, earlier, unrecorded
-            )
+            self._record(files)
         except (OverflowError, ValueError, TypeError, sqlite3.IntegrityError) as error:
             raise RowsRejected(f"not stored: {error}") from error
 
     @_guarded
-    def _record(
-        self,
-        path: str,
-        mark: FileMark,
-        lines: int,
-        messages: Iterable[MessageValues],
-        sessions: Iterable[SessionMark],
-        skipped: dict[str, int],
-        restarted: bool,
-        earlier: bool,
-        unrecorded: Iterable[UnrecordedRow] = (),
-    ) -> None:
+    def _record(self, files: Sequence[FileRecord]) -> None:
         with self._write() as db:
-            db.executemany(UPSERT_EARLIER if earlier else UPSERT_MESSAGE, messages)
+            start = 0
+            while start < len(files):  # runs of files with the same tie rule, in order
+                earlier = files[start].earlier
+                end = start + 1
+                while end < len(files) and files[end].earlier == earlier:
+                    end += 1
+                db.executemany(
+                    UPSERT_EARLIER if earlier else UPSERT_MESSAGE,
+                    [row for one in files[start:end] for row in one.messages],
+                )
+                start = end
             db.executemany(
                 "INSERT OR IGNORE INTO unrecorded (key, session, kind, ts, pre_tokens, "
                 "post_tokens) VALUES (?, ?, ?, ?, ?, ?)",
-                unrecorded,
+                [row for one in files for row in one.unrecorded],
             )
-            db.executemany(UPSERT_SESSION, [session_params(s) for s in sessions])
-            if restarted:
-                db.execute("DELETE FROM skipped WHERE path = ?", (path,))
+            db.executemany(
+                UPSERT_SESSION, [session_params(s) for one in files for s in one.sessions]
+            )
+            db.executemany(
+                "DELETE FROM skipped WHERE path = ?",
+                [(one.path,) for one in files if one.restarted],
+            )
             db.executemany(
                 "INSERT INTO skipped (path, reason, count) VALUES (?, ?, ?) "
                 "ON CONFLICT (path, reason) DO UPDATE SET count = count + excluded.count",
-                [(path, reason, count) for reason, count in skipped.items()],
+                [(one.path, reason, n) for one in files for reason, n in one.skipped.items()],
             )
-            db.execute(
+            db.executemany(
                 "INSERT INTO files (path, device, inode, size, offset, mtime_ns, head_len, "
                 "head_hash, lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (path) DO UPDATE SET "
@@ -424,7 +439,7 @@ class Ledger:
                 "offset = excluded.offset, mtime_ns = excluded.mtime_ns, "
                 "head_len = excluded.head_len, head_hash = excluded.head_hash, "
                 "lines = CASE WHEN ? THEN excluded.lines ELSE files.lines + excluded.lines END",
-                (path, *mark, lines, restarted),
+                [(one.path, *one.mark, one.lines, one.restarted) for one in files],
             )
 
     # -- queries ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ streamed response is logged as it grows): all copies share a key, and the ledger
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -54,7 +55,7 @@ class MessageRow(NamedTuple):
 MESSAGE_COLUMNS = MessageRow._fields
 
 MessageValues = tuple[
-    int, float, str | None, str | None, str, int, int, int, int, int, int, int, int, int, int
+    int, float, str | None, str | None, str, int, int, int, int, int, int, int, int, int
 ]
 """A `MessageRow`'s values as a plain tuple (what crosses from a worker process)."""
 
@@ -75,6 +76,22 @@ class SessionMark:
     max_context: int
     machine: str = ""
     """The machine of the sync folder whose responses these are; '' for this one."""
+
+
+class FileRecord(NamedTuple):
+    """What one read of a transcript found, to be stored all or nothing (`Ledger.record`)."""
+
+    path: str
+    mark: FileMark
+    lines: int
+    messages: Sequence[MessageValues]
+    sessions: Sequence[SessionMark]
+    skipped: dict[str, int]
+    restarted: bool
+    """Read from its first byte: what the ledger counted as skipped in it before goes."""
+    earlier: bool = False
+    """The file is older than every file read before (see the dedupe rule below)."""
+    unrecorded: Sequence[UnrecordedRow] = ()
 
 
 class UnrecordedRow(NamedTuple):
@@ -112,12 +129,15 @@ _RANK: tuple[tuple[str, int], ...] = (("total", 1), ("sidechain", -1))
 """Columns compared in turn, each with its direction (1: more wins, -1: less wins)."""
 
 
-def rank(row: MessageRow) -> tuple[int, ...]:
+_RANK_AT = tuple((MESSAGE_COLUMNS.index(column), sign) for column, sign in _RANK)
+
+
+def rank(row: MessageValues) -> tuple[int, ...]:
     """The copy with the higher rank is the one kept."""
-    return tuple(sign * getattr(row, column) for column, sign in _RANK)
+    return tuple([sign * row[at] for at, sign in _RANK_AT])  # type: ignore[operator, misc]
 
 
-def replaces(new: MessageRow, kept: MessageRow | None) -> bool:
+def replaces(new: MessageValues, kept: MessageValues | None) -> bool:
     """Whether `new` is the copy to keep instead of `kept` (always, when nothing is kept yet)."""
     return kept is None or rank(new) > rank(kept)
 
