@@ -48,6 +48,9 @@ SNI_TOOLS = ("status-notifier-watcher", "gtk-sni-tray-standalone")
 SNI_PANEL_COLOR = (0x40, 0x40, 0x40)
 TOOLS = ("Xvfb", "dbus-daemon", "dunst", "dunstctl", "trayer", "xdotool", "import", "xwininfo")
 T = TypeVar("T")
+WAIT = 60.0
+"""The deadline for what the desktop's programs and the tray show: generous, since a loaded
+machine starts and draws them late (a deadline costs only a failing test its time)."""
 WATCHER = "org.kde.StatusNotifierWatcher"
 
 _BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -343,7 +346,7 @@ def _start_bus(
         stdout=subprocess.DEVNULL,
         stderr=(folder / "dbus.log").open("wb"),
     )
-    wait_for(socket.exists, 10, "the D-Bus socket")
+    wait_for(socket.exists, WAIT, "the D-Bus socket")
     return f"unix:path={socket}"
 
 
@@ -358,7 +361,7 @@ def _start_dunst(desktop: Desktop) -> None:
     )
     desktop.wait_for(
         lambda: desktop.run("dunstctl", "is-paused", check=False).returncode == 0,
-        10,
+        WAIT,
         "dunst on the session bus",
     )
 
@@ -390,7 +393,7 @@ def _start_trayer(desktop: Desktop) -> None:
     )
     desktop.wait_for(
         lambda: desktop.run("xwininfo", "-name", "panel", check=False).returncode == 0,
-        10,
+        WAIT,
         "trayer's window",
     )
 

@@ -13,7 +13,7 @@ import pytest
 from claude_tray.core.view import MenuEntry, tray_view
 from claude_tray.ui.menu import build_menu, menu_item, win32_label
 from claude_tray.ui.tray import backend_name
-from tests.desktop import Desktop, running_desktop, wait_for
+from tests.desktop import WAIT, Desktop, running_desktop, wait_for
 from tests.tray_snapshots import line, options, session, snapshot, spend
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,19 +187,23 @@ def test_real_tray_icon_applies_views_and_runs_menu_actions(tmp_path: Path) -> N
         try:
             assert process.stdout.readline().strip() == "READY gtk"
             green, red = (46, 160, 67), (217, 48, 37)
-            wait_for(lambda: count(tray_pixels(screen), green) > 50, 10, "the green icon")
+            wait_for(lambda: count(tray_pixels(screen), green) > 50, WAIT, "the green icon")
             process.stdin.write("paused\n")
             process.stdin.flush()
             assert process.stdout.readline().strip() == "APPLIED paused"
-            wait_for(lambda: count(tray_pixels(screen), red) > 50, 10, "the red icon")
+            wait_for(lambda: count(tray_pixels(screen), red) > 50, WAIT, "the red icon")
             assert count(tray_pixels(screen), green) == 0
             x, y, width, height = screen.tray_area()
             screen.click(x + width // 2, y + height // 2, 3)
-            wait_for(lambda: menu_is_open(screen), 10, "the menu")
+            try:
+                wait_for(lambda: menu_is_open(screen), WAIT, "the menu")
+            except pytest.fail.Exception:
+                screen.screenshot().save(tmp_path / "menu-not-open.png")  # to look at
+                raise
             screen.key("Up")  # from the bottom: "Quit"
             screen.key("Return")
             assert process.stdout.readline().strip() == "ACTION quit"
-            assert process.wait(timeout=15) == 0
+            assert process.wait(timeout=WAIT) == 0
             assert process.stdout.read().strip() == "STOPPED"
         finally:
             if process.poll() is None:

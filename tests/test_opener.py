@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from claude_tray.adapters.opener import launch, open_path
-from tests.desktop import wait_for
+from tests.desktop import WAIT, wait_for
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -39,8 +39,8 @@ def test_open_path_leaves_no_zombie(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     target.write_text("")
     before = set(children_states())
     assert open_path(target, "linux") is True
-    wait_for(opened.exists, 10, "the opener to run")
-    wait_for(lambda: opened.read_text().strip() == str(target), 10, "the opener's argument")
+    wait_for(opened.exists, WAIT, "the opener to run")
+    wait_for(lambda: opened.read_text().strip() == str(target), WAIT, "the opener's argument")
     new = {pid: state for pid, state in children_states().items() if pid not in before}
     assert "Z" not in new.values(), new
 
@@ -50,6 +50,6 @@ def test_launch_returns_at_once_and_leaves_no_zombie(tmp_path: Path) -> None:
     before = set(children_states())
     launch(["/bin/sh", "-c", f'sleep 0.3; touch "{done}"'])
     assert not done.exists()  # not waited for
-    wait_for(done.exists, 10, "the program to finish")
+    wait_for(done.exists, WAIT, "the program to finish")
     new = {pid: state for pid, state in children_states().items() if pid not in before}
     assert "Z" not in new.values(), new

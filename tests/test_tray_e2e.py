@@ -27,7 +27,7 @@ import pytest
 from claude_tray.cli.main import main
 from claude_tray.storage.paths import app_paths
 from claude_tray.ui.icon import LOOKS
-from tests.desktop import Desktop, running_desktop, wait_for
+from tests.desktop import WAIT, Desktop, running_desktop, wait_for
 from tests.states import read_state
 from tests.transcripts import ClaudeData, assistant
 
@@ -82,7 +82,7 @@ class App:
         data = self.published()
         return data["view"] if data else {}
 
-    def wait_view(self, what: str, check: Any, timeout: float = 15.0) -> dict[str, Any]:
+    def wait_view(self, what: str, check: Any, timeout: float = WAIT) -> dict[str, Any]:
         def ready() -> dict[str, Any] | None:
             self.assert_running()
             view = self.view()
@@ -218,7 +218,7 @@ def test_the_tray_end_to_end(
     app.wait_view("the first view", lambda v: v["icon"]["text"] == "50", timeout=30)
     wait_for(
         lambda: looks_green(tray_pixels(screen, tmp_path, "1-green")),
-        10,
+        WAIT,
         "the green icon in trayer",
     )
 
@@ -242,7 +242,7 @@ def test_the_tray_end_to_end(
         summaries = [n.summary for n in screen.notifications()]
         return summaries if any("auto-pause" in s for s in summaries) else None
 
-    summaries = wait_for(all_three, 10, "the auto-pause notification")
+    summaries = wait_for(all_three, WAIT, "the auto-pause notification")
     assert [s.rsplit("— ", 1)[-1] for s in summaries] == ["caution", "warning", "auto-pause level"]
     assert summaries[-1] == "app · Opus 4.5: context 92% — auto-pause level"
     body = screen.notifications()[-1].body
@@ -262,7 +262,7 @@ def test_the_tray_end_to_end(
         shot = screen.screenshot()
         return shot if changed_pixels(before.crop(below), shot.crop(below)) > 2000 else None
 
-    wait_for(menu_shown, 10, "the menu to open below the tray").save(tmp_path / "3-menu.png")
+    wait_for(menu_shown, WAIT, "the menu to open below the tray").save(tmp_path / "3-menu.png")
 
     # 5. "Reset session" from the menu, by keyboard: the pause is lifted in the state file
     unselected = screen.screenshot()
@@ -270,14 +270,14 @@ def test_the_tray_end_to_end(
         screen.key("Down")
     wait_for(  # the row is highlighted (drawn) before Return is pressed
         lambda: changed_pixels(unselected.crop(below), screen.screenshot().crop(below)) > 100,
-        10,
+        WAIT,
         "the Reset session row to be selected",
     )
     screen.screenshot().save(tmp_path / "4-reset-row.png")
     screen.key("Return")
     wait_for(
         lambda: (read_state(app_paths(), SID) or {}).get("pause", {}).get("paused") is False,
-        10,
+        WAIT,
         "the pause to be lifted",
     )
     state = read_state(app_paths(), SID)
@@ -303,21 +303,21 @@ def test_quit_from_the_menu_exits_cleanly(
 ) -> None:
     claude.write(SID, line(30, 1))
     app.wait_view("the first view", lambda v: v["icon"]["text"] == "30", timeout=30)
-    wait_for(lambda: looks_green(tray_pixels(screen, tmp_path, "1-up")), 10, "the icon")
+    wait_for(lambda: looks_green(tray_pixels(screen, tmp_path, "1-up")), WAIT, "the icon")
     x, y, width, height = screen.tray_area()
     before = screen.screenshot()
     screen.click(x + width // 2, y + height // 2, button=3)
     below = (screen.width // 2, y + height, screen.width, screen.height)  # dunst is top left
     wait_for(
         lambda: changed_pixels(before.crop(below), screen.screenshot().crop(below)) > 2000,
-        10,
+        WAIT,
         "the menu to open",
     )
     unselected = screen.screenshot()
     screen.key("Up")  # from a fresh menu, Up selects the last row: Quit
     wait_for(
         lambda: changed_pixels(unselected.crop(below), screen.screenshot().crop(below)) > 100,
-        10,
+        WAIT,
         "the Quit row to be selected",
     )
     screen.screenshot().save(tmp_path / "2-quit-row.png")

@@ -22,15 +22,13 @@ from PIL import Image, ImageChops
 from claude_tray.core.view import IconSpec
 from claude_tray.ui.icon import render_icon
 from claude_tray.ui.indicator import SIZES
-from tests.desktop import SNI_PANEL_COLOR, WATCHER, Desktop, running_desktop, wait_for
+from tests.desktop import SNI_PANEL_COLOR, WAIT, WATCHER, Desktop, running_desktop, wait_for
 from tests.test_tray_e2e import SID, App, line
 from tests.transcripts import ClaudeData
 
 pytestmark = pytest.mark.desktop
 
 PANEL = 48
-WAIT = 60.0
-"""A generous deadline for the desktop's programs: they start slowly on a loaded machine."""
 SHOTS_VARIABLE = "CLAUDE_TRAY_TEST_SHOTS"
 """A folder: the test's screenshots are also copied there (to look at them after a run)."""
 

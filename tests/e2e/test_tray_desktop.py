@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop import Desktop, running_desktop, wait_for
+from tests.desktop import WAIT, Desktop, running_desktop, wait_for
 from tests.e2e.client import Sandbox
 from tests.e2e.mock_api import MockMessagesAPI, Usage
 from tests.e2e.terminal import Terminal
@@ -64,7 +64,7 @@ def test_the_icon_follows_the_real_session(
     [call] = api.snapshot()
     shown = str(round(call.usage.prompt_tokens / 2000))
     tray.wait_view("the session's percentage", lambda v: v["icon"]["text"] == shown, timeout=30)
-    wait_for(lambda: looks_green(tray_pixels(screen, tmp_path, "1-green")), 10, "a green icon")
+    wait_for(lambda: looks_green(tray_pixels(screen, tmp_path, "1-green")), WAIT, "a green icon")
 
     api.next_usage(Usage(input_tokens=4, output_tokens=9, cache_write_5m=996, cache_read=183_000))
     assert sandbox.claude_print("fill it", "--resume", sid).code == 0
@@ -135,7 +135,7 @@ def test_reset_session_from_the_tray_menu_lets_the_next_typed_prompt_through(
         screen.click(x + width // 2, y + height // 2, button=3)
         wait_for(
             lambda: changed_pixels(closed.crop(below), screen.screenshot().crop(below)) > 2000,
-            10,
+            WAIT,
             "the menu to open below the tray",
         )
         unselected = screen.screenshot()
@@ -144,7 +144,7 @@ def test_reset_session_from_the_tray_menu_lets_the_next_typed_prompt_through(
             screen.key("Down")
         wait_for(
             lambda: changed_pixels(unselected.crop(below), screen.screenshot().crop(below)) > 100,
-            10,
+            WAIT,
             "the Reset session row to be selected",
         )
         screen.screenshot().save(tmp_path / "3-reset-row.png")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.desktop import running_desktop, wait_for
+from tests.desktop import WAIT, running_desktop, wait_for
 from tests.test_menu import ROOT, count, menu_is_open, tray_pixels
 
 SCRIPT = textwrap.dedent(
@@ -69,14 +69,14 @@ def test_gtk_menu_change_waits_for_the_open_menu(tmp_path: Path) -> None:
         try:
             assert process.stdout.readline().strip() == "READY gtk"
             green = (46, 160, 67)
-            wait_for(lambda: count(tray_pixels(screen), green) > 50, 10, "the green icon")
+            wait_for(lambda: count(tray_pixels(screen), green) > 50, WAIT, "the green icon")
             x, y, width, height = screen.tray_area()
             screen.click(x + width // 2, y + height // 2, 3)
-            wait_for(lambda: menu_is_open(screen), 10, "the menu")
+            wait_for(lambda: menu_is_open(screen), WAIT, "the menu")
             assert say("paused") == "STATE True False"  # open: the old rows stay
             screen.key("Escape")
-            wait_for(lambda: not menu_is_open(screen), 10, "the menu to close")
-            wait_for(lambda: say("state") == "STATE False True", 10, "the held menu shown")
+            wait_for(lambda: not menu_is_open(screen), WAIT, "the menu to close")
+            wait_for(lambda: say("state") == "STATE False True", WAIT, "the held menu shown")
             process.stdin.write("quit\n")
             process.stdin.flush()
             assert process.wait(timeout=15) == 0
