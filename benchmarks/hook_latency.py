@@ -1,9 +1,11 @@
 """How long Claude Code waits for `claude-tray hook` and `claude-tray statusline`.
 
-Runs the installed console script (the repo's .venv/bin/claude-tray unless --claude-tray CMD) as
-Claude Code does: a new process per call, JSON on stdin. Wall time is from spawn to reap, so it
-includes the interpreter's start; CPU is the child's user + system time. Three cases, N runs each
-after a few warm-up runs:
+Runs the command `claude-tray hooks install` writes into Claude Code's settings (asked of the
+repo's .venv/bin/claude-tray, or of --claude-tray CMD, with `hooks status --json`: for a pip install
+the environment's Python running the package's `__main__.py` with `-I -S`) as Claude Code does: a
+new process per call, JSON on stdin. `--console-script` times the console script itself instead.
+Wall time is from spawn to reap, so it includes the interpreter's start; CPU is the child's user +
+system time. Three cases, N runs each after a few warm-up runs:
 
 - hook-allow: UserPromptSubmit of a session that is not paused (records the event, prints nothing)
 - hook-block: UserPromptSubmit of a paused session (prints the block decision)
@@ -11,7 +13,9 @@ after a few warm-up runs:
 
 Everything runs in a scratch home (CLAUDE_TRAY_HOME, CLAUDE_CONFIG_DIR, HOME). Python's bytecode
 cache is on, as on a user's machine (PYTHONDONTWRITEBYTECODE is dropped; the cache goes to a
-scratch PYTHONPYCACHEPREFIX, not into the repo); `--no-bytecode-cache` measures without it.
+scratch PYTHONPYCACHEPREFIX, not into the repo; the installed command runs Python with `-I`,
+which ignores that variable: its cache is the package's own `__pycache__`, as after a pip install);
+`--no-bytecode-cache` measures without it (the console script only).
 Each output is checked, so a fast wrong answer fails the run. Targets: status line p50 <= 25 ms,
 p95 <= 40 ms; hooks p95 < 100 ms.
 
@@ -28,8 +32,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -173,6 +179,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--claude-tray", help="the command to measure (default: .venv's)")
     parser.add_argument("--no-bytecode-cache", action="store_true")
+    parser.add_argument(
+        "--console-script",
+        action="store_true",
+        help="time the claude-tray console script, not the command `hooks install` writes",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--ccusage",
@@ -196,8 +207,20 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def measure(command: list[str], scratch: Path, args: argparse.Namespace) -> int:
+def installed_command(tool: list[str], env: dict[str, str]) -> list[str]:
+    """The program words of the hook command `hooks install` writes (`hooks status --json`)."""
+    done = subprocess.run(
+        [*tool, "hooks", "status", "--json"], capture_output=True, env=env, timeout=120, check=True
+    )
+    words = shlex.split(json.loads(done.stdout)["hookCommand"])
+    assert words[-1] == "hook", words
+    return words[:-1]
+
+
+def measure(tool: list[str], scratch: Path, args: argparse.Namespace) -> int:
     env = scratch_env(scratch, not args.no_bytecode_cache, args.history)
+    command = tool if args.console_script else installed_command(tool, env)
+    print(f"command: {shlex.join(command)}")
     app = scratch / "app"
     app.mkdir()
     seed_paused(scratch / "tray", "bench-paused")

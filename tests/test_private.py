@@ -108,7 +108,7 @@ def test_settings_json_keeps_its_mode(isolated_home: Path, tmp_path: Path) -> No
     settings.chmod(0o644)
     done = run("hooks", "install")
     assert done.returncode == 0, done.stderr
-    assert "claude-tray" in settings.read_text()
+    assert "claude_tray" in settings.read_text()  # our hooks are in
     assert mode(settings) == 0o644
     os.chmod(settings, 0o640)
     assert run("hooks", "uninstall").returncode == 0

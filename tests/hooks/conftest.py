@@ -65,9 +65,11 @@ def statusline() -> Callable[..., Result]:
 
 @pytest.fixture
 def program() -> Callable[..., Result]:
-    """The installed console script, as a new process (stdin JSON, environment of the test)."""
-    if not PROGRAM.exists():
-        pytest.fail(f"{PROGRAM} is missing: install the package into this interpreter's venv")
+    """The command `hooks install` writes (this Python running the package's entry with
+    `-I -S`), as a new process (stdin JSON, environment of the test)."""
+    from claude_tray.hooks.install import program_prefix
+
+    prefix = program_prefix()
 
     def call(
         *args: str,
@@ -77,7 +79,7 @@ def program() -> Callable[..., Result]:
     ) -> Result:
         raw = stdin if isinstance(stdin, bytes) or stdin is None else json.dumps(stdin).encode()
         done = subprocess.run(
-            [str(PROGRAM), *args],
+            [*prefix, *args],
             input=raw or b"",
             capture_output=True,
             cwd=cwd,

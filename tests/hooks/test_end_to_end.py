@@ -137,15 +137,16 @@ def test_our_own_status_line_and_every_event(
 def test_the_project_scope_and_a_path_with_spaces(
     program: Program, project: Path, tmp_path: Path
 ) -> None:
-    spaced = tmp_path / "bin with space"
-    spaced.mkdir()
-    link = spaced / "claude-tray"
-    link.symlink_to(Path(sys.executable).parent / "claude-tray")
-    done = Result(*_run_with(link, project, "hooks", "install", "--scope", "project"))
+    spaced = tmp_path / "env with space"  # this environment, reached through a spaced path
+    spaced.symlink_to(Path(sys.prefix))
+    python = spaced / Path(sys.executable).relative_to(sys.prefix)
+    done = Result(
+        *_run_with(python, project, "-m", "claude_tray", "hooks", "install", "--scope", "project")
+    )
     assert done.code == 0, done.stdout
     settings = project / ".claude" / "settings.json"
     command = json.loads(settings.read_text())["hooks"]["UserPromptSubmit"][0]["hooks"][0]
-    assert command["command"].startswith(f"'{link}'")
+    assert command["command"].startswith(f"'{python}' -I -S ")
     fake = FakeClaude(settings, project)
     from claude_tray.storage.paths import app_paths
     from claude_tray.storage.state import mark_paused

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import claude_tray
 from claude_tray.cli.main import main
 from claude_tray.hooks.install import (
     HOOK_EVENTS,
@@ -97,7 +98,7 @@ def run(*args: str) -> int:
 
 
 def ours_command(kind: str = "hook") -> str:
-    return command_line([str(PROGRAM)], kind)
+    return command_line(program_prefix(), kind)
 
 
 def our_entries(data: dict, event: str) -> list[dict]:
@@ -191,7 +192,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
     assert run("install", "--dry-run", "--statusline-chain") == 0
     out = capsys.readouterr().out
     assert out.startswith(f"--- {settings_file}\n+++ {settings_file}\n@@ ")
-    chained = command_line([str(PROGRAM)], "statusline", "--then", "bash ~/.claude/statusline.sh")
+    chained = command_line(program_prefix(), "statusline", "--then", "bash ~/.claude/statusline.sh")
     assert f'+    "command": {json.dumps(chained)},' in out
     assert '-    "command": "bash ~/.claude/statusline.sh",' in out
     added = [line for line in out.splitlines() if line.startswith("+") and 'hook"' in line]
@@ -283,19 +284,22 @@ def test_our_status_line_when_they_have_none(settings_file: Path) -> None:
     assert settings_file.read_text() == '{\n  "model": "opus"\n}\n'
 
 
-def test_a_moved_program_is_updated_not_added_twice(
-    settings_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings_file.write_text("{}\n")
-    old = tmp_path / "old bin" / "claude-tray"
-    old.parent.mkdir()
-    shutil.copy(PROGRAM, old)
-    monkeypatch.setattr(sys, "argv", [str(old), "hooks"])
-    assert run("install") == 0
-    first = json.loads(settings_file.read_text())
-    assert our_args(our_entries(first, "Stop")[0]["command"]) == ["hook"]
-    assert shlex.split(our_entries(first, "Stop")[0]["command"])[0] == str(old)
-    monkeypatch.setattr(sys, "argv", [str(PROGRAM), "hooks"])
+def test_a_moved_program_is_updated_not_added_twice(settings_file: Path, tmp_path: Path) -> None:
+    """Commands an older install wrote (another path, the console script, `-m claude_tray`) are
+    ours: an install puts the current command in their place."""
+    old = shlex.quote(str(tmp_path / "old bin" / "claude-tray"))
+    older = f"{shlex.quote(sys.executable)} -m claude_tray"
+    settings_file.write_text(
+        json.dumps(
+            {
+                "hooks": {
+                    "Stop": [{"hooks": [{"type": "command", "command": f"{old} hook"}]}],
+                    "SessionEnd": [{"hooks": [{"type": "command", "command": f"{older} hook"}]}],
+                },
+                "statusLine": {"type": "command", "command": f"{old} statusline"},
+            }
+        )
+    )
     assert run("install") == 0
     data = json.loads(settings_file.read_text())
     for event in HOOK_EVENTS:
@@ -418,7 +422,6 @@ def test_paths_with_spaces_are_quoted_for_the_shell(tmp_path: Path) -> None:
     program = tmp_path / "My Tools" / "claude-tray"
     program.parent.mkdir()
     program.write_text("#!/bin/sh\n")
-    assert program_prefix(str(program)) == [str(program)]
     command = command_line([str(program)], "statusline", "--then", "bash ~/my sl.sh")
     assert shlex.split(command) == [str(program), "statusline", "--then", "bash ~/my sl.sh"]
     assert our_args(command) == ["statusline", "--then", "bash ~/my sl.sh"]
@@ -427,8 +430,31 @@ def test_paths_with_spaces_are_quoted_for_the_shell(tmp_path: Path) -> None:
     assert our_args(f"{windows} hook") == ["hook"]
 
 
-def test_without_a_console_script_python_runs_the_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "")
-    prefix = program_prefix("/somewhere/pytest")
-    assert prefix == [os.path.abspath(sys.executable), "-m", "claude_tray"]
-    assert our_args(command_line(prefix, "hook")) == ["hook"]
+def test_python_runs_the_package_entry_without_site() -> None:
+    """What `hooks install` writes for a pip install: this Python with `-I -S` and the
+    package's `__main__.py`; it runs the hook and is recognised as ours."""
+    prefix = program_prefix()
+    entry = os.path.join(os.path.dirname(claude_tray.__file__), "__main__.py")
+    assert prefix == [os.path.abspath(sys.executable), "-I", "-S", os.path.abspath(entry)]
+    command = command_line(prefix, "hook")
+    assert our_args(command) == ["hook"]
+    assert our_args(command_line(prefix, "statusline", "--then", "x y")) == [
+        "statusline",
+        "--then",
+        "x y",
+    ]
+    # what older versions wrote is still ours (an install updates it in place)
+    assert our_args(f"{sys.executable} -m claude_tray hook") == ["hook"]
+    assert our_args("/usr/bin/python3 -X importtime /x/claude_tray/__main__.py hook") is None
+    assert our_args("/usr/bin/python3 /x/other/__main__.py hook") is None
+
+
+def test_the_installed_command_runs_the_status_line(tmp_path: Path) -> None:
+    """The command as the shell runs it, in a scratch home: the status line answers."""
+    command = command_line(program_prefix(), "statusline")
+    payload = json.dumps({"session_id": "s-entry", "model": {"display_name": "Opus 4.5"}})
+    done = subprocess.run(
+        command, shell=True, input=payload.encode(), capture_output=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().strip() == "Opus 4.5"

@@ -179,6 +179,26 @@ def test_python_running_the_module_is_neutral_too() -> None:
         assert read(command) == ["C:/Python312/python.exe", "-m", "claude_tray", "statusline"]
 
 
+def test_python_running_the_entry_file_is_neutral_too() -> None:
+    """The command `hooks install` writes for a pip install: the venv's Python, its options
+    and the package's `__main__.py`, every path in the form every shell reads alike."""
+    from claude_tray.hooks.install import command_line, our_args
+
+    python = r"C:\Users\jo\app\.venv\Scripts\python.exe"
+    entry = r"C:\Users\jo\app\.venv\Lib\site-packages\claude_tray\__main__.py"
+    command = command_line([python, "-I", "-S", entry], "statusline", windows=True)
+    expected = [
+        "C:/Users/jo/app/.venv/Scripts/python.exe",
+        "-I",
+        "-S",
+        "C:/Users/jo/app/.venv/Lib/site-packages/claude_tray/__main__.py",
+        "statusline",
+    ]
+    for read in SHELLS.values():
+        assert read(command) == expected
+    assert our_args(command) == ["statusline"]
+
+
 def test_short_names_that_are_not_neutral_are_not_used() -> None:
     path = r"C:\Users\Jo Doe (work)\claude-tray.exe"
     assert windows_program(path, lambda _: r"C:\Users\Jo Doe (work)\claude-tray.exe") == (

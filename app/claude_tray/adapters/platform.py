@@ -11,6 +11,8 @@ import sys
 from collections.abc import MutableMapping
 from typing import Literal
 
+from claude_tray import is_frozen as is_frozen  # one check for the whole app
+
 if sys.platform == "win32":
     import winreg
 
@@ -30,11 +32,6 @@ else:
 def current_os() -> OsName:
     """ "macos", "windows", or "linux" (any other Unix with X11/Wayland is treated as Linux)."""
     return _OS
-
-
-def is_frozen() -> bool:
-    """True in a PyInstaller build: `sys.executable` is then the app itself."""
-    return bool(getattr(sys, "frozen", False))
 
 
 GDK_GL = "GDK_GL"

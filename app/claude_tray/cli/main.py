@@ -130,6 +130,20 @@ def _ledger_fault(error: BaseException, corrupt: bool = False) -> bool:
     return not corrupt or error.fault is faults.Fault.CORRUPT
 
 
+def _load_site() -> None:
+    """The site module's work, when Python started without it: the hooks' command
+    (`python -I -S .../claude_tray/__main__.py`, see `hooks.install.program_prefix`) skips it for
+    speed, and every other command needs site-packages (a PyInstaller build has none to load)."""
+    if not sys.flags.no_site:
+        return
+    from claude_tray import is_frozen
+
+    if not is_frozen():
+        import site
+
+        site.main()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     enter_private_umask()  # everything this process creates is the user's alone
@@ -139,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = run_fast(argv)
         if code is not None:
             return code
+    _load_site()
     import logging
 
     debug = "--debug" in argv

@@ -9,7 +9,10 @@ formatted for the `now` and the timezone the caller passes.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, tzinfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import date, tzinfo
 
 UNPRICED_MARK = "?"
 """After a cost that leaves out tokens of models with no known price."""
@@ -150,11 +153,15 @@ def short_day(d: date) -> str:
 
 def moment(epoch: float, tz: tzinfo) -> str:
     """`2026-11-03 14:05` in `tz`."""
+    from datetime import datetime  # here: the status line loads this module on every call
+
     return datetime.fromtimestamp(epoch, tz).strftime("%Y-%m-%d %H:%M")
 
 
 def clock_text(epoch: float, now: float, tz: tzinfo) -> str:
     """`14:05` today, else `Tue 09:00`."""
+    from datetime import datetime
+
     when = datetime.fromtimestamp(epoch, tz)
     if when.date() == datetime.fromtimestamp(now, tz).date():
         return when.strftime("%H:%M")
@@ -165,5 +172,7 @@ def reset_text(epoch: float, now: float, tz: tzinfo) -> str:
     """When a plan limit resets: `14:30` today, `Tue 09:00` within a day, else the date
     (`Sat 21 Nov`)."""
     if epoch - now > DAY_SECONDS:
+        from datetime import datetime
+
         return day(datetime.fromtimestamp(epoch, tz).date())
     return clock_text(epoch, now, tz)

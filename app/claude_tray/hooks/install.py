@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import claude_tray
+from claude_tray import is_frozen
 from claude_tray.hooks.json_edit import Editor
 from claude_tray.hooks.settings_file import SettingsError, SettingsFile
-from claude_tray.hooks.shell_command import POWERSHELL_NOTE, windows_program
+from claude_tray.hooks.shell_command import POWERSHELL_NOTE, is_neutral, windows_program
 
 HOOK_EVENTS = (
     "SessionStart",
@@ -42,18 +44,25 @@ HOOK_TIMEOUT = 10
 
 SCOPES = ("user", "project", "local")
 PROGRAM_NAMES = ("claude-tray", "claude-tray.exe")
+PYTHON_FLAGS = ("-I", "-S")
+"""How Python runs our hook and status-line entry: isolated from the user's Python settings and
+without the site module (the entry finds its package itself)."""
 
 
 # -- the program and its commands ---------------------------------------------------------------
 
 
-def program_prefix(argv0: str | None = None) -> list[str]:
-    """How to start the claude-tray that is running now, as absolute paths."""
-    argv0 = sys.argv[0] if argv0 is None else argv0
-    if os.path.basename(argv0).lower() in PROGRAM_NAMES:
-        for candidate in (argv0, argv0 + ".exe"):
-            if os.path.isfile(candidate):
-                return [os.path.abspath(candidate)]
+def program_prefix() -> list[str]:
+    """How to start the claude-tray that is running now, as absolute paths: a PyInstaller build
+    is the program itself; otherwise this Python runs the package's `__main__.py` with `-I -S`
+    (no site module, no user site, no PYTHON* variables): Claude Code starts it on every prompt
+    and every assistant message, and so it starts a few ms sooner than the `claude-tray` console
+    script would (see `claude_tray.__main__`)."""
+    if is_frozen():
+        return [os.path.abspath(sys.executable)]
+    entry = os.path.join(os.path.dirname(os.path.abspath(claude_tray.__file__)), "__main__.py")
+    if sys.executable and os.path.isfile(entry):
+        return [os.path.abspath(sys.executable), *PYTHON_FLAGS, entry]
     found = shutil.which("claude-tray")
     if found:
         return [os.path.abspath(found)]
@@ -66,14 +75,33 @@ def quote_program(path: str, windows: bool) -> str:
 
 
 def command_line(prefix: list[str], *args: str, windows: bool | None = None) -> str:
-    """`prefix` and `args` as one shell command: the program path quoted for the platform."""
+    """`prefix` and `args` as one shell command: the program's path, and any other path in
+    `prefix`, quoted for the platform (options such as `-I` as they are)."""
     windows = sys.platform == "win32" if windows is None else windows
-    words = [quote_program(prefix[0], windows), *(shlex.quote(part) for part in prefix[1:])]
+    words = [
+        word if i and _is_option(word) else quote_program(word, windows)
+        for i, word in enumerate(prefix)
+    ]
     return " ".join([*words, *(shlex.quote(arg) for arg in args)])
 
 
+def _is_option(word: str) -> bool:
+    return word.startswith("-") and is_neutral(word[1:])
+
+
+def needs_git_bash(prefix: list[str]) -> bool:
+    """Whether a path of `prefix` has no form PowerShell reads on Windows (`POWERSHELL_NOTE`)."""
+    return any(
+        quote_program(word, windows=True).startswith('"')
+        for i, word in enumerate(prefix)
+        if not (i and _is_option(word))
+    )
+
+
 def our_args(command: object) -> list[str] | None:
-    """The arguments after our program in `command`, or None when it does not run claude-tray."""
+    """The arguments after our program in `command`, or None when it does not run claude-tray:
+    `claude-tray ...`, `python [-I -S ...] <...>/claude_tray/__main__.py ...` or
+    `python [options] -m claude_tray ...`, wherever they live."""
     if not isinstance(command, str):
         return None
     try:
@@ -85,8 +113,15 @@ def our_args(command: object) -> list[str] | None:
     name = argv[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
     if name in PROGRAM_NAMES:
         return argv[1:]
-    if "python" in name and argv[1:3] == ["-m", "claude_tray"]:
-        return argv[3:]
+    if "python" not in name:
+        return None
+    rest = argv[1:]
+    while rest and rest[0].startswith("-") and rest[0] not in ("-m", "-c"):
+        rest = rest[1:]  # the interpreter's options
+    if rest[:2] == ["-m", "claude_tray"]:
+        return rest[2:]
+    if rest and rest[0].replace("\\", "/").endswith("/claude_tray/__main__.py"):
+        return rest[1:]
     return None
 
 
@@ -137,7 +172,7 @@ def plan_install(settings: SettingsFile, prefix: list[str], chain: bool) -> Chan
     editor = Editor.of(settings.text)
     notes: list[str] = []
     command = command_line(prefix, "hook")
-    if command.startswith('"'):  # Windows, no shell-neutral form for this path
+    if sys.platform == "win32" and needs_git_bash(prefix):  # no shell-neutral form for a path
         notes.append(POWERSHELL_NOTE)
     _install_hooks(editor, settings, command, notes)
     _install_statusline(editor, settings, prefix, chain, notes)
