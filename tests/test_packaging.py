@@ -7,6 +7,7 @@ import json
 import os
 import plistlib
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -157,6 +158,27 @@ def test_built_app_runs_doctor_on_its_own_home(built: Path, tmp_path: Path) -> N
     assert (root["path"], root["found"]) == (str(tmp_path / "claude"), True)
     assert Path(report["ledger"]["path"]).is_relative_to(tmp_path / "tray-home")
     assert "prices" not in result.stderr.lower()  # the price table (package data) was bundled
+
+
+@pytest.mark.slow
+def test_built_app_installs_hooks_that_run(built: Path, tmp_path: Path) -> None:
+    """The packaged app writes its own path as the hooks' program (no Python beside it), and
+    the status line command it wrote runs through the shell."""
+    (tmp_path / "claude").mkdir()
+    env = app_env(tmp_path)
+    done = subprocess.run(
+        [built, "hooks", "install"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    settings = json.loads((tmp_path / "claude" / "settings.json").read_text())
+    command = settings["statusLine"]["command"]
+    assert shlex.split(command) == [str(built), "statusline"]
+    payload = json.dumps({"session_id": "s-built", "model": {"display_name": "Opus 4.5"}})
+    line = subprocess.run(
+        command, shell=True, input=payload, capture_output=True, text=True, env=env, timeout=60
+    )
+    assert line.returncode == 0, line.stderr
+    assert line.stdout.strip() == "Opus 4.5"
 
 
 @pytest.mark.slow
