@@ -9,6 +9,7 @@ None and callers report its cost as unknown, never as $0.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,8 +35,11 @@ _BEDROCK_VERSION = re.compile(r"-v\d+(?::\d+)?$")
 _WINDOW_SUFFIX = re.compile(r"\[[^\]]*\]$")
 
 
+@functools.lru_cache(maxsize=1024)
 def model_key(model_id: str) -> str | None:
-    """`claude-sonnet-4-5-20250929` → `sonnet-4-5`; None for ids of no Claude model we know."""
+    """`claude-sonnet-4-5-20250929` → `sonnet-4-5`; None for ids of no Claude model we know.
+
+    Remembered: a view prices the same few ids hundreds of times (each takes five regexes)."""
     name = model_id.strip().lower()
     name = _WINDOW_SUFFIX.sub("", name)  # `claude-opus-4-6[1m]`
     name = name.rsplit("/", 1)[-1]  # `anthropic/claude-…`, ARNs

@@ -152,9 +152,10 @@ def ingest(
     firsts = {w.path for w in earlier}
     done: set[str] = set()
     try:
-        results = _read_all(order, parallel=budget_s is None and not background)
-        told = None if progress is None else (lambda read: progress(read, new_bytes))
-        _store(ledger, results, stats, bulk, firsts, done, deadline, told, batch=not background)
+        if order:  # nothing new (a warm `today`): not even an empty write transaction
+            results = _read_all(order, parallel=budget_s is None and not background)
+            told = None if progress is None else (lambda read: progress(read, new_bytes))
+            _store(ledger, results, stats, bulk, firsts, done, deadline, told, batch=not background)
     except LedgerError as error:
         if error.fault is Fault.CORRUPT:
             raise  # the caller repairs
