@@ -91,10 +91,8 @@ def run_today(args: argparse.Namespace) -> int:
             workspace.ledger, workspace.prices, [("today", period.start, period.end)]
         )
         total = totals_by_label(sums).get("today", Total())
-        unrecorded = unrecorded_estimate(
-            workspace.ledger, workspace.prices, [("today", period.start, period.end)]
-        ).for_label("today")
         snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
+        unrecorded = snapshot.today.unrecorded_estimate  # the same day, estimated once
         record_budget_state(workspace.paths, snapshot.today, clock.now)
     budgets = {
         spend.name: spend_json(spend, snapshot.is_complete(spend))
