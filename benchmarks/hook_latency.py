@@ -220,7 +220,7 @@ def installed_command(tool: list[str], env: dict[str, str]) -> list[str]:
 def measure(tool: list[str], scratch: Path, args: argparse.Namespace) -> int:
     env = scratch_env(scratch, not args.no_bytecode_cache, args.history)
     command = tool if args.console_script else installed_command(tool, env)
-    print(f"command: {shlex.join(command)}")
+    args.command = shlex.join(command)
     app = scratch / "app"
     app.mkdir()
     seed_paused(scratch / "tray", "bench-paused")
@@ -288,6 +288,7 @@ def report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> No
         print(
             json.dumps(
                 {
+                    "command": args.command,
                     "target_p95_ms": TARGET_P95_MS,
                     "cases": results,
                     "statusline": statusline_verdict(results),
@@ -296,6 +297,7 @@ def report(results: dict[str, dict[str, float]], args: argparse.Namespace) -> No
             )
         )
         return
+    print(f"command: {args.command}")
     print(f"{'case':<19} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu p50':>8}  runs")
     for case, r in results.items():
         print(
