@@ -36,12 +36,12 @@ negative or huge number) fails the typed decode and the line takes the generic p
 `core.transcript` decides (and names the reason for a skip)."""
 
 
-class _Split(msgspec.Struct):
+class _Split(msgspec.Struct, gc=False):
     ephemeral_5m_input_tokens: _Count | None = None
     ephemeral_1h_input_tokens: _Count | None = None
 
 
-class _Usage(msgspec.Struct):
+class _Usage(msgspec.Struct, gc=False):
     input_tokens: _Count | None = None
     output_tokens: _Count | None = None
     cache_creation_input_tokens: _Count | None = None
@@ -50,20 +50,20 @@ class _Usage(msgspec.Struct):
     speed: str | None = None
 
 
-class _Message(msgspec.Struct):
+class _Message(msgspec.Struct, gc=False):
     id: Any = None
     model: Any = None
     usage: _Usage | None = None
     role: Any = None
 
 
-class _AnyMessage(msgspec.Struct):
+class _AnyMessage(msgspec.Struct, gc=False):
     id: Any = None
     model: Any = None
     usage: Any = None
 
 
-class _Nested(msgspec.Struct):
+class _Nested(msgspec.Struct, gc=False):
     """A subagent's line as a `progress` line of its parent carries it (`data.message`)."""
 
     type: Any = None
@@ -73,11 +73,11 @@ class _Nested(msgspec.Struct):
     isApiErrorMessage: Any = None
 
 
-class _Progress(msgspec.Struct):
+class _Progress(msgspec.Struct, gc=False):
     message: _Nested | None = None
 
 
-class Line(msgspec.Struct):
+class Line(msgspec.Struct, gc=False):
     """One transcript line as the typed decoder sees it: only the fields we read (any other
     field, such as a message's content, is skipped in C)."""
 

@@ -34,7 +34,6 @@ from claude_tray.engine.decode import (
 )
 from claude_tray.storage.ledger_rows import (
     FileMark,
-    MessageRow,
     MessageValues,
     SessionMark,
     UnrecordedRow,
@@ -113,14 +112,6 @@ _strings: dict[str, str] = {}
 then name each once (pickling shares an object met twice), and the receiver builds it once."""
 
 
-def _shared(text: str | None) -> str | None:
-    if text is None:
-        return None
-    if len(_strings) > 100_000:
-        _strings.clear()
-    return _strings.setdefault(text, text)
-
-
 class _FileReader:
     """Parses the complete lines of one file's new bytes into ledger rows and session marks."""
 
@@ -132,7 +123,7 @@ class _FileReader:
         self.lines = 0
         self.responses = 0
         self.skipped: Counter[str] = Counter()
-        self.rows: dict[object, MessageRow] = {}
+        self.rows: dict[object, MessageValues] = {}
         """The copy kept of each message, by its identity: (message id, request id), or the
         line itself (`line:` + bytes) for a response without an id. Hashed into the ledger's
         key once, for the copy kept (`message_rows`)."""
@@ -283,7 +274,7 @@ class _FileReader:
             identity = (response.message_id, response.request_id)
         else:  # cannot be deduped: counted once as it stands, whichever pass reads it
             identity = b"line:" + (self._line_at(index) if line is None else line)
-        row = MessageRow(
+        row: MessageValues = (  # `MessageRow`'s columns, as a plain tuple; keyed when kept
             0,
             response.timestamp,
             session,
@@ -326,14 +317,25 @@ class _FileReader:
 
     def message_rows(self) -> list[MessageValues]:
         """The rows kept, keyed, as plain tuples (see `FileRead`)."""
+        if len(_strings) > 100_000:
+            _strings.clear()
+        share = _strings.setdefault
         rows: list[MessageValues] = []
         for identity, row in self.rows.items():
             if type(identity) is tuple:
                 key = _hash(f"{identity[0]}:{identity[1] or ''}".encode())
             else:
                 key = _hash(identity)  # type: ignore[arg-type]
+            session, project, model = row[2], row[3], row[4]
             rows.append(
-                (key, row[1], _shared(row[2]), _shared(row[3]), _shared(row[4]), *row[5:])  # type: ignore[arg-type]
+                (
+                    key,
+                    row[1],
+                    None if session is None else share(session, session),
+                    None if project is None else share(project, project),
+                    share(model, model),
+                    *row[5:],
+                )
             )
         return rows
 
