@@ -115,3 +115,44 @@ def test_what_the_hook_path_logs_goes_to_the_hooks_log_not_stderr(tmp_path: obje
         if name.startswith("hooks.log")
     ]
     assert any("budget file unreadable: test" in text for text in texts)
+
+
+AS_INSTALLED = """
+import json, sys
+sys.path.append(sys.argv.pop(1))  # what the entry file does for itself (claude_tray/__main__.py)
+from claude_tray.cli.main import main
+code = main(sys.argv[1:])
+json.dump({"code": code, "modules": sorted(sys.modules)}, sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "payload"),
+    [("hook", payloads.user_prompt_submit()), ("statusline", payloads.status_new(percent=92))],
+)
+def test_as_installed_the_fast_path_needs_nothing_but_the_standard_library(
+    command: str, payload: dict
+) -> None:
+    """`hooks install` runs Python with `-I -S` (no site-packages on the path): the hook and the
+    status line must import nothing but the standard library and claude_tray."""
+    import claude_tray
+
+    folder = os.path.dirname(os.path.dirname(os.path.abspath(claude_tray.__file__)))
+    for _ in range(2):  # the first call caches the config
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", AS_INSTALLED, folder, command],
+            input=json.dumps(payload).encode(),
+            capture_output=True,
+            env=dict(os.environ),
+            timeout=60,
+        )
+        report = json.loads(done.stderr.decode())
+        assert report["code"] == 0
+    others = {
+        name
+        for name in report["modules"]
+        if name.split(".")[0] not in sys.stdlib_module_names
+        and name.split(".")[0] not in ("claude_tray", "__main__")
+    }
+    assert others == set()
+    assert "site" not in report["modules"]

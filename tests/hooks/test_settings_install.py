@@ -22,6 +22,9 @@ from claude_tray.hooks.install import (
     quote_program,
 )
 from claude_tray.hooks.settings_file import backups_of
+from claude_tray.storage.paths import app_paths
+from claude_tray.storage.state import read_session
+from tests.hooks import payloads
 from tests.hooks.conftest import PROGRAM
 
 THEIR_SETTINGS = {
@@ -450,11 +453,18 @@ def test_python_runs_the_package_entry_without_site() -> None:
 
 
 def test_the_installed_command_runs_the_status_line(tmp_path: Path) -> None:
-    """The command as the shell runs it, in a scratch home: the status line answers."""
+    """The command as the shell runs it, in a scratch home: the status line answers with our
+    line (not the plain fallback line it prints when something fails), and records the call."""
     command = command_line(program_prefix(), "statusline")
-    payload = json.dumps({"session_id": "s-entry", "model": {"display_name": "Opus 4.5"}})
+    payload = json.dumps(payloads.status_new(session="s-entry", percent=72))
     done = subprocess.run(
-        command, shell=True, input=payload.encode(), capture_output=True, timeout=60
+        command,
+        shell=True,
+        input=payload.encode(),
+        capture_output=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.decode().strip() == "Opus 4.5"
+    assert "ctx 72%" in done.stdout.decode()
+    assert read_session(app_paths(), "s-entry") is not None
