@@ -24,3 +24,11 @@ def read_state(paths: AppDirs | AppPaths, session_id: str) -> dict[str, Any] | N
     """The session's state file as it is on disk, or None when there is none."""
     path = Path(state_file(paths, session_id))
     return json.loads(path.read_bytes()) if path.exists() else None
+
+
+def hooks_ran(paths: AppDirs | AppPaths, session_id: str, at: float = 1.0) -> None:
+    """Record one hook event in the session's state, as our hook does where it is installed:
+    the gate runs in that session, so a pause mark there holds it."""
+    from claude_tray.storage.state import change_session
+
+    change_session(paths, session_id, lambda record: record.record_event("SessionStart", at))

@@ -58,7 +58,7 @@ def session(
         cost=1.0,
         unpriced_tokens=0,
         cost_since_reset=1.0,
-        paused=paused,
+        pause_mark=paused,
         active=True,
         gated=gated,
     )

@@ -21,8 +21,7 @@ from claude_tray.runtime.hints import Hint, HintKind
 from claude_tray.runtime.watcher import Watcher
 from claude_tray.storage.budget_state import read_budget_state
 from claude_tray.storage.paths import app_paths, claude_roots
-from claude_tray.storage.state import change_session
-from tests.states import read_state, write_state
+from tests.states import hooks_ran, read_state, write_state
 from tests.transcripts import ClaudeData, assistant, compact
 
 SID = "5e55-1011"
@@ -197,8 +196,7 @@ def test_a_climb_pauses_notifies_each_level_once_and_reset_lifts_it(
     claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
 ) -> None:
     path = claude.write(SID, line(50, 1))
-    # our hooks run in this session (they record events), so the gate enforces the pause
-    change_session(app_paths(), SID, lambda r: r.record_event("Stop", 1.0))
+    hooks_ran(app_paths(), SID)  # our hooks run in this session, so the gate holds the pause
     engine = make_engine()
     recorder.wait(lambda: recorder.passes, "the first pass")
     for n, pct in enumerate((72, 87, 92), start=2):
@@ -248,6 +246,7 @@ def test_a_compact_lifts_the_pause(
     claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
 ) -> None:
     path = claude.write(SID, line(93, 1))
+    hooks_ran(app_paths(), SID)
     make_engine()
     recorder.wait(
         lambda: recorder.passes and recorder.last.snapshot.sessions[0].paused, "the pause"
@@ -259,12 +258,43 @@ def test_a_compact_lifts_the_pause(
     assert state is not None and state["pause"]["paused"] is False
 
 
+def test_without_the_gate_hook_the_pause_level_is_shown_not_a_pause(
+    claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
+) -> None:
+    from claude_tray.core.view import NOT_PAUSED
+
+    claude.write(SID, line(92, 1))  # no hook of ours runs in this session: nothing can stop it
+    make_engine()
+    recorder.wait(lambda: recorder.passes and recorder.last.view.icon.text == "92", "92%")
+    session = recorder.last.snapshot.sessions[0]
+    assert session.pause_mark and not session.paused
+    state = read_state(app_paths(), SID)
+    assert state is not None and state["pause"]["paused"] is True  # there once a gate runs
+    view = recorder.last.view
+    assert view.icon.look == "warning"  # the pause look (its pause mark) means paused
+    assert view.title.startswith("Context ~92% (auto-pause level) · app")
+    assert "paused" not in view.title
+    row = view.menu[0]
+    assert row.text == "app · Opus 4.5 · context ~92% · auto-pause level"
+    assert NOT_PAUSED in [entry.text for entry in row.children]
+    assert [text for text in texts(view) if "paused" in text.lower()] == [NOT_PAUSED] * 2
+    assert recorder.titles()[-1].endswith("context 92% — auto-pause level")
+
+    hooks_ran(app_paths(), SID)  # the hooks are installed: its next prompt is refused
+    recorder.wait(lambda: recorder.last.view.icon.look == "pause", "the pause look")
+    assert recorder.last.snapshot.sessions[0].paused
+    assert recorder.last.view.title.startswith("Context ~92% paused · app")
+    assert recorder.last.view.menu[0].text == "app · Opus 4.5 · context ~92% · paused"
+    assert NOT_PAUSED not in texts(recorder.last.view)
+
+
 def test_a_reset_from_elsewhere_is_seen_through_the_state_folder(
     claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
 ) -> None:
     from claude_tray.storage.state import reset_session
 
     claude.write(SID, line(92, 1))
+    hooks_ran(app_paths(), SID)
     make_engine()
     recorder.wait(
         lambda: recorder.passes and recorder.last.snapshot.sessions[0].paused, "the pause"
@@ -316,6 +346,7 @@ def test_pause_notifications_until_resumed(
     claude: ClaudeData, recorder: Recorder, make_engine: Callable[..., Engine]
 ) -> None:
     path = claude.write(SID, line(50, 1))
+    hooks_ran(app_paths(), SID)
     engine = make_engine()
     recorder.wait(lambda: recorder.passes, "the first pass")
     engine.post("pause-notifications:3600")

@@ -24,6 +24,7 @@ from claude_tray.storage.paths import app_paths
 from claude_tray.storage.state import read_session
 from claude_tray.storage.zone import resolve_timezone
 from tests.hooks import payloads
+from tests.states import hooks_ran
 from tests.transcripts import ClaudeData, assistant, project_folder
 
 ELSEWHERE = "e15e-0001"
@@ -172,6 +173,7 @@ def test_root_of_transcript(path: object, root: str | None) -> None:
 
 def test_it_is_paused_like_any_other(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     status_line(elsewhere_payload(tmp_path / "not-there", percent=97, size=200_000))
+    hooks_ran(app_paths(), ELSEWHERE)  # our gate runs there too: the pause holds it
     (shown,) = run_json(capsys, "sessions")["sessions"]
     assert shown["sessionId"] == ELSEWHERE
     assert shown["paused"] is True

@@ -12,7 +12,7 @@ import pytest
 from claude_tray.cli.main import main
 from claude_tray.storage.paths import app_paths
 from claude_tray.storage.state import mark_paused
-from tests.states import read_state, write_state
+from tests.states import hooks_ran, read_state, write_state
 from tests.transcripts import ClaudeData, assistant
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
@@ -68,6 +68,7 @@ def test_reset_current_lifts_the_pause_of_the_most_urgent_session(
     at(claude, "calm-1", 40)
     at(claude, "full-2", 92, cwd="/w/api")
     mark_paused(app_paths(), "full-2", "pause", 92.0, NOW - 30)
+    hooks_ran(app_paths(), "full-2", NOW - 30)  # the gate runs there: the pause holds
     assert sessions(capsys)["full-2"]["paused"] is True
 
     code, out, err = run(capsys, "reset", "--current")
@@ -100,6 +101,7 @@ def test_reset_by_id_or_unique_prefix_even_when_inactive(
     at(claude, "aaa-old", 91, minutes_ago=600)  # long inactive, still paused
     at(claude, "bbb-new", 20)
     mark_paused(app_paths(), "aaa-old", "pause", 91.0, NOW - 36000)
+    hooks_ran(app_paths(), "aaa-old", NOW - 36000)
     code, out, err = run(capsys, "reset", "aaa", "--json")
     assert code == 0, err
     data = json.loads(out)
@@ -185,3 +187,26 @@ def test_a_state_file_only_session_by_its_full_id(
     assert "It was not paused" in out
     state = read_state(app_paths(), "fresh-9")
     assert state is not None and state["reset"] == {"at": NOW, "level": "ok"}
+
+
+def test_paused_only_where_the_gate_holds_the_session(
+    claude: ClaudeData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    at(claude, "full-2", 92)
+    mark_paused(app_paths(), "full-2", "pause", 92.0, NOW - 30)  # the rule's mark, no hook ran
+    listed = sessions(capsys)["full-2"]
+    assert listed["paused"] is False and listed["level"] == "pause"
+    code, out, _ = run(capsys, "sessions")
+    assert code == 0 and "pause (not paused)" in out and "(paused)" not in out
+
+    hooks_ran(app_paths(), "full-2", NOW - 30)  # installed: its next prompt is refused
+    assert sessions(capsys)["full-2"]["paused"] is True
+    code, out, _ = run(capsys, "sessions")
+    assert code == 0 and "pause (paused)" in out
+
+    config = app_paths().config_file
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[auto_pause]\nenforce = false\n")  # the gate lets every prompt through
+    assert sessions(capsys)["full-2"]["paused"] is False
+    code, out, _ = run(capsys, "reset", "full-2")
+    assert code == 0 and "It was not paused" in out

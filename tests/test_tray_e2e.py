@@ -28,7 +28,7 @@ from claude_tray.cli.main import main
 from claude_tray.storage.paths import app_paths
 from claude_tray.ui.icon import LOOKS
 from tests.desktop import WAIT, Desktop, running_desktop, wait_for
-from tests.states import read_state
+from tests.states import hooks_ran, read_state
 from tests.transcripts import ClaudeData, assistant
 
 pytestmark = pytest.mark.desktop
@@ -222,22 +222,20 @@ def test_the_tray_end_to_end(
         "the green icon in trayer",
     )
 
-    # 2. the climb: 72% and 87% seen one by one, then 92% must show red with the pause mark
+    # 2. the climb: 72% and 87% seen one by one, then 92%: the auto-pause level. No hook of
+    # ours runs in this session, so nothing stops it: the level shows, not a pause
     for n, pct in ((2, 72), (3, 87)):
         claude.append(path, line(pct, n))
         app.wait_view(f"{pct}%", lambda v, p=pct: v["icon"]["text"] == str(p))
     claude.append(path, line(92, 4))
-    wait_for(  # how fast is `benchmarks/`'s to measure; here only that it happens
-        lambda: looks_paused(tray_pixels(screen, tmp_path, "2-paused")),
-        ICON_WAIT,
-        "the red icon with the pause mark",
-    )
-    view = app.wait_view("the paused view", lambda v: v["icon"]["look"] == "pause")
+    level = app.wait_view("92%", lambda v: v["icon"]["text"] == "92")
+    assert level["icon"]["look"] == "warning" and "(auto-pause level)" in level["title"]
+    assert "paused" not in level["title"]
     state = read_state(app_paths(), SID)
-    assert state is not None and state["pause"]["paused"] is True
+    assert state is not None and state["pause"]["paused"] is True  # the mark a gate obeys
 
-    # 3. dunst got caution, warning, auto-pause level: once each, nothing else. No hook runs in
-    # this session, so nothing is really paused: the notification says so and how to turn it on
+    # 3. dunst got caution, warning, auto-pause level: once each, nothing else; the last says
+    # nothing is paused and how to turn it on
     def all_three() -> list[str] | None:
         summaries = [n.summary for n in screen.notifications()]
         return summaries if any("auto-pause" in s for s in summaries) else None
@@ -248,6 +246,16 @@ def test_the_tray_end_to_end(
     body = screen.notifications()[-1].body
     assert "184k of 200k tokens" in body and "claude-tray hooks install" in body, body
     assert len(set(summaries)) == len(summaries)
+
+    # 3b. our hooks run in the session (installed): the pause holds, red with the pause mark
+    hooks_ran(app_paths(), SID)
+    wait_for(  # how fast is `benchmarks/`'s to measure; here only that it happens
+        lambda: looks_paused(tray_pixels(screen, tmp_path, "2-paused")),
+        ICON_WAIT,
+        "the red icon with the pause mark",
+    )
+    view = app.wait_view("the paused view", lambda v: v["icon"]["look"] == "pause")
+    assert "paused" in view["title"]
 
     # 4. right click: the menu opens; it holds today's cost
     assert main(["today", "--json"]) == 0

@@ -54,7 +54,9 @@ def session(
     paused: bool = False,
     window: int = 200_000,
     level: Level | None = None,
+    gated: bool = True,
 ) -> SessionState:
+    """A session; `paused` sets the pause mark, which holds it while `gated` (its gate runs)."""
     tokens = None if percent is None else round(percent * window / 100)
     return SessionState(
         session_id=session_id,
@@ -70,8 +72,9 @@ def session(
         cost=cost,
         unpriced_tokens=0,
         cost_since_reset=since_reset,
-        paused=paused,
+        pause_mark=paused,
         active=True,
+        gated=gated,
     )
 
 

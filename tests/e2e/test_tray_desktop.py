@@ -1,7 +1,8 @@
 """The tray on a real desktop (Xvfb, trayer, dunst: tests/desktop.py) while the real Claude Code
 works in print mode against the mock: the icon follows the session's context level; at the pause
-level the tray marks the session paused and the real client's next prompt is refused by our hook
-(print mode has no status line: the tray is what pauses it); `claude-tray reset` lets the next
+level the tray marks the session (shown as the level while no hook of ours runs there) and, once
+the hooks are installed, the real client's next prompt is refused by our hook (print mode has no
+status line: the tray is what marks it); `claude-tray reset` lets the next
 prompt through. And an interactive session (it stays active until /exit) paused at 92%: "Reset
 session" chosen in the tray's menu lets the next typed prompt reach the model.
 
@@ -68,25 +69,20 @@ def test_the_icon_follows_the_real_session(
 
     api.next_usage(Usage(input_tokens=4, output_tokens=9, cache_write_5m=996, cache_read=183_000))
     assert sandbox.claude_print("fill it", "--resume", sid).code == 0
-    wait_for(
-        lambda: looks_paused(tray_pixels(screen, tmp_path, "2-paused")),
-        ICON_WAIT,
-        "the red icon with the pause mark",
-    )
-    view = tray.wait_view("the paused view", lambda v: v["icon"]["look"] == "pause")
-    assert view["icon"]["text"] == "92"
-    [shown_session] = [
-        s for s in sandbox.tray_json("sessions")["sessions"] if s["sessionId"] == sid
-    ]
-    assert shown_session["paused"] is True
+    # the auto-pause level, marked; with no hook of ours to stop it, shown as the level
+    view = tray.wait_view("92%", lambda v: v["icon"]["text"] == "92", timeout=ICON_WAIT)
+    assert view["icon"]["look"] == "warning" and "(auto-pause level)" in view["title"]
+    assert state(sandbox, sid)["pause"]["paused"] is True
+    assert not paused_in_sessions(sandbox, sid)
 
-    sandbox.tray("hooks", "install")
+    sandbox.tray("hooks", "install")  # from now on the mark holds: the next prompt is refused
     before = len(api.snapshot())
     refused = sandbox.claude_print("refuse me", "--resume", sid)
     assert refused.code == 0
     if sandbox.client.version != "2.1.90":  # 2.1.90's JSON result is empty (see test_interactive)
         assert PAUSED in refused.result["result"]
     assert len(api.snapshot()) == before
+    assert paused_in_sessions(sandbox, sid)
 
     sandbox.tray("reset", sid)
     assert sandbox.claude_print("after reset", "--resume", sid).code == 0
@@ -175,3 +171,9 @@ def test_reset_session_from_the_tray_menu_lets_the_next_typed_prompt_through(
         tray.assert_running()
     finally:
         terminal.close()
+
+
+def paused_in_sessions(sandbox: Sandbox, sid: str) -> bool:
+    """What `claude-tray sessions --json` says of the session's pause."""
+    [shown] = [s for s in sandbox.tray_json("sessions")["sessions"] if s["sessionId"] == sid]
+    return bool(shown["paused"])

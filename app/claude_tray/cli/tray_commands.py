@@ -88,7 +88,8 @@ def run_reset(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"Reset session {session.session_id}: {session_text(replace(session, paused=False))}.")
+    lifted = replace(session, pause_mark=False)
+    print(f"Reset session {session.session_id}: {session_text(lifted)}.")
     print(
         f"  {'Pause lifted' if was_paused else 'It was not paused'}; it pauses again only above "
         f"its current level ({session.level.label}) or after its context falls and climbs "

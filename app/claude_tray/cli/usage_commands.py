@@ -324,7 +324,7 @@ def _print_sessions(states: Sequence[SessionState], clock: Clock) -> None:
             s.project_name,
             s.model_name or "—",
             percent(s.context_percent) + ("" if s.context_source.value == "statusline" else "~"),
-            s.level.label + (" (paused)" if s.paused else ""),
+            s.level.label + pause_note(s),
             datetime.fromtimestamp(s.last_activity, clock.tz).strftime("%Y-%m-%d %H:%M"),
             money(s.cost, s.unpriced_tokens > 0),
             "—" if s.claude_code_cost is None else money(s.claude_code_cost),
@@ -376,3 +376,11 @@ def run_status(args: argparse.Namespace) -> int:
         )
     _print_sessions(snapshot.sessions, clock)
     return 0
+
+
+def pause_note(session: SessionState) -> str:
+    """After the level: ` (paused)` when a pause holds the session, ` (not paused)` when it is at
+    the pause level with nothing to stop it."""
+    if session.paused:
+        return " (paused)"
+    return " (not paused)" if session.pause_unheld else ""

@@ -41,7 +41,9 @@ class SessionState:
     """Priced cost of the session's counted messages (unpriced models excluded, see `unpriced`)."""
     unpriced_tokens: int
     cost_since_reset: float
-    paused: bool
+    pause_mark: bool
+    """The auto-pause rule marked the session (its state file): its context reached the pause
+    level. Whether that stops anything is `paused`."""
     active: bool
     unpriced_since_reset: int = 0
     """Tokens since the last reset that no price covers (left out of `cost_since_reset`)."""
@@ -50,8 +52,8 @@ class SessionState:
     claude_code_context_percent: float | None = None
     """Claude Code's own context percentage (status line), None when never seen."""
     gated: bool = False
-    """Our hooks reported events for this session: the pause gate is installed where it runs
-    (so an auto-pause really pauses it)."""
+    """Our hooks report events for this session and `[auto_pause] enforce` is on: the gate hook
+    runs where it runs and refuses a prompt while the pause mark is set."""
     cost_complete: bool = True
     """False while the history before today is still being read and the session has lines
     from before then: its cost may still change (older files, copies credited elsewhere)."""
@@ -62,6 +64,18 @@ class SessionState:
     @property
     def project_name(self) -> str:
         return project_name(self.project)
+
+    @property
+    def paused(self) -> bool:
+        """A pause really holds the session: the mark is set and the gate obeys it. What the
+        icon, tooltip, menu, CLI and `--json` call "paused" (the one definition)."""
+        return self.pause_mark and self.gated
+
+    @property
+    def pause_unheld(self) -> bool:
+        """The session reached the pause level, but nothing stops it (no gate hook runs there,
+        or `[auto_pause] enforce` is off): shown as the level, never as "paused"."""
+        return self.pause_mark and not self.gated
 
 
 @dataclass(frozen=True, slots=True)

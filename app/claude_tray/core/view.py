@@ -51,6 +51,9 @@ PAUSE_TOMORROW = Action(MenuAction.PAUSE_NOTIFICATIONS, "tomorrow")
 RESUME = Action(MenuAction.RESUME_NOTIFICATIONS)
 OPEN_REPORT = Action(MenuAction.OPEN_REPORT)
 WELCOME = "Welcome to claude-tray"
+PAUSE_LEVEL = "auto-pause level"
+"""A session at the pause level that nothing pauses (`SessionState.pause_unheld`)."""
+NOT_PAUSED = "Not paused: claude-tray hooks install (and [auto_pause] enforce on) pauses it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +190,8 @@ def session_text(session: SessionState, project_limit: int = PROJECT_MAX) -> str
     parts.append(f"context {context_text(session)}")
     if session.paused:
         parts.append("paused")
+    elif session.pause_unheld:
+        parts.append(PAUSE_LEVEL)
     return SEP.join(parts)
 
 
@@ -225,7 +230,9 @@ def title(snapshot: Snapshot, options: ViewOptions) -> str:
     urgent = snapshot.most_urgent
     if urgent is None:
         return with_limits(snapshot, options, ("No active session", today), paused)
-    head = f"Context {context_text(urgent)}" + (" paused" if urgent.paused else "")
+    head = f"Context {context_text(urgent)}" + (
+        " paused" if urgent.paused else f" ({PAUSE_LEVEL})" if urgent.pause_unheld else ""
+    )
     for limit in (PROJECT_MAX, 16, 8):
         parts = (head, short_project(urgent.project_name, limit), today)
         if fits(*parts, paused):
@@ -374,6 +381,8 @@ def session_entry(session: SessionState, options: ViewOptions) -> MenuEntry:
     since = money(session.cost_since_reset, session.unpriced_since_reset > 0)
     label = f"{session_text(session)}{SEP}{since} since reset"
     details = [MenuEntry(f"Context {context_tokens_text(session)}", enabled=False)]
+    if session.pause_unheld:
+        details.append(MenuEntry(NOT_PAUSED, enabled=False))
     if session.context_source is ContextSource.TRANSCRIPT:
         details.append(MenuEntry("(estimated from the transcript)", enabled=False))
     details += [

@@ -256,8 +256,8 @@ def _session_state(
         unpriced_since_reset=since_reset.unpriced_tokens,
         claude_code_cost=fact.claude_code_cost,
         claude_code_context_percent=fact.context_percent,
-        paused=fact.paused,
-        gated=fact.last_event_at is not None,
+        pause_mark=fact.paused,
+        gated=fact.last_event_at is not None and config.auto_pause.enforce,
         active=is_active(row.last_ts, fact, clock.now, window_s) if active is None else active,
         machine=row.machine,
     )

@@ -500,14 +500,14 @@ class Engine:
                 paths, session.session_id, session.context_percent, context, now
             )
             wanted = record.paused
-            if wanted != session.paused:
+            if wanted != session.pause_mark:
                 log.info(
                     "session %s %s at %.1f%%",
                     session.session_id,
-                    "paused" if wanted else "no longer paused",
+                    "marked paused" if wanted else "no longer marked paused",
                     session.context_percent,
                 )
-                session = replace(session, paused=wanted)
+                session = replace(session, pause_mark=wanted)
             sessions.append(session)
         return replace(snapshot, sessions=tuple(sessions))
 
