@@ -36,7 +36,7 @@ class Tokens(NamedTuple):
     @property
     def total(self) -> int:
         """Every token of the request; the figure dedupe compares and `totalTokens` reports."""
-        return self.prompt + self[1]
+        return sum(self)  # prompt + output
 
     @property
     def is_long_context(self) -> bool:

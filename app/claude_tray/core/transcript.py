@@ -27,6 +27,10 @@ from claude_tray.core.tokens import Tokens
 
 SYNTHETIC_MODEL = "<synthetic>"
 
+_new = tuple.__new__
+"""Builds a named tuple from its fields in order, without the Python-level `__new__` of the
+class (the records built once per line of a first ingest)."""
+
 
 Record = Response | CompactBoundary | Title
 """What a line can stand for."""
@@ -170,18 +174,22 @@ def counted_response(
     """`response` for a decoder that already checked the usage's counts (whole numbers in
     0..`MAX_TOKENS`, see `split_tokens`) and read its speed."""
     model_id = model if type(model) is str and model else "unknown"
-    # Positional, and `_text` spelled out: this runs once per line of a first ingest.
-    return Response(
-        message_id if type(message_id) is str and message_id else None,
-        request_id if type(request_id) is str and request_id else None,
-        session_id if type(session_id) is str and session_id else None,
-        cwd if type(cwd) is str and cwd else None,
-        model_id,
-        parse_timestamp(timestamp, latest),
-        tokens,
-        sidechain is True,
-        Speed.FAST if fast else Speed.STANDARD,
-        model_id == SYNTHETIC_MODEL or api_error is True,
+    # `_text` spelled out, and the tuple built without the named tuple's Python-level `__new__`
+    # (`_new`, the same fields in order): this runs once per line of a first ingest.
+    return _new(
+        Response,
+        (
+            message_id if type(message_id) is str and message_id else None,
+            request_id if type(request_id) is str and request_id else None,
+            session_id if type(session_id) is str and session_id else None,
+            cwd if type(cwd) is str and cwd else None,
+            model_id,
+            parse_timestamp(timestamp, latest),
+            tokens,
+            sidechain is True,
+            Speed.FAST if fast else Speed.STANDARD,
+            model_id == SYNTHETIC_MODEL or api_error is True,
+        ),
     )
 
 
@@ -304,7 +312,7 @@ def split_tokens(
         write_5m = cache_write - write_1h
     elif not cache_write:
         cache_write = write_5m + write_1h
-    return Tokens(inp, out, write_5m, write_1h, cache_read)
+    return _new(Tokens, (inp, out, write_5m, write_1h, cache_read))
 
 
 def _count(value: object) -> int:
