@@ -1,14 +1,19 @@
 """One sanitizer for every string shown to a person: escape sequences, control characters and
 bidi overrides from transcripts, payloads or the config never reach a terminal, a notification,
-the tray's menu or tooltip, or a CSV on stdout; a command shown for pasting is shell-quoted."""
+the tray's menu or tooltip, or a CSV on stdout; `--json` escapes them (the data stays whole); a
+command shown for pasting is shell-quoted."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import shlex
+import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,9 +21,10 @@ from claude_tray.cli.main import main
 from claude_tray.core.alerts import AlertRules
 from claude_tray.core.levels import Level, Thresholds
 from claude_tray.core.notices import session_notice
-from claude_tray.core.sanitize import clean
+from claude_tray.core.sanitize import clean, escape_json
 from claude_tray.core.view import tray_view
 from claude_tray.hooks.gate import _reset_command
+from tests.hooks.conftest import PROGRAM
 from tests.transcripts import ClaudeData, assistant
 from tests.tray_snapshots import line, options, session, snapshot, spend
 
@@ -49,6 +55,18 @@ def assert_safe(text: str) -> None:
 )
 def test_clean(raw: str, shown: str) -> None:
     assert clean(raw) == shown
+
+
+def test_escape_json_keeps_the_data_and_leaves_plain_text_alone() -> None:
+    data = {"k\u202e": ["a\u2066b\x7f\x85\u2028 é 😀", 1.5, None]}
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    escaped = escape_json(text)
+    assert json.loads(escaped) == data
+    assert escaped == text.replace("\u202e", "\\u202e").replace("\u2066", "\\u2066").replace(
+        "\x7f", "\\u007f"
+    ).replace("\x85", "\\u0085").replace("\u2028", "\\u2028")
+    plain = json.dumps({"a": "émoji 😀 /home/u/app"}, ensure_ascii=False, indent=2)
+    assert escape_json(plain) == plain
 
 
 def test_clean_cuts_to_a_limit() -> None:
@@ -145,3 +163,43 @@ def test_the_status_line_shows_clean_names(
     assert text.endswith("\n")
     assert_safe(text.replace("\x1b[", "CSI")[:-1].replace("CSI", ""))  # our own colours aside
     assert "Opus 4.5" in text
+
+
+JSON_CWD = "/home/u/a\u202eb\u2066c\u2069\u200f\u061cd\x9b31m\x85e\x7ff\u2028g\x1b[31mh\nend"
+JSON_MODEL = "claude-opus-4-5\u202e\x9b2J"
+RAW_IN_JSON = ("\u202e", "\u2066", "\u2069", "\u200f", "\u061c", "\x9b", "\x85", "\x7f", "\u2028")
+
+
+@pytest.mark.parametrize(
+    ("args", "recorded"),
+    [
+        (
+            ["sessions", "--json"],
+            lambda d: (d["sessions"][0]["project"], d["sessions"][0]["model"]),
+        ),
+        (["status", "--json"], lambda d: (d["sessions"][0]["project"], d["sessions"][0]["model"])),
+        (["projects", "--json"], lambda d: (d["projects"][0]["project"], JSON_MODEL)),
+        (["daily", "--json", "--breakdown"], lambda d: (JSON_CWD, *d["daily"][0]["modelsUsed"])),
+        (["today", "--json"], lambda d: (JSON_CWD, *d["unpricedModels"])),
+    ],
+)
+def test_json_escapes_what_a_terminal_would_act_on_and_keeps_the_names(
+    claude: ClaudeData,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    recorded: Callable[[Any], tuple[str, ...]],
+) -> None:
+    """`--json` is data for a program: names stay whole (escaped, not dropped) so a program reads
+    them as recorded, yet the bytes on stdout hold no control or bidi character for a terminal."""
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(NOW))
+    line = assistant("s1", "2026-11-20T11:55:00Z", "m1", model=JSON_MODEL, cwd=JSON_CWD, input=10)
+    claude.write("s1", line, cwd="/home/u/evil")
+    done = subprocess.run(
+        [str(PROGRAM), *args], capture_output=True, env=dict(os.environ), timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode("utf-8")
+    for char in (*RAW_IN_JSON, "\x1b", "\x07"):
+        assert char not in text, (char, args)
+    assert "\\u202e" in text and "\\u009b" in text  # escaped: still there
+    assert recorded(json.loads(text)) == (JSON_CWD, JSON_MODEL)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from claude_tray.core.formats import UNPRICED_MARK, count, money, paint
-from claude_tray.core.sanitize import clean
+from claude_tray.core.sanitize import clean, escape_json
 from claude_tray.core.tokens import Tokens
 
 
@@ -97,7 +97,7 @@ def print_json(data: Any, stream: TextIO | None = None) -> None:
 
     out = stream or sys.stdout
     encoded = msgspec.json.encode(_tidy_floats(data))
-    out.write(msgspec.json.format(encoded, indent=2).decode() + "\n")
+    out.write(escape_json(msgspec.json.format(encoded, indent=2).decode()) + "\n")
 
 
 def _tidy_floats(data: Any) -> Any:

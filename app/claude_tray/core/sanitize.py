@@ -1,7 +1,8 @@
 """The one sanitizer for text shown to a person: every string from a transcript, a hook or status
 line payload, or the config passes `clean` before it reaches a terminal, a notification, the tray's
-menu or tooltip, or a CSV on stdout (the HTML report escapes for HTML instead, and JSON output is
-escaped by its encoder).
+menu or tooltip, or a CSV on stdout (the HTML report escapes for HTML instead). JSON output keeps
+the data whole: its encoder escapes the C0 controls, and `escape_json` writes the rest of what
+`clean` would take out (DEL, C1, the line separators, the bidi controls) as `\\uXXXX` escapes.
 
 - Terminal escape sequences (CSI `ESC [ … m`, OSC `ESC ] … BEL` such as a window title, DCS and
   the two-byte ones) are removed whole, so none can recolour, move the cursor or retitle.
@@ -23,10 +24,16 @@ _SEQUENCE = (
     r"|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # their 8-bit forms
     r"|\x1b[ -/]*[0-~]?"  # any other escape: ESC, intermediates, final byte
 )
-_CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
-_BIDI = "[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_C0 = "\x00-\x1f"
+_OTHER_CONTROLS = "\x7f-\x9f\u2028\u2029"
+_BIDI_MARKS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = f"[{_C0}{_OTHER_CONTROLS}]"
+_BIDI = f"[{_BIDI_MARKS}]"
+_RAW_IN_JSON = f"[{_OTHER_CONTROLS}{_BIDI_MARKS}]"
+"""What `clean` removes or blanks and a JSON encoder leaves as it is (it escapes the C0 ones)."""
 _compiled: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = None
 """Compiled on first need: most text is plain, and the hook should not pay for it."""
+_json_compiled: re.Pattern[str] | None = None
 
 
 def clean(text: str, limit: int | None = None) -> str:
@@ -40,3 +47,17 @@ def clean(text: str, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: max(0, limit - 1)] + "…"
     return text
+
+
+def escape_json(text: str) -> str:
+    """JSON text (an encoder's output) with each character of `_RAW_IN_JSON` written as its
+    `\\uXXXX` escape: a program decodes the very same strings, while a terminal the JSON is shown
+    on gets no control or bidi character to act on. Valid for any JSON text: these characters
+    can only stand inside its strings (the raw newlines and spaces of indentation are C0/ASCII)."""
+    if text.isascii() and "\x7f" not in text:  # the usual case needs no work
+        return text
+    global _json_compiled
+    if _json_compiled is None:
+        _json_compiled = re.compile(_RAW_IN_JSON)
+    return _json_compiled.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
