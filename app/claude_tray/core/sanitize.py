@@ -60,4 +60,3 @@ def escape_json(text: str) -> str:
     if _json_compiled is None:
         _json_compiled = re.compile(_RAW_IN_JSON)
     return _json_compiled.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
-
