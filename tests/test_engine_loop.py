@@ -25,7 +25,8 @@ from tests.states import hooks_ran, read_state, write_state
 from tests.transcripts import ClaudeData, assistant, compact
 
 SID = "5e55-1011"
-WAIT = 10.0
+WAIT = 60.0
+"""A generous deadline for what the engine thread does: a loaded machine runs it late."""
 
 
 def iso(moment: float) -> str:
