@@ -11,6 +11,8 @@ from typing import Any
 
 import platformdirs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claude_tray import APP_NAME
 from claude_tray.cli.main import main
@@ -322,3 +324,15 @@ def test_a_huge_state_file_is_moved_aside() -> None:
     assert read_session(app_paths(), SID) is None
     change_session(app_paths(), SID, lambda r: r.record_event("Stop", NOW))
     assert len(list(path.parent.glob("*.corrupt-*"))) == 1
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=250))
+def test_a_state_file_name_keeps_only_safe_characters(session_id: str) -> None:
+    import re
+
+    from claude_tray.storage.paths import app_dirs
+    from claude_tray.storage.state import state_file
+
+    name = os.path.basename(state_file(app_dirs(), session_id))
+    assert name == (re.sub(r"[^A-Za-z0-9._-]", "_", session_id)[:200] or "_") + ".json"

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claude_tray.cli.main import main
 from claude_tray.core.levels import BudgetLevel
@@ -299,3 +301,16 @@ def test_a_stale_figure_right_after_compact_does_not_pause_again(
     claude.append(transcript, assistant(session, iso(NOW + 60), "m2", **big))
     assert "paused" in line(status(92))
     assert state_of(paths, session)["pause"]["paused"] is True
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from(list("{}_ab1é٣·x -")) | st.characters(), max_size=30))
+def test_placeholders_are_what_the_regex_finds(text: str) -> None:
+    """The line's `{name}` parts are found without `re` (not loaded on every call), exactly as
+    `\\{(\\w+)\\}` finds them."""
+    import re
+
+    from claude_tray.hooks.statusline import placeholders
+
+    expected = [(m.start(), m.end(), m.group(1)) for m in re.finditer(r"\{(\w+)\}", text)]
+    assert list(placeholders(text)) == expected

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from claude_tray.cli.main import main
 from claude_tray.core.alerts import AlertRules
@@ -203,3 +205,19 @@ def test_json_escapes_what_a_terminal_would_act_on_and_keeps_the_names(
         assert char not in text, (char, args)
     assert "\\u202e" in text and "\\u009b" in text  # escaped: still there
     assert recorded(json.loads(text)) == (JSON_CWD, JSON_MODEL)
+
+
+TRICKY = "a é·\x1b[]0m;\x07\x9b\x90\x9c\\\u202e\u2066\u061c\u2028\x7f\xad\u00a0"
+
+
+@settings(max_examples=1000)
+@given(st.text(alphabet=st.sampled_from(list(TRICKY)) | st.characters(), max_size=40))
+def test_printable_text_is_left_as_it_is(text: str) -> None:
+    """`clean` skips its patterns for printable text (no `re` loaded on the status line's path):
+    every character they remove or replace is unprintable, so the result is the same."""
+    import re
+
+    from claude_tray.core.sanitize import _BIDI, _CONTROL, _SEQUENCE
+
+    expected = re.sub(_BIDI, "", re.sub(_CONTROL, " ", re.sub(_SEQUENCE, "", text)))
+    assert clean(text) == expected

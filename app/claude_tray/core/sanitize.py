@@ -15,7 +15,9 @@ A command shown for pasting quotes its words with `shlex.quote` as well (see `ho
 
 from __future__ import annotations
 
-import re
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 _SEQUENCE = (
     r"\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI: parameters, intermediates, final byte
@@ -32,15 +34,20 @@ _BIDI = f"[{_BIDI_MARKS}]"
 _RAW_IN_JSON = f"[{_OTHER_CONTROLS}{_BIDI_MARKS}]"
 """What `clean` removes or blanks and a JSON encoder leaves as it is (it escapes the C0 ones)."""
 _compiled: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = None
-"""Compiled on first need: most text is plain, and the hook should not pay for it."""
+"""Compiled on first need: most text is plain, and the hook should not pay for it (nor for
+loading `re`)."""
 _json_compiled: re.Pattern[str] | None = None
 
 
 def clean(text: str, limit: int | None = None) -> str:
     """`text` safe to show on one line; cut to `limit` characters (ending in `…`) if given."""
-    if not (text.isascii() and text.isprintable()):  # the usual case needs no work
+    # Every character the patterns below remove or replace is unprintable (Cc, Cf, Zl, Zp): a
+    # printable text, the usual case (the status line's `·` too), needs no work.
+    if not text.isprintable():
         global _compiled
         if _compiled is None:
+            import re
+
             _compiled = (re.compile(_SEQUENCE), re.compile(_CONTROL), re.compile(_BIDI))
         sequence, control, bidi = _compiled
         text = bidi.sub("", control.sub(" ", sequence.sub("", text)))
@@ -58,5 +65,7 @@ def escape_json(text: str) -> str:
         return text
     global _json_compiled
     if _json_compiled is None:
+        import re
+
         _json_compiled = re.compile(_RAW_IN_JSON)
     return _json_compiled.sub(lambda found: f"\\u{ord(found.group()):04x}", text)

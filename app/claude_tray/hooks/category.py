@@ -8,11 +8,11 @@ folder. The first pattern that matches wins, in the order of the config file.
 from __future__ import annotations
 
 import os
-import re
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Iterable
 
 
@@ -32,6 +32,8 @@ def _normal(path: str) -> str:
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
+    import re  # here: a hook call with no categories configured never needs it
+
     text = _normal(pattern)
     out: list[str] = []
     i = 0

@@ -15,12 +15,12 @@ stdout; for UserPromptSubmit anything printed would be added to the prompt) and 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 
 from claude_tray.hooks.hook_log import log_trouble
+from claude_tray.storage import json_c
 from claude_tray.storage.lazy_log import when_first_used
 
 TYPE_CHECKING = False
@@ -73,7 +73,7 @@ def run_hook(stdin: IO[bytes], stdout: IO[bytes]) -> int:
         payload = _payload(_read_input(stdin, MAX_HOOK_INPUT))
         reason = handle_event(paths, payload, now())
         if reason:
-            _write(stdout, json.dumps({"decision": "block", "reason": reason}) + "\n")
+            _write(stdout, json_c.dumps({"decision": "block", "reason": reason}) + "\n")
     except Exception as error:  # fail open: the prompt goes through
         log_trouble(log_dir, "hook", f"{type(error).__name__}: {error}")
     return 0
@@ -216,7 +216,7 @@ class _InputCutShort(ValueError):
 
 
 def _payload(raw: bytes) -> dict[str, Any]:
-    payload = json.loads(raw)
+    payload = json_c.loads(raw)
     if not isinstance(payload, dict):
         raise ValueError("the input is not a JSON object")
     return payload

@@ -9,10 +9,10 @@ the hooks then fail open (no gate, default settings) and log the error once per 
 
 from __future__ import annotations
 
-import json
 import os
 
 import claude_tray
+from claude_tray.storage import json_c
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.regular import read_regular
 
@@ -143,7 +143,7 @@ def load_hook_settings(paths: AppDirs) -> LoadedSettings:
     loaded = _load(paths.config_file)
     try:
         record = {"key": key, "error": loaded.error, "settings": loaded.settings.as_json()}
-        write_atomic(cache, json.dumps(record, separators=(",", ":")).encode())
+        write_atomic(cache, json_c.dumps(record, separators=(",", ":")).encode())
     except OSError:
         pass  # no cache this time: the next call loads the config again
     return loaded
@@ -186,7 +186,7 @@ def _load(config_file: str) -> LoadedSettings:
 
 def _read_cache(cache: str, key: list[Any]) -> LoadedSettings | None:
     try:
-        record = json.loads(read_regular(cache))
+        record = json_c.loads(read_regular(cache))
         if not isinstance(record, dict) or record.get("key") != key:
             return None
         error = record.get("error")

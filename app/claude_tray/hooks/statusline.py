@@ -11,7 +11,6 @@ acknowledgement nothing can change, and the rule's modules are not even imported
 from __future__ import annotations
 
 import os
-import re
 import time
 
 from claude_tray.core.formats import SGR, budget_money, money, percent, tokens
@@ -20,6 +19,7 @@ from claude_tray.storage.state import GitRecord, StatusRecord
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
     from claude_tray.hooks.hook_settings import HookSettings
@@ -72,8 +72,6 @@ def _stale_after_compaction(
 
 # -- the line -----------------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
 
 def render_line(
     record: SessionRecord,
@@ -87,19 +85,39 @@ def render_line(
     values = line_values(record, payload, settings, budget, now)
     parts = []
     for part in settings.line_format.split(settings.separator):
-        names = _PLACEHOLDER.findall(part)
+        names = [name for _, _, name in placeholders(part)]
         if names and all(values.get(name) is None for name in names):
             continue
 
-        def fill(match: re.Match[str]) -> str:
-            found = values.get(match.group(1))
+        def fill(name: str) -> str:
+            found = values.get(name)
             if found is None:
                 return ""
             shown, style = found
             return f"\x1b[{style}m{shown}\x1b[0m" if color and style else shown
 
-        parts.append(_PLACEHOLDER.sub(fill, printable(part)))
+        text = printable(part)
+        pieces, at = [], 0
+        for start, end, name in placeholders(text):
+            pieces += [text[at:start], fill(name)]
+            at = end
+        parts.append("".join([*pieces, text[at:]]))
     return printable(settings.separator).join(parts).strip() or fallback_line(payload)
+
+
+def placeholders(text: str) -> Iterator[tuple[int, int, str]]:
+    """Each `{name}` of `text` (a name of letters, digits and `_`), as (start, end, name), left
+    to right: what the regex `\\{(\\w+)\\}` finds, without loading `re` on every call."""
+    at = text.find("{")
+    while at >= 0:
+        end = at + 1
+        while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            end += 1
+        if end > at + 1 and text[end : end + 1] == "}":
+            yield at, end + 1, text[at + 1 : end]
+            at = text.find("{", end + 1)
+        else:
+            at = text.find("{", at + 1)
 
 
 def line_values(

@@ -8,8 +8,7 @@ CLI's `today` and `status` write it too. Readers check that it covers the moment
 
 from __future__ import annotations
 
-import json
-
+from claude_tray.storage import json_c
 from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.regular import read_regular
 
@@ -108,7 +107,7 @@ def write_budget_state(paths: AppPaths, today: Spend, now: float) -> bool:
 
     path = budget_state_file(paths)
     try:
-        old = json.loads(path.read_bytes())
+        old = json_c.loads(path.read_bytes())
     except (OSError, ValueError):
         old = None
     old = old if isinstance(old, dict) else {}
@@ -119,7 +118,7 @@ def write_budget_state(paths: AppPaths, today: Spend, now: float) -> bool:
         since = old.get("over_since") if same_day else None
         record["over_since"] = since if _is_number(since) else now
     record["written_at"] = now
-    write_atomic(path, json.dumps(record, separators=(",", ":")).encode())
+    write_atomic(path, json_c.dumps(record, separators=(",", ":")).encode())
     return True
 
 
@@ -141,7 +140,7 @@ def read_budget_state(paths: AppPaths) -> BudgetState | None:
 def read_budget_file(path: str) -> BudgetState | None:
     """`read_budget_state` by the file's path (the hooks' way, without pathlib)."""
     try:
-        data = json.loads(read_regular(path))
+        data = json_c.loads(read_regular(path))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as error:

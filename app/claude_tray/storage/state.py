@@ -25,11 +25,10 @@ classes with `__slots__` (importing `dataclasses` or `typing` would cost each ca
 
 from __future__ import annotations
 
-import json
 import os
-import re
 
 from claude_tray.core.bounds import EARLIEST, MAX_TOKENS
+from claude_tray.storage import json_c
 from claude_tray.storage.atomic import move_file_aside, read_locked, write_atomic
 from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.locking import locked
@@ -72,7 +71,8 @@ MAX_FILE_BYTES = 1 << 20
 MAX_EVENT_NAMES = 64
 MAX_COMPACTIONS = 50
 """Compaction entries kept per session (the oldest are dropped)."""
-_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+"""The characters a session id keeps in its state file's name; any other becomes `_`."""
 
 
 # --- values -------------------------------------------------------------------------------------
@@ -715,7 +715,7 @@ class SessionRecord(_Record):
 
 
 def state_file(paths: AppDirs | AppPaths, session_id: str) -> str:
-    name = _SAFE.sub("_", session_id)[:200] or "_"
+    name = "".join(c if c in _SAFE else "_" for c in session_id[:200]) or "_"
     return os.path.join(_dirs(paths).sessions_dir, f"{name}.json")
 
 
@@ -744,7 +744,7 @@ def change_session(
         if after != before:
             # Not fsynced: the status line rewrites this file on every assistant message, and a
             # power cut can lose at most the last update (the next call writes it again).
-            text = json.dumps(after, separators=(",", ":"), allow_nan=False)
+            text = json_c.dumps(after, separators=(",", ":"), allow_nan=False)
             write_atomic(path, text.encode(), durable=False)
     return record
 
@@ -822,7 +822,7 @@ def _read(path: str, repair: bool = False) -> dict[str, Any] | None:
     try:
         if len(raw) > MAX_FILE_BYTES:
             raise ValueError(f"larger than {MAX_FILE_BYTES} bytes")
-        data = json.loads(raw)
+        data = json_c.loads(raw)
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
     except (ValueError, RecursionError) as error:
