@@ -122,6 +122,18 @@ def read_view(path: Path) -> dict[str, Any] | None:
         return None
 
 
+def shows(view: dict[str, Any], text: str) -> bool:
+    """Whether the view shows the bench session at `text` percent: on the icon, or in its menu
+    row (a history with a session of its own active now may hold the icon)."""
+    if view["icon"]["text"] == text:
+        return True
+    wanted = (f"context {text}%", f"context ~{text}%")
+    return any(
+        (row.get("text") or "").startswith("app · ") and (row.get("text") or "").endswith(wanted)
+        for row in view["menu"]
+    )
+
+
 def wait_view(
     path: Path, text: str, process: subprocess.Popen[bytes], timeout: float = 30.0
 ) -> tuple[dict[str, Any], float]:
@@ -129,7 +141,7 @@ def wait_view(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         data = read_view(path)
-        if data and data["view"]["icon"]["text"] == text:
+        if data and shows(data["view"], text):
             return data, time.time()
         if process.poll() is not None:
             raise SystemExit(f"claude-tray exited with {process.returncode}")
@@ -204,6 +216,9 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
             idle_wall = time.monotonic() - wall_before
             process.send_signal(signal.SIGTERM)
             code = process.wait(timeout=30)
+        except BaseException:
+            print_logs(folder, view_file)
+            raise
         finally:
             if process.poll() is None:
                 process.kill()
@@ -347,6 +362,14 @@ def activity(
         "uss_max_mb": max(s["uss_mb"] for s in samples),
         "children_rss_peak_mb": round(max(child_peak, *(s["children_rss_mb"] for s in samples)), 1),
     }
+
+
+def print_logs(folder: Path, view_file: Path) -> None:
+    """What went wrong: the tray's output and log, and the last view it published."""
+    for log in [folder / "app.log", *sorted((folder / "tray-home").rglob("*.log"))]:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        print(f"--- {log} (last 40 lines)\n" + "\n".join(text.splitlines()[-40:]), file=sys.stderr)
+    print(f"--- last view: {read_view(view_file)}", file=sys.stderr)
 
 
 def reader_lines(folder: Path) -> list[str]:

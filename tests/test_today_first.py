@@ -576,6 +576,12 @@ def test_the_tray_reads_today_and_the_reader_process_reads_the_rest(
         assert engine.stop(10)
     assert set(read_here) == {"live"}, read_here  # never an old file in the tray's process
     assert engine.reader_problem is None
+    from claude_tray.storage.paths import app_paths
+    from claude_tray.storage.reader_state import load_reader_record
+
+    record = load_reader_record(app_paths())
+    assert record is not None and record.code == 0 and record.files == 40
+    assert record.read_bytes == record.total_bytes > 0 and not record.in_tray
     shares = [p.snapshot.history_read for p in passes.reports]
     seen = [s for s in shares if s is not None]
     assert seen == sorted(seen) and shares[-1] is None
@@ -585,7 +591,7 @@ def test_the_tray_reads_today_and_the_reader_process_reads_the_rest(
 
 
 def test_a_reader_that_keeps_failing_leaves_the_tray_to_read_the_rest_itself(
-    claude: ClaudeData, tmp_path: Path
+    claude: ClaudeData, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The reader exits 1 at once, every time: it is started again (`READER_ATTEMPTS` runs in
     all), then the engine reads the rest in slices; why it failed is kept (for the log and
@@ -618,3 +624,12 @@ def test_a_reader_that_keeps_failing_leaves_the_tray_to_read_the_rest_itself(
     assert "exit 1" in engine.reader_problem and "disk is on fire" in engine.reader_problem
     assert engine._reader_runs == engine_module.READER_ATTEMPTS
     assert_one_full_pass(tmp_path)
+    # doctor says so
+    from claude_tray.cli.main import main
+
+    assert main(["doctor", "--json"]) == 0
+    reader = json.loads(capsys.readouterr().out)["ledger"]["historyReader"]
+    assert reader["exitCode"] == 1 and reader["readByTheTray"] is True
+    assert reader["problem"] == "exit 1: cannot read: the disk is on fire"
+    assert main(["doctor"]) == 0
+    assert "history reader failed" in capsys.readouterr().out

@@ -63,6 +63,9 @@ LOG_BACKUPS = 3
 STOP_TIMEOUT = 30.0
 HISTORY_READER_LOG = "history-reader.log"
 """The history reader's stderr (its last run's)."""
+HISTORY_READER_VARIABLE = "CLAUDE_TRAY_HISTORY_READER"
+"""`off`: the tray reads the rest of a history itself, in slices, as before the history reader
+(to compare the two, `benchmarks/tray_latency.py --env CLAUDE_TRAY_HISTORY_READER=off`)."""
 
 NO_DISPLAY_MESSAGE = (
     f"{APP_NAME}: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so there is no tray "
@@ -209,7 +212,9 @@ class TrayApp:
             extras=self._extras,
             on_action=self._app_action,
             rewatch=self._rewatch,
-            history_reader=self._start_history_reader,
+            history_reader=None
+            if self.env.get(HISTORY_READER_VARIABLE) == "off"
+            else self._start_history_reader,
         )
         self.watcher = Watcher(
             watched_roots(self.paths, self.env),

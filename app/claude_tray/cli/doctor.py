@@ -21,6 +21,7 @@ from claude_tray.engine.usage import priced_sums, totals_by_label
 from claude_tray.storage.learned_roots import read_learned_roots, same_path_key
 from claude_tray.storage.paths import app_paths
 from claude_tray.storage.private import Loosened, check
+from claude_tray.storage.reader_state import ReaderRecord, load_reader_record
 from claude_tray.storage.state import read_all
 from claude_tray.storage.zone import local_zone_source
 
@@ -68,6 +69,7 @@ def run_doctor(args: argparse.Namespace) -> int:
                 "problem": stats.ledger_problem,
                 "repaired": workspace.repaired.line() if workspace.repaired else None,
                 "backups": backup_list(paths.ledger),
+                "historyReader": _reader_report(load_reader_record(paths)),
                 "backupsKept": workspace.config.ledger_backups,
             },
             "stateDir": str(paths.state_dir),
@@ -136,6 +138,9 @@ def run_doctor(args: argparse.Namespace) -> int:
         print(f"  {ledger['problem']}")
     if ledger["repaired"]:
         print(f"  {ledger['repaired']}")
+    reader = ledger["historyReader"]
+    if reader is not None:
+        print(f"  {reader_line(reader)}")
     backups = ledger["backups"]
     if backups:
         print(
@@ -211,6 +216,43 @@ def _print_sync(sync: dict[str, Any] | None) -> None:
         )
     for item in sync["problems"]:
         print(f"  passed over {item['path']}: {item['problem']}")
+
+
+def _reader_report(record: ReaderRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "at": datetime.fromtimestamp(record.at, UTC).isoformat(timespec="seconds"),
+        "exitCode": record.code,
+        "problem": record.problem,
+        "files": record.files,
+        "readBytes": record.read_bytes,
+        "totalBytes": record.total_bytes,
+        "seconds": record.seconds,
+        "peakMB": record.peak_mb,
+        "runs": record.runs,
+        "readByTheTray": record.in_tray,
+    }
+
+
+def reader_line(reader: dict[str, Any]) -> str:
+    """The tray's history reader's last run, in one line."""
+    if reader["exitCode"] == 0:
+        took = "" if reader["seconds"] is None else f" in {reader['seconds']:.0f} s"
+        peak = "" if reader["peakMB"] is None else f", peak memory {reader['peakMB']:.0f} MB"
+        return (
+            f"History read in the background at {reader['at']}: "
+            f"{counted(reader['files'], 'file')}, {reader['readBytes'] / 1e6:,.0f} MB{took}{peak}"
+        )
+    then = (
+        "the tray reads the rest of the history itself"
+        if reader["readByTheTray"]
+        else "the tray starts it again"
+    )
+    return (
+        f"The tray's history reader failed at {reader['at']} "
+        f"(run {reader['runs']}): {reader['problem'] or 'no message'}; {then}"
+    )
 
 
 def private_line(found: list[Loosened]) -> str:

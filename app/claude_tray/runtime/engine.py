@@ -54,6 +54,7 @@ from claude_tray.core.notices import Urgency, reset_notice
 from claude_tray.core.periods import day_period, local_date
 from claude_tray.core.snapshot import SessionState, Snapshot
 from claude_tray.core.view import TrayView, ViewOptions, tray_view
+from claude_tray.engine.history import HistoryProgress
 from claude_tray.engine.ingest import PassStats
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
@@ -64,6 +65,7 @@ from claude_tray.storage.budget_state import record_budget_state
 from claude_tray.storage.config import Config, ConfigError
 from claude_tray.storage.ledger_faults import Fault, LedgerError
 from claude_tray.storage.paths import missing_configured_roots
+from claude_tray.storage.reader_state import ReaderRecord, save_reader_record
 from claude_tray.storage.state import SessionRecord, follow_pause_rule, read_all
 from claude_tray.storage.tray_state import load_tray_state, save_tray_state
 
@@ -332,7 +334,10 @@ class Engine:
         return self._workspace is not None and self._workspace.backlog is not None
 
     def _reader_mode(self) -> bool:
-        return self._start_reader is not None and self._reader_runs < READER_ATTEMPTS
+        """The history is read by a reader process (one runs, or another run is due)."""
+        return self._start_reader is not None and (
+            self._reader is not None or self._reader_runs < READER_ATTEMPTS
+        )
 
     def _wants_reader(self) -> bool:
         """A backlog is left, and a history reader should read it but is not running."""
@@ -350,6 +355,7 @@ class Engine:
             self._reader = self._start_reader(self._queue.put)
         except OSError as error:
             self._reader_failed(f"cannot start it: {error}")
+            self._save_reader_record(-1, None, {})
             return
         log.info("history reader %d started (run %d)", self._reader.pid, self._reader_runs)
 
@@ -384,7 +390,9 @@ class Engine:
             if read is not None and 0 < read.total <= read.read:
                 self._reader_runs = 0  # a run that read everything it planned is no failure
         else:
-            self._reader_failed(f"exit {end.code}: {end.errors or 'no message'}")
+            lines = end.errors.strip().splitlines()  # its last words: the error's own line
+            self._reader_failed(f"exit {end.code}: {lines[-1] if lines else 'no message'}")
+        self._save_reader_record(end.code, read, done)
         self._pending.full = True  # a full pass confirms the end (or finds what is left)
         self._pending.now = True
 
@@ -394,6 +402,30 @@ class Engine:
             log.warning("history reader failed (%s); reading the history in the tray", why)
         else:
             log.warning("history reader failed (%s); starting it again later", why)
+
+    def _save_reader_record(
+        self, code: int, read: HistoryProgress | None, done: Mapping[str, object]
+    ) -> None:
+        """What `doctor` shows of the history reader's last run."""
+        if self._workspace is None:
+            return
+        seconds, peak = done.get("seconds"), done.get("peak_mb")
+        record = ReaderRecord(
+            at=self._wall(),
+            code=code,
+            problem=None if code == 0 else self.reader_problem,
+            files=read.files if read else 0,
+            read_bytes=read.read if read else 0,
+            total_bytes=read.total if read else 0,
+            seconds=float(seconds) if isinstance(seconds, int | float) else None,
+            peak_mb=float(peak) if isinstance(peak, int | float) else None,
+            runs=self._reader_runs,
+            in_tray=not self._reader_mode(),
+        )
+        try:
+            save_reader_record(self._workspace.paths, record)
+        except OSError as error:
+            log.warning("cannot save the history reader's record: %s", error)
 
     def _stop_reader(self) -> None:
         reader, self._reader = self._reader, None
