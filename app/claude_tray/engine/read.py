@@ -260,12 +260,22 @@ class _FileReader:
         self.responses += 1
         session = response.session_id or self.fallback_session
         tokens = response.tokens
-        # The main conversation's context; a sidechain's or a client-side error's is not.
-        context = -1 if response.sidechain or response.api_error else tokens.prompt
+        moment = response.timestamp
         acc = self._sessions.get(session)
         if acc is None:
             acc = self._sessions[session] = _SessionAccumulator(session)
-        acc.response(response, context)
+        # `_SessionAccumulator.response`, spelled out: this runs once per usage line.
+        if moment < acc.first:
+            acc.first = moment
+        if moment >= acc.last:
+            acc.last = moment
+            acc.project = response.project or acc.project
+        if not (response.sidechain or response.api_error):  # the main conversation's context
+            prompt = tokens.prompt
+            if prompt > acc.max_context:
+                acc.max_context = prompt
+            if acc.latest is None or moment >= acc.latest.timestamp:
+                acc.latest = response
         total = tokens.total
         if not total and response.api_error:
             return  # a client-side error costs nothing: no ledger row
@@ -274,17 +284,19 @@ class _FileReader:
             identity = (response.message_id, response.request_id)
         else:  # cannot be deduped: counted once as it stands, whichever pass reads it
             identity = b"line:" + (self._line_at(index) if line is None else line)
-        row: MessageValues = (  # `MessageRow`'s columns, as a plain tuple; keyed when kept
+        # `MessageRow`'s columns as a plain tuple (flags as bools: SQLite stores 1 and 0), keyed
+        # when it is the copy kept.
+        row: MessageValues = (
             0,
-            response.timestamp,
+            moment,
             session,
             response.project,
             response.model,
             *tokens,
             total,
-            int(response.sidechain),
-            int(response.speed is Speed.FAST),
-            int(tokens.is_long_context),
+            response.sidechain,
+            response.speed is Speed.FAST,
+            tokens.is_long_context,
         )
         rows = self.rows
         kept = rows.get(identity)
@@ -350,7 +362,8 @@ class _FileReader:
 
 
 class _SessionAccumulator:
-    """The newest context facts of one session within one read."""
+    """The newest context facts of one session within one read (a response's are taken in
+    `_FileReader._response`)."""
 
     __slots__ = ("first", "last", "latest", "latest_compact", "max_context", "project", "session")
 
@@ -369,22 +382,6 @@ class _SessionAccumulator:
         if moment >= self.last:
             self.last = moment
             self.project = project or self.project
-
-    def response(self, response: Response, context: int) -> None:
-        """`context`: the response's prompt, or -1 when it is not the main conversation's
-        context (a sidechain's, a client-side error's)."""
-        moment = response.timestamp
-        if moment < self.first:
-            self.first = moment
-        if moment >= self.last:
-            self.last = moment
-            self.project = response.project or self.project
-        if context < 0:
-            return
-        if context > self.max_context:
-            self.max_context = context
-        if self.latest is None or moment >= self.latest.timestamp:
-            self.latest = response
 
     def compact(self, boundary: CompactBoundary) -> None:
         self._touch(boundary.timestamp, boundary.project)
