@@ -359,9 +359,10 @@ def _start_dunst(desktop: Desktop) -> None:
         stdout=subprocess.DEVNULL,
         stderr=(desktop.folder / "dunst.log").open("wb"),
     )
-    desktop.wait_for(
+    _wait_started(
+        desktop,
+        "dunst",
         lambda: desktop.run("dunstctl", "is-paused", check=False).returncode == 0,
-        WAIT,
         "dunst on the session bus",
     )
 
@@ -391,10 +392,28 @@ def _start_trayer(desktop: Desktop) -> None:
         stdout=subprocess.DEVNULL,
         stderr=(desktop.folder / "trayer.log").open("wb"),
     )
-    desktop.wait_for(
+    _wait_started(
+        desktop,
+        "trayer",
         lambda: desktop.run("xwininfo", "-name", "panel", check=False).returncode == 0,
-        WAIT,
         "trayer's window",
+    )
+
+
+def _wait_started(desktop: Desktop, name: str, condition: Callable[[], object], what: str) -> None:
+    """Wait for `what` from the program started as `name`; a failure says whether it is still
+    running and ends with its log (`<folder>/<name>.log`)."""
+    process = desktop.processes[name]
+    try:
+        desktop.wait_for(lambda: process.poll() is not None or condition(), WAIT, what)
+        if process.poll() is None:
+            return
+        problem = f"{name} exited with {process.returncode} before {what}"
+    except pytest.fail.Exception as error:
+        problem = f"{error} ({name} {'running' if process.poll() is None else 'exited'})"
+    log = desktop.folder / f"{name}.log"
+    pytest.fail(
+        f"{problem}; its log: {log.read_text(errors='replace')[-2000:] if log.exists() else '-'}"
     )
 
 
