@@ -24,6 +24,12 @@ class Tokens(NamedTuple):
         """All cache writes (ccusage's `cacheCreationTokens`)."""
         return self.cache_write_5m + self.cache_write_1h
 
+    def sizes(self) -> tuple[int, int, bool]:
+        """(`prompt`, `total`, `is_long_context`) at once: the one place they are worked out (a
+        first read asks for all three once per line)."""
+        prompt = self[0] + self[2] + self[3] + self[4]  # input + cache writes + cache read
+        return prompt, prompt + self[1], prompt > LONG_CONTEXT_THRESHOLD
+
     @property
     def prompt(self) -> int:
         """What the model read for this request: input + cache writes + cache reads.
@@ -31,16 +37,17 @@ class Tokens(NamedTuple):
         This is the session's context after the response (output is not counted), and the figure
         the long-context price rule compares with 200k.
         """
-        return self[0] + self[2] + self[3] + self[4]  # input + cache writes + cache read
+        return self.sizes()[0]
 
     @property
     def total(self) -> int:
-        """Every token of the request; the figure dedupe compares and `totalTokens` reports."""
-        return sum(self)  # prompt + output
+        """Every token of the request (prompt + output); the figure dedupe compares and
+        `totalTokens` reports."""
+        return self.sizes()[1]
 
     @property
     def is_long_context(self) -> bool:
-        return self.prompt > LONG_CONTEXT_THRESHOLD
+        return self.sizes()[2]
 
     def __add__(self, other: tuple[int, ...]) -> Tokens:  # type: ignore[override]
         return Tokens(*(a + b for a, b in zip(self, other, strict=True)))

@@ -260,6 +260,7 @@ class _FileReader:
         self.responses += 1
         session = response.session_id or self.fallback_session
         tokens = response.tokens
+        prompt, total, long_context = tokens.sizes()
         moment = response.timestamp
         acc = self._sessions.get(session)
         if acc is None:
@@ -271,12 +272,10 @@ class _FileReader:
             acc.last = moment
             acc.project = response.project or acc.project
         if not (response.sidechain or response.api_error):  # the main conversation's context
-            prompt = tokens.prompt
             if prompt > acc.max_context:
                 acc.max_context = prompt
             if acc.latest is None or moment >= acc.latest.timestamp:
                 acc.latest = response
-        total = tokens.total
         if not total and response.api_error:
             return  # a client-side error costs nothing: no ledger row
         identity: object
@@ -296,7 +295,7 @@ class _FileReader:
             total,
             response.sidechain,
             response.speed is Speed.FAST,
-            tokens.is_long_context,
+            long_context,
         )
         rows = self.rows
         kept = rows.get(identity)
