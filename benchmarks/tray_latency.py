@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -124,14 +125,17 @@ def read_view(path: Path) -> dict[str, Any] | None:
 
 def shows(view: dict[str, Any], text: str) -> bool:
     """Whether the view shows the bench session at `text` percent: on the icon, or in its menu
-    row (a history with a session of its own active now may hold the icon)."""
+    row (a history with sessions of its own active now may hold the icon and the top rows)."""
     if view["icon"]["text"] == text:
         return True
-    wanted = (f"context {text}%", f"context ~{text}%")
-    return any(
-        (row.get("text") or "").startswith("app · ") and (row.get("text") or "").endswith(wanted)
-        for row in view["menu"]
-    )
+    wanted = re.compile(rf"^app · .*context ~?{text}%( ·|$)")
+    rows = list(view["menu"])
+    while rows:
+        row = rows.pop()
+        if wanted.match(row.get("text") or ""):
+            return True
+        rows.extend(row.get("children") or ())
+    return False
 
 
 def wait_view(
@@ -409,6 +413,8 @@ def main(argv: list[str] | None = None) -> int:
         "--env", action="append", default=[], metavar="NAME=VALUE", help="for the tray's process"
     )
     args = parser.parse_args(argv)
+    # SIGTERM (a run stopped from outside) unwinds like Ctrl-C: the tray and the desktop stop.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     with tempfile.TemporaryDirectory(prefix="tray-latency-") as folder:
         result = measure(args, Path(folder))
     if args.json:

@@ -633,3 +633,20 @@ def test_a_reader_that_keeps_failing_leaves_the_tray_to_read_the_rest_itself(
     assert reader["problem"] == "exit 1: cannot read: the disk is on fire"
     assert main(["doctor"]) == 0
     assert "history reader failed" in capsys.readouterr().out
+
+
+def test_a_live_line_is_not_held_back_by_a_progress_update_due_later() -> None:
+    """The reader's progress schedules a publication at most every `PUBLISH_EVERY_S`; a file
+    hint arriving meanwhile is handled after the debounce, not at that later moment (a bug that
+    held lines back up to 2 s while the history was read)."""
+    from claude_tray.runtime.engine import PUBLISH_EVERY_S, Engine
+    from claude_tray.runtime.hints import Hint, HintKind
+
+    now = [100.0]
+    engine = Engine(lambda view: None, lambda *args: True, monotonic=lambda: now[0], debounce=0.05)
+    engine._pending.due = 99.5 + PUBLISH_EVERY_S  # progress, published half a second ago
+    engine._take(Hint(HintKind.TRANSCRIPT, Path("live.jsonl")))
+    assert engine._pending.due == pytest.approx(100.05)
+    now[0] = 100.03  # a second hint within the debounce does not push the pass back
+    engine._take(Hint(HintKind.TRANSCRIPT, Path("other.jsonl")))
+    assert engine._pending.due == pytest.approx(100.05)

@@ -216,3 +216,28 @@ def peak_memory_mb() -> float | None:
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
+MMAP_THRESHOLD = 128 << 10
+"""Allocations this large or larger get pages of their own, given back when freed."""
+
+
+def keep_heap_small() -> bool:
+    """Linux with glibc, in the tray at start: a fixed mmap threshold, so that large buffers
+    (the 8 MiB reads of a transcript) are given back to the system when freed; glibc's default
+    raises the threshold after the first such free and keeps later buffers in the heap for good
+    (~5 MB of a tray that read a day of a large history). One malloc arena for all threads (the
+    tray's threads allocate little; each arena keeps its own free memory). True when set."""
+    if sys.platform == "linux":
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+            mallopt = libc.mallopt
+        except (OSError, AttributeError):  # not glibc (musl has no libc.so.6)
+            return False
+        return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_ARENA_MAX, 1))
+    else:
+        return False

@@ -33,6 +33,7 @@ from claude_tray.adapters.platform import (
     child_env,
     is_translocated,
     keep_gl_out,
+    keep_heap_small,
 )
 from claude_tray.core.names import Action, Look, MenuAction
 from claude_tray.core.view import IconSpec, TrayView, reading_view
@@ -88,6 +89,7 @@ def run_tray(debug: bool) -> int:
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return EXIT_NO_DISPLAY
     keep_gl_out()  # before GTK loads: no GL driver in a tray (~50 MB less resident memory)
+    keep_heap_small()  # before the threads start: freed buffers go back to the system
     paths = app_paths()
     lock = try_lock_forever(paths.lock_file)
     if lock is None:

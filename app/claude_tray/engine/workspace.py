@@ -141,6 +141,13 @@ class Workspace:
         pending.unread_newest = pending.unread[0][1] / 1e9 if pending.unread else None
         return stats
 
+    def forget_unread(self) -> None:
+        """Drop the list of the transcripts left unread (thousands on a first start), kept only
+        for `refresh_backlog`: when another process reads them, the tray needs just the sums.
+        (`refresh_backlog` without it walks the folders once to list them again.)"""
+        if self.backlog is not None:
+            self.backlog.unread = []
+
     def note_history_read(self, left_bytes: int, newest_unread_ns: int | None) -> None:
         """What another process (the tray's history reader) has read of the backlog since the
         last full pass: `left_bytes` still to read, and the newest transcript not read yet
