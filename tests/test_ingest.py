@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from claude_tray.engine.read import FileRead, read_file
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.ledger import Ledger, LedgerTooNew
 from tests.tools import missing
@@ -525,3 +526,51 @@ def test_a_pass_over_named_files_reads_only_those(claude: ClaudeData, ws: Worksp
     ws.refresh()  # the full pass finds b, and reads nothing of a twice
     assert totals(ws)[:3] == (3, 0, 11)
     assert b.exists()
+
+
+# -- worker processes ---------------------------------------------------------------------------
+
+
+_READ_HERE: list[str] = []
+"""The files `_read_noted` read in this process (a worker notes them in its own copy)."""
+
+
+def _read_noted(path: str, start: int, head: tuple[int, int] = (0, 0)) -> FileRead:
+    _READ_HERE.append(path)
+    return read_file(path, start, head)
+
+
+def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(
+    claude: ClaudeData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real worker processes (the threshold lowered so a small history takes that path), the
+    first files read in this process while they start: the same rows, sessions, rollup, marks
+    and dedupe ties (a copy in a later file never wins a tie) as a read in one process."""
+    from claude_tray.engine import ingest
+
+    for n in range(24):
+        lines = [assistant(f"s{n}", T.format(n), f"m{n}", input=n, output=2 * n)]
+        if n:  # a resumed session's copy of the previous file's response: a tie
+            lines.append(
+                assistant(f"s{n}", T.format(n - 1), f"m{n - 1}", input=n - 1, output=2 * n - 2)
+            )
+        path = claude.write(f"s{n}", *lines)
+        os.utime(path, (1_800_000_000 + n, 1_800_000_000 + n))  # read oldest first, in order
+
+    def ledger_after_a_first_read(home: str) -> list[list[tuple[object, ...]]]:
+        monkeypatch.setenv("CLAUDE_TRAY_HOME", str(tmp_path / home))
+        with Workspace.open() as ws:
+            ws.refresh()
+            return [
+                ws.ledger.query(f"SELECT * FROM {table} ORDER BY 1, 2")
+                for table in ("messages", "sessions", "slots")
+            ] + [ws.ledger.query("SELECT path, offset, lines FROM files ORDER BY path")]
+
+    one = ledger_after_a_first_read("one")
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(ingest, "HEAD_SHARE", 0.25)
+    _READ_HERE.clear()
+    monkeypatch.setattr(ingest, "read_file", _read_noted)
+    assert ledger_after_a_first_read("workers") == one
+    assert 0 < len(_READ_HERE) < 24  # the first files here, the others in the workers
+    assert len(one[0]) == 24 and len(one[3]) == 24

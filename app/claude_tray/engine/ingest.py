@@ -33,6 +33,9 @@ COMMIT_EVERY_S = 1.0
 PARALLEL_MIN_BYTES = 64 << 20
 """A pass with this much new data to read uses worker processes."""
 MAX_WORKERS = 4
+HEAD_SHARE = 0.04
+"""A parallel pass reads about this share of its bytes (its first files) in this process, while the
+worker processes start."""
 
 
 @dataclass(slots=True)
@@ -337,9 +340,20 @@ def _read_all(plan: list[_Work], parallel: bool = True) -> Iterator[FileRead]:
     try:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            paths, starts = [w.path for w in plan], [w.start for w in plan]
-            heads = [w.head for w in plan]
-            for result in pool.map(read_file, paths, starts, heads, chunksize=4):
+            # While the workers start (an interpreter and the reader's imports each), this
+            # process reads the first files itself.
+            first, budget = 0, new_bytes * HEAD_SHARE
+            while first < len(plan) and budget > 0:
+                budget -= plan[first].size - plan[first].start
+                first += 1
+            rest = plan[first:]
+            paths, starts = [w.path for w in rest], [w.start for w in rest]
+            heads = [w.head for w in rest]
+            results = pool.map(read_file, paths, starts, heads, chunksize=4)
+            for work in plan[:first]:
+                done += 1
+                yield read_file(work.path, work.start, work.head)
+            for result in results:
                 done += 1
                 yield result
     except (BrokenProcessPool, OSError) as error:  # e.g. no way to start a process here
