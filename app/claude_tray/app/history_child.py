@@ -24,8 +24,9 @@ from collections.abc import Mapping
 from claude_tray import APP_NAME
 from claude_tray.adapters.platform import lower_priority, peak_memory_mb
 from claude_tray.engine.history import HistoryNotWritten, HistoryProgress, read_history
+from claude_tray.engine.workspace import open_beside_the_tray
 from claude_tray.storage.learned_roots import watched_roots
-from claude_tray.storage.ledger import Ledger, LedgerError
+from claude_tray.storage.ledger import LedgerError
 from claude_tray.storage.paths import app_paths
 
 EXIT_OK = 0
@@ -43,7 +44,7 @@ def run_history_reader(env: Mapping[str, str] | None = None) -> int:
     roots = watched_roots(paths, env)
     started = time.monotonic()
     try:
-        ledger = Ledger(paths.ledger)
+        ledger = open_beside_the_tray(paths)
     except LedgerError as error:
         return _failed(str(error))
     try:

@@ -40,6 +40,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def open_beside_the_tray(paths: AppPaths) -> Ledger:
+    """The ledger for a process that writes beside the tray (its history reader): opened as it is
+    and never repaired there; damage raises `LedgerError` and is the tray's to repair (one
+    process repairs, while the others stop)."""
+    return Ledger(paths.ledger)
+
+
 @dataclass
 class Workspace:
     paths: AppPaths
