@@ -323,12 +323,15 @@ def activity(
                     "t_s": round(elapsed, 1),
                     "rss_mb": m["rss_mb"],
                     "uss_mb": m["uss_mb"],
+                    "pss_mb": m["pss_mb"],
+                    "anon_mb": m["anon_mb"],
                     "threads": m["threads"],
                     "children_rss_mb": round(children_rss_mb(process.pid), 1),
                     "history_read": history_done(view_file),
                     "load": round(os.getloadavg()[0], 2),
                 }
             )
+            print(json.dumps(samples[-1]), file=sys.stderr, flush=True)  # a long run's trace
             next_sample += args.sample
         if elapsed >= args.duration:
             break
@@ -362,7 +365,9 @@ def activity(
         "uss_slope_after_read_mb_per_hour": slope_mb_per_hour(
             [(s["t_s"], s["uss_mb"]) for s in after]
         ),
+        "anon_slope_mb_per_hour": slope_mb_per_hour([(s["t_s"], s["anon_mb"]) for s in samples]),
         "rss_max_mb": max(s["rss_mb"] for s in samples),
+        "anon_max_mb": max(s["anon_mb"] for s in samples),
         "uss_max_mb": max(s["uss_mb"] for s in samples),
         "children_rss_peak_mb": round(max(child_peak, *(s["children_rss_mb"] for s in samples)), 1),
     }
@@ -455,13 +460,15 @@ def main(argv: list[str] | None = None) -> int:
         for sample in hour["samples"]:
             print(
                 f"  t={sample['t_s']:7.1f} s  RSS {sample['rss_mb']:6.1f}  USS "
-                f"{sample['uss_mb']:6.1f}  children RSS {sample['children_rss_mb']:6.1f} MB  "
+                f"{sample['uss_mb']:6.1f}  RssAnon {sample['anon_mb']:6.1f}  children RSS "
+                f"{sample['children_rss_mb']:6.1f} MB  "
                 f"threads {sample['threads']}  history read {sample['history_read']}  "
                 f"load {sample['load']}"
             )
         print(
             f"slope RSS {hour['rss_slope_mb_per_hour']} MB/h, USS {hour['uss_slope_mb_per_hour']} "
-            f"MB/h; after the history was read: RSS {hour['rss_slope_after_read_mb_per_hour']}, "
+            f"MB/h, RssAnon {hour['anon_slope_mb_per_hour']} MB/h; after the history was read: "
+            f"RSS {hour['rss_slope_after_read_mb_per_hour']}, "
             f"USS {hour['uss_slope_after_read_mb_per_hour']} MB/h; max RSS {hour['rss_max_mb']}, "
             f"USS {hour['uss_max_mb']} MB; children's peak RSS {hour['children_rss_peak_mb']} MB"
         )

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +74,83 @@ def test_a_running_tray_maps_no_gl_library(
         finally:
             process.terminate()
             assert process.wait(30) == 0
+
+
+def test_the_history_is_read_by_a_reader_process_that_dies_with_the_tray(
+    tmp_path: Path, claude: ClaudeData
+) -> None:
+    """A first start on a history of old transcripts: the real tray reads today's file itself and
+    starts the history reader (`claude-tray read-history`) for the rest. The tray process reads
+    far fewer bytes than the old files hold; the reader waits on the ledger's write lock (held
+    here), and when the tray is killed (SIGKILL: no clean-up of its own) the reader exits too,
+    leaving the ledger sound."""
+    import signal
+    import sqlite3
+    import time
+    from datetime import UTC, datetime
+
+    try:
+        import psutil
+    except ImportError:
+        missing("psutil", "pip install -e '.[test]'")
+    from claude_tray.storage.paths import app_paths
+    from tests.desktop import running_desktop, wait_for
+
+    now = time.time()
+    filler = "x" * 2000
+    old_bytes = 0
+    for n in range(40):  # 40 old sessions, ~1 MB each, one a day before yesterday
+        moment = now - (n + 2) * 86400
+        stamp = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        lines = [
+            assistant(f"old-{n}", stamp, f"old-{n}-{k}", input=10, output=100, content=filler)
+            for k in range(400)
+        ]
+        path = claude.write(f"old-{n}", *lines)
+        os.utime(path, (moment + 60, moment + 60))
+        old_bytes += path.stat().st_size
+    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    claude.write("live", assistant("live", stamp, "live-1", input=5, output=5))
+    view = tmp_path / "view.json"
+    ledger = app_paths().ledger
+    with running_desktop(tmp_path / "desktop", notifications=False) as desktop:
+        env = {**desktop.env, "CLAUDE_TRAY_DEBUG_VIEW": str(view)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "claude_tray", "run"], env=env, stderr=subprocess.DEVNULL
+        )
+        holder = None
+        try:
+            wait_for(view.exists, timeout=60, what="the first view")
+            holder = sqlite3.connect(ledger, isolation_level=None, timeout=60)
+            holder.execute("BEGIN IMMEDIATE")  # the reader now waits to write its first file
+            tray = psutil.Process(process.pid)
+
+            def the_reader() -> Any:
+                for child in tray.children():
+                    if "read-history" in child.cmdline():
+                        return child
+                return None
+
+            reader = wait_for(the_reader, timeout=60, what="the history reader")
+            assert tray.io_counters().read_chars < old_bytes / 2  # the old files are not its
+            process.send_signal(signal.SIGKILL)
+            process.wait(30)
+
+            def gone() -> bool:
+                try:
+                    return reader.status() == psutil.STATUS_ZOMBIE
+                except psutil.NoSuchProcess:
+                    return True
+
+            wait_for(gone, timeout=30, what="the history reader to exit with the tray")
+        finally:
+            if holder is not None:
+                holder.execute("ROLLBACK")
+                holder.close()
+            if process.poll() is None:
+                process.kill()
+                process.wait(30)
+    with sqlite3.connect(ledger) as check:
+        assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        read = {Path(p).stem for (p,) in check.execute("SELECT path FROM files")}
+    assert "live" in read and not any(name.startswith("old-") for name in read)
