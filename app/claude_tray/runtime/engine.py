@@ -1,8 +1,10 @@
 """The engine thread: the tray's one writer, from file events to a published view.
 
 One pass: read the new transcript bytes (all files on a full pass, else only those hinted), read
-the session state files, build the snapshot, record today's spend for the hook gate, set or lift
-the auto-pause marks, decide the notifications and send them, build the `TrayView` and publish it.
+the session state files, build the snapshot, set or lift the auto-pause marks, decide the
+notifications, build the `TrayView` and publish it; then (what may wait for the disk or the
+notification daemon, so never before the icon) send the notifications, save the alert memory and
+record today's spend for the hook gate.
 
 When passes run:
 - after file hints, debounced: the first hint opens a window of `debounce` seconds and everything
@@ -44,6 +46,7 @@ from pathlib import Path
 from claude_tray.core.alerts import (
     AlertMemory,
     AlertRules,
+    Decision,
     acknowledge_reset,
     decide,
     pause_notifications,
@@ -484,16 +487,25 @@ class Engine:
         records = read_all(workspace.paths)
         facts = {sid: record.facts() for sid, record in records.items()}
         snapshot = workspace.snapshot(Clock(now, tz), facts)
-        record_budget_state(workspace.paths, snapshot.today, now)  # for the hook gate
         self._apply_resets(snapshot, records)
         snapshot = self._apply_pause_marks(snapshot, now)
-        self._alert(snapshot, now, full)
+        decision = self._alert(snapshot, now, full)
+        remembered = decision.memory == self._memory
+        self._memory = decision.memory
         view = tray_view(snapshot, self._view_options(now, tz))
         self._snapshot = snapshot
         self._day = local_date(now, tz)
         self._next_midnight = day_period(now, tz).end
         self._publish(view)
         self._published_at = self._mono()
+        # After the icon, what may wait for the disk (fsync) or the notification daemon.
+        for notice in decision.send:
+            self._send(notice.title, notice.body, notice.urgency)
+        for notice in decision.suppressed:
+            log.info("notification not sent (paused or off): %s", notice.title)
+        if not remembered:
+            self._save_memory()
+        record_budget_state(workspace.paths, snapshot.today, now)  # for the hook gate
         if self._on_pass is not None:
             self._on_pass(PassReport(snapshot, view, full, len(files), self._mono() - started, now))
 
@@ -546,7 +558,8 @@ class Engine:
             sessions.append(session)
         return replace(snapshot, sessions=tuple(sessions))
 
-    def _alert(self, snapshot: Snapshot, now: float, full: bool) -> None:
+    def _alert(self, snapshot: Snapshot, now: float, full: bool) -> Decision:
+        """The notifications this snapshot calls for (sent by `_pass` once the view is out)."""
         assert self._workspace is not None
         config = self._workspace.config
         rules = AlertRules(
@@ -557,12 +570,7 @@ class Engine:
             limit_thresholds=config.limits.notify,
             tz=self._tz(),
         )
-        decision = decide(self._memory, snapshot, rules, now, self._data_problem, full_pass=full)
-        for notice in decision.send:
-            self._send(notice.title, notice.body, notice.urgency)
-        for notice in decision.suppressed:
-            log.info("notification not sent (paused or off): %s", notice.title)
-        self._remember(decision.memory)
+        return decide(self._memory, snapshot, rules, now, self._data_problem, full_pass=full)
 
     def _send(self, title: str, body: str, urgency: Urgency = "normal") -> None:
         log.info("notify (%s): %s — %s", urgency, title, body)
@@ -575,9 +583,12 @@ class Engine:
         if memory == self._memory:
             return
         self._memory = memory
+        self._save_memory()
+
+    def _save_memory(self) -> None:
         if self._workspace is not None:
             try:
-                save_tray_state(self._workspace.paths, memory)
+                save_tray_state(self._workspace.paths, self._memory)
             except OSError as error:
                 log.warning("cannot save the alert memory: %s", error)
 
