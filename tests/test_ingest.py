@@ -546,7 +546,7 @@ def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(
     """Real worker processes (the threshold lowered so a small history takes that path), the
     first files read in this process while they start: the same rows, sessions, rollup, marks
     and dedupe ties (a copy in a later file never wins a tie) as a read in one process."""
-    from claude_tray.engine import ingest
+    from claude_tray.engine import ingest, read
 
     for n in range(24):
         lines = [assistant(f"s{n}", T.format(n), f"m{n}", input=n, output=2 * n)]
@@ -570,7 +570,7 @@ def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(
     monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setattr(ingest, "HEAD_SHARE", 0.25)
     _READ_HERE.clear()
-    monkeypatch.setattr(ingest, "read_file", _read_noted)
+    monkeypatch.setattr(read, "read_file", _read_noted)  # ingest imports it when it reads
     assert ledger_after_a_first_read("workers") == one
     assert 0 < len(_READ_HERE) < 24  # the first files here, the others in the workers
     assert len(one[0]) == 24 and len(one[3]) == 24

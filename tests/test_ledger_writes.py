@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_tray.engine import ingest as ingest_module
+from claude_tray.engine import read as read_module
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.ledger import Ledger, RowsRejected
 from claude_tray.storage.ledger_rows import FileMark, MessageRow
@@ -45,9 +45,9 @@ def test_one_bad_file_does_not_roll_back_the_pass(
     claude.write("good1", assistant("good1", T.format(1), "m1", output=2))
     bad = claude.write("bad", assistant("bad", T.format(2), "m2", output=3))
     claude.write("good2", assistant("good2", T.format(3), "m3", output=4))
-    real = ingest_module.read_file
+    real = read_module.read_file
 
-    def too_big(path: str, start: int, head: tuple[int, int] = (0, 0)) -> ingest_module.FileRead:
+    def too_big(path: str, start: int, head: tuple[int, int] = (0, 0)) -> read_module.FileRead:
         result = real(path, start, head)
         if path == str(bad):  # a value no SQLite integer holds (the decoder bounds them today)
             result = dataclasses.replace(
@@ -55,12 +55,12 @@ def test_one_bad_file_does_not_roll_back_the_pass(
             )
         return result
 
-    monkeypatch.setattr(ingest_module, "read_file", too_big)
+    monkeypatch.setattr(read_module, "read_file", too_big)
     with Workspace.open() as ws:
         stats = ws.refresh()
         assert [(p, why[:10]) for p, why in stats.problems] == [(str(bad), "not stored")]
         assert ws.ledger.query("SELECT sum(output) FROM messages") == [(6,)]
-        monkeypatch.setattr(ingest_module, "read_file", real)
+        monkeypatch.setattr(read_module, "read_file", real)
         ws.refresh()  # the bad file was not marked read: it is read again, now whole
         assert ws.ledger.query("SELECT sum(output) FROM messages") == [(9,)]
 

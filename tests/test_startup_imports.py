@@ -32,6 +32,9 @@ NEVER_WHEN_NOTHING_IS_NEW = {
     "importlib.resources",  # the built-in prices are read beside the package
     "subprocess",  # wsl.exe, on Windows only
     "hashlib",  # OpenSSL: the dedupe keys need only BLAKE2, and only when lines are read
+    "claude_tray.engine.read",  # the reader (and its decoder): only for a file with new bytes
+    "claude_tray.engine.decode",
+    "claude_tray.storage.ledger_sync",  # the sync folder's tables: sync is off
 }
 
 

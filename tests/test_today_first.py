@@ -535,7 +535,7 @@ def test_the_tray_reads_today_and_the_reader_process_reads_the_rest(
     never goes backwards; a line appended meanwhile reaches the view; at the end one full pass."""
     import time
 
-    from claude_tray.engine import ingest as ingest_module
+    from claude_tray.engine import read as read_module
     from claude_tray.runtime import engine as engine_module
     from claude_tray.runtime.engine import Engine
     from claude_tray.runtime.hints import Hint, HintKind
@@ -543,13 +543,13 @@ def test_the_tray_reads_today_and_the_reader_process_reads_the_rest(
     now = time.time()
     live = old_history_and_a_live_session(claude, now)
     read_here: list[str] = []  # what the tray's own process reads
-    real_read_file = ingest_module.read_file
+    real_read_file = read_module.read_file
 
     def spy(path: str, start: int, head: tuple[int, int] = (0, 0)) -> Any:
         read_here.append(Path(path).stem)
         return real_read_file(path, start, head)
 
-    monkeypatch.setattr(ingest_module, "read_file", spy)
+    monkeypatch.setattr(read_module, "read_file", spy)
     monkeypatch.setattr(engine_module, "PUBLISH_EVERY_S", 0.0)
     passes = Passes()
     engine = Engine(

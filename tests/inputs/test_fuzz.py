@@ -26,7 +26,7 @@ from claude_tray.core.bounds import EARLIEST, MAX_TOKENS, latest_plausible
 from claude_tray.core.records import CompactBoundary, Response, Skipped
 from claude_tray.core.tokens import Tokens
 from claude_tray.engine.decode import decode_line
-from claude_tray.engine.ingest import read_file
+from claude_tray.engine.read import read_file
 from claude_tray.hooks.fast import handle_event, statusline_text
 from claude_tray.storage.config import ConfigError, config_from_mapping, load_config
 from claude_tray.storage.paths import app_dirs

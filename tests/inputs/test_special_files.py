@@ -102,7 +102,7 @@ def test_a_fifo_among_the_transcripts_is_skipped(claude: ClaudeData) -> None:
 
 
 def test_the_engine_refuses_a_fifo_it_was_told_about(claude: ClaudeData) -> None:
-    from claude_tray.engine.ingest import read_file
+    from claude_tray.engine.read import read_file
 
     path = claude.transcript("b")
     path.parent.mkdir(parents=True)

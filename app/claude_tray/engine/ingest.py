@@ -17,14 +17,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from claude_tray.engine.discover import discover, discover_named
-from claude_tray.engine.read import FileRead, read_file
 from claude_tray.storage.ledger import Ledger, LedgerError, RowsRejected
 from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_rows import FileMark, FileRecord
 
-__all__ = ["FileRead", "PassStats", "ingest", "read_file"]
+__all__ = ["PassStats", "ingest"]
+
+if TYPE_CHECKING:
+    from claude_tray.engine.read import FileRead
 
 log = logging.getLogger(__name__)
 
@@ -325,6 +328,9 @@ def _plan(
 def _read_all(plan: list[_Work], parallel: bool = True) -> Iterator[FileRead]:
     """Read the planned files, in plan order; big passes (a first run over years of history) are
     spread over worker processes, since decoding is CPU-bound."""
+    # Imported here: a pass with nothing new (a warm `today`) never loads the reader or msgspec.
+    from claude_tray.engine.read import read_file
+
     new_bytes = sum(w.size - w.start for w in plan)
     workers = min(MAX_WORKERS, os.cpu_count() or 1, len(plan))
     if new_bytes < PARALLEL_MIN_BYTES or workers < 2 or not parallel:

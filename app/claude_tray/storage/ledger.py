@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from claude_tray.storage import ledger_backup, ledger_sums
 from claude_tray.storage.ledger_faults import (
@@ -61,7 +61,9 @@ from claude_tray.storage.ledger_schema import (
     connect,
     prepare,
 )
-from claude_tray.storage.ledger_sync import SyncTables
+
+if TYPE_CHECKING:
+    from claude_tray.storage.ledger_sync import SyncTables
 
 log = logging.getLogger(__name__)
 
@@ -536,6 +538,8 @@ class Ledger:
     @property
     def sync(self) -> SyncTables:
         """The sync folder's tables (see `ledger_sync`)."""
+        from claude_tray.storage.ledger_sync import SyncTables  # only with a sync folder
+
         return SyncTables(self._db, self._write)
 
     @_guarded

@@ -21,6 +21,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from claude_tray.storage import ledger_backup
@@ -28,7 +29,6 @@ from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.ledger_faults import Fault, LedgerError
 from claude_tray.storage.ledger_rows import MESSAGE_COLUMNS, UPSERT_SESSION
 from claude_tray.storage.ledger_schema import connect, prepare
-from claude_tray.storage.ledger_sync import UPSERT_IMPORTED
 
 log = logging.getLogger(__name__)
 
@@ -83,25 +83,33 @@ class _Table:
         return dict(zip(self.columns, row, strict=True)) if self.named else row
 
 
-_TABLES = (
-    _Table(
-        "messages",
-        "id",
-        (*MESSAGE_COLUMNS, "machine"),
-        UPSERT_IMPORTED,
-        rowid=True,
-        defaults=(("machine", "''"),),
-    ),
-    _Table(
-        "sessions",
-        "session",
-        _SESSION_COLUMNS,
-        UPSERT_SESSION,
-        named=True,
-    ),
-    _Table("notes", "session", ("session", "text", "updated"), _NOTE),
-    _Table("tags", "session", ("session", "tag"), _TAG),
-)
+@cache
+def _tables() -> tuple[_Table, ...]:
+    """The tables a salvage copies (built at the first repair: the import of every command
+    that opens the ledger stays light)."""
+    from claude_tray.storage.ledger_sync import UPSERT_IMPORTED
+
+    return (
+        _Table(
+            "messages",
+            "id",
+            (*MESSAGE_COLUMNS, "machine"),
+            UPSERT_IMPORTED,
+            rowid=True,
+            defaults=(("machine", "''"),),
+        ),
+        _Table(
+            "sessions",
+            "session",
+            _SESSION_COLUMNS,
+            UPSERT_SESSION,
+            named=True,
+        ),
+        _Table("notes", "session", ("session", "text", "updated"), _NOTE),
+        _Table("tags", "session", ("session", "tag"), _TAG),
+    )
+
+
 COUNTED = ("messages", "notes", "tags")
 
 
@@ -232,12 +240,12 @@ def _open_damaged(path: Path) -> sqlite3.Connection | None:
 
 def _copy_readable(path: Path, into: sqlite3.Connection) -> dict[str, int]:
     """Copy every row of the damaged ledger that can be read into `into`; counts per table."""
-    copied = {table.name: 0 for table in _TABLES}
+    copied = {table.name: 0 for table in _tables()}
     damaged = _open_damaged(path)
     if damaged is None:
         return copied  # not even the header can be read
     try:
-        for table in _TABLES:
+        for table in _tables():
             keys: set[object] = set()
             for key, row in _readable_rows(damaged, table):
                 if key in keys:
@@ -324,7 +332,7 @@ def _read_past(
 def _merge(backup: Path, into: sqlite3.Connection) -> None:
     source = connect(backup, read_only="ro")
     try:
-        for table in _TABLES:
+        for table in _tables():
             rows = source.execute(f"SELECT {table.select_list(source)} FROM {table.name}")
             into.executemany(table.insert, (table.params(row) for row in rows))
     finally:

@@ -10,7 +10,6 @@ import sqlite3
 from pathlib import Path
 
 from claude_tray import __version__
-from claude_tray.storage import ledger_sync
 from claude_tray.storage.ledger_rollup import ensure_rollup
 
 SCHEMA_VERSION = 6
@@ -91,7 +90,6 @@ MIGRATIONS: dict[int, str] = {
     """,
 }
 
-MIGRATIONS[4] = ledger_sync.MIGRATION
 MIGRATIONS[5] = """
     DROP TRIGGER IF EXISTS slots_insert;
     DROP TRIGGER IF EXISTS slots_update;
@@ -177,6 +175,16 @@ def _version(db: sqlite3.Connection) -> int:
     return version
 
 
+def migration(target: int) -> str:
+    """The statements that bring a ledger from version `target - 1` to `target`. Version 4 (the
+    sync folder's tables) is `ledger_sync`'s own, loaded only for a ledger that old."""
+    if target == 4:
+        from claude_tray.storage import ledger_sync
+
+        return ledger_sync.MIGRATION
+    return MIGRATIONS[target]
+
+
 def migrate(db: sqlite3.Connection) -> None:
     version = _version(db)
     if version == SCHEMA_VERSION:
@@ -186,7 +194,7 @@ def migrate(db: sqlite3.Connection) -> None:
         # Read again under the lock: another process may have migrated meanwhile.
         version = db.execute("PRAGMA user_version").fetchone()[0]
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[target].split(";"):
+            for statement in migration(target).split(";"):
                 if statement.strip():
                     db.execute(statement)
             db.execute(f"PRAGMA user_version = {target}")
