@@ -67,3 +67,29 @@ def test_a_warm_run_imports_only_what_it_needs(
     out, modules = probe(*command)
     assert shown in out
     assert not modules & NEVER_WHEN_NOTHING_IS_NEW
+
+
+def test_the_cycle_collector_is_on_again_when_the_command_runs(claude: ClaudeData) -> None:
+    """`main` turns the cycle collector off while the command's modules load (see
+    `cli.main._collect_again`): it must be on again for the command's own work (a first read of
+    a long history makes garbage), and, for the process's own command line, the import's
+    objects are frozen out of its sight."""
+    claude.write("s1", assistant("s1", "2026-01-01T10:00:00.000Z", "m1", input=10, output=5))
+    seen = """
+import gc, sys
+from claude_tray.cli import usage_commands
+from claude_tray.cli.main import main
+states = []
+real = usage_commands.run_today
+def spy(args):
+    states.append((gc.isenabled(), gc.get_freeze_count() > 0))
+    return real(args)
+usage_commands.run_today = spy
+sys.argv = ["claude-tray", "today", "--json"]
+code = main()
+print(states, gc.isenabled(), code)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", seen], capture_output=True, env=dict(os.environ), timeout=120
+    )
+    assert done.stdout.decode().split("\n")[-2] == "[(True, True)] True 0", done.stderr.decode()
