@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claude_tray.engine.discover import discover, discover_named
+from claude_tray.engine.discover import discover, discover_named, no_cycle_collection
 from claude_tray.storage.ledger import Ledger, LedgerError, RowsRejected
 from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_rows import FileMark, FileRecord
@@ -296,12 +296,13 @@ def _maybe_changed(
     """`files` less those whose identity, modification time and size are still what their mark
     recorded (`_plan` would find nothing new in them): compared as plain tuples in a set, so a
     pass over thousands of unchanged transcripts builds no mark for each."""
-    known = ledger.file_states()
-    return [
-        (path, info)
-        for path, info in files
-        if (path, info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) not in known
-    ]
+    with no_cycle_collection():
+        known = ledger.file_states()
+        return [
+            (path, info)
+            for path, info in files
+            if (path, info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) not in known
+        ]
 
 
 def _plan(
