@@ -153,4 +153,4 @@ def test_the_history_is_read_by_a_reader_process_that_dies_with_the_tray(
     with sqlite3.connect(ledger) as check:
         assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         read = {Path(p).stem for (p,) in check.execute("SELECT path FROM files")}
-    assert "live" in read and not any(name.startswith("old-") for name in read)
+    assert "live" in read and len(read) < 41  # the reader stopped before the end
