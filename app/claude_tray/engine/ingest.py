@@ -348,9 +348,10 @@ def _read_all(plan: list[_Work], parallel: bool = True) -> Iterator[FileRead]:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             # While the workers start (an interpreter and the reader's imports each), this
-            # process reads the first files itself.
+            # process reads the first files itself (at most `HEAD_SHARE` of the bytes: a
+            # big first file goes to a worker).
             first, budget = 0, new_bytes * HEAD_SHARE
-            while first < len(plan) and budget > 0:
+            while first < len(plan) and plan[first].size - plan[first].start <= budget:
                 budget -= plan[first].size - plan[first].start
                 first += 1
             rest = plan[first:]
