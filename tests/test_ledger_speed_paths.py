@@ -9,7 +9,6 @@ never timing).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import random
 import sqlite3
@@ -53,14 +52,12 @@ def prices() -> PriceTable:
     base = price_table_from_mapping(builtin_prices())
     models = {}
     for key, price in base.models.items():
-        price = dataclasses.replace(price, earlier=None, earlier_until=None)  # only these two
+        price = price._replace(earlier=None, earlier_until=None)  # only these two
         if price.long_context is not None:
-            price = dataclasses.replace(price, long_context_until=MID_SLOT)
+            price = price._replace(long_context_until=MID_SLOT)
         elif "haiku" in key:
-            premium = dataclasses.replace(price.standard, input=price.standard.input * 3)
-            price = dataclasses.replace(
-                price, long_context=premium, long_context_until=T0 + 20 * DAY
-            )
+            premium = price.standard._replace(input=price.standard.input * 3)
+            price = price._replace(long_context=premium, long_context_until=T0 + 20 * DAY)
         models[key] = price
     table = PriceTable(models, {}, base.as_of, base.source)
     assert len(table.breakpoints()) == 2

@@ -6,8 +6,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from claude_tray.core.formats import UNPRICED_MARK, count, money, paint
 from claude_tray.core.sanitize import clean, escape_json
@@ -31,8 +30,7 @@ def unpriced_note(tokens: int, models: Sequence[str] = ()) -> str | None:
     )
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):  # a tuple: made in a fifth of a frozen dataclass's time
     title: str
     right: bool = False
     shrink: bool = False

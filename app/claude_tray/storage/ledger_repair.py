@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from claude_tray.storage import ledger_backup
 from claude_tray.storage.ledger import Ledger
@@ -53,8 +54,7 @@ _TAG = "INSERT OR IGNORE INTO tags (session, tag) VALUES (?, ?)"
 _BATCH = 500
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
+class _Table(NamedTuple):
     name: str
     key: str
     """The column the table is ordered by (its rowid or primary key's first column)."""
