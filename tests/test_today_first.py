@@ -650,3 +650,75 @@ def test_a_live_line_is_not_held_back_by_a_progress_update_due_later() -> None:
     now[0] = 100.03  # a second hint within the debounce does not push the pass back
     engine._take(Hint(HintKind.TRANSCRIPT, Path("other.jsonl")))
     assert engine._pending.due == pytest.approx(100.05)
+
+
+def test_the_tray_quitting_mid_read_ends_the_reader(claude: ClaudeData, tmp_path: Path) -> None:
+    """The reader is held mid-read (another writer holds the ledger's lock, taken before it
+    starts); the engine stops (Quit): the reader is ended within the stop, no row of it is
+    written, and the next start's reader reads everything: one full pass."""
+    import signal
+    import sqlite3
+    import threading
+    import time
+
+    from claude_tray.runtime.engine import Engine
+    from claude_tray.storage.paths import app_paths
+
+    old_history_and_a_live_session(claude, time.time(), old=5)
+    holders: list[sqlite3.Connection] = []
+    started: list[Any] = []
+    start = reader_starter(tmp_path)
+
+    def starter(tell: Any) -> Any:
+        started.append(start(tell))
+        return started[-1]
+
+    def on_pass(report: Any) -> None:
+        if not holders:  # on the engine thread, after its first pass, before the reader starts
+            holders.append(
+                sqlite3.connect(
+                    app_paths().ledger, isolation_level=None, timeout=60, check_same_thread=False
+                )
+            )
+            holders[0].execute("BEGIN IMMEDIATE")
+
+    engine = Engine(lambda view: None, lambda *args: True, on_pass=on_pass, history_reader=starter)
+    engine.start()
+    try:
+        from tests.desktop import wait_for
+
+        wait_for(lambda: started, timeout=60, what="the history reader")
+        reader = started[0]._process
+        assert reader.poll() is None  # it cannot write: it waits for the lock
+        stopped: list[bool] = []
+        stopper = threading.Thread(target=lambda: stopped.append(engine.stop(60)))
+        stopper.start()
+        # ended by the stop (its stdin closed: exit 3; killed after STOP_WAIT_S if it was
+        # still starting up), while the lock is still held
+        wait_for(lambda: reader.poll() is not None, timeout=30, what="the reader to end")
+        assert reader.returncode in (3, -signal.SIGKILL)
+    finally:
+        for holder in holders:  # the engine's own close may now check the ledger
+            holder.execute("ROLLBACK")
+            holder.close()
+    stopper.join(60)
+    assert stopped == [True]
+    with Workspace.open() as ws:
+        read = {Path(p).stem for (p,) in ws.ledger.query("SELECT path FROM files")}
+    assert read == {"live"}
+    passes = Passes()
+    engine = Engine(
+        lambda view: None,
+        lambda *args: True,
+        on_pass=passes,
+        history_reader=reader_starter(tmp_path),
+    )
+    engine.start()
+    try:
+        passes.wait(
+            lambda: passes.reports and passes.reports[-1].snapshot.history_read is None,
+            "the rest, read by the next reader",
+        )
+    finally:
+        assert engine.stop(10)
+    assert_one_full_pass(tmp_path)
