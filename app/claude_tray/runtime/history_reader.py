@@ -85,6 +85,8 @@ class ReaderProcess:
                 stdout=subprocess.PIPE,
                 stderr=errors,
                 env=dict(env),
+                # Windows: no console window for it when the tray runs without one
+                creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
             )
         return cls(process, log_path, tell)
 
