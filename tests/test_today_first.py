@@ -107,7 +107,7 @@ def figures(workspace: Workspace, clock: Clock) -> dict[str, Any]:
         # What the snapshot knows of every recent session (a first line in a subagent file not
         # touched today aside: no view shows it).
         "recent": [
-            mark.__class__(**{**{f: getattr(mark, f) for f in mark.__slots__}, "first_ts": 0.0})
+            mark._replace(first_ts=0.0)
             for mark in workspace.ledger.sessions(since=clock.now - 12 * 3600)
         ],
     }

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from claude_tray.engine.discover import discover, discover_named, no_cycle_collection
 from claude_tray.storage.ledger import Ledger, LedgerError, RowsRejected
@@ -276,8 +276,7 @@ def _record(
             progress(stats.bytes_read)
 
 
-@dataclass(frozen=True, slots=True)
-class _Work:
+class _Work(NamedTuple):
     path: str
     start: int
     size: int

@@ -13,9 +13,8 @@ import json
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.locking import locked
@@ -29,8 +28,7 @@ FILE_NAME = "learned_roots.json"
 PROJECTS = "projects"
 
 
-@dataclass(frozen=True, slots=True)
-class LearnedRoot:
+class LearnedRoot(NamedTuple):
     path: Path
     learned_at: float
     session: str | None

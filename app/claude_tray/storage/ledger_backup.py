@@ -13,8 +13,8 @@ import logging
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from claude_tray.storage.ledger_schema import SCHEMA_VERSION, connect
 
@@ -28,8 +28,7 @@ EVERY_SECONDS = 86_400.0
 KEEP = 7
 
 
-@dataclass(frozen=True, slots=True)
-class Backup:
+class Backup(NamedTuple):
     path: Path
     made: float
     """Epoch seconds (the file's modification time)."""

@@ -8,7 +8,6 @@ streamed response is logged as it grows): all copies share a key, and the ledger
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -60,8 +59,7 @@ MessageValues = tuple[
 """A `MessageRow`'s values as a plain tuple (what crosses from a worker process)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SessionMark:
+class SessionMark(NamedTuple):
     """What one read pass learned of a session; merged into the ledger keeping the newest."""
 
     session: str
