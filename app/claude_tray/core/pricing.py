@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 
@@ -133,8 +132,7 @@ class ModelPrice(NamedTuple):
         return tuple(p for p in (self.long_context_until, self.earlier_until) if p is not None)
 
 
-@dataclass(frozen=True, slots=True)
-class PriceTable:
+class PriceTable(NamedTuple):
     """Built-in prices by model key, plus the user's overrides by model id or key."""
 
     models: Mapping[str, ModelPrice]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import tzinfo
+from typing import NamedTuple
 
 from claude_tray.core.context import ContextSource, TranscriptContext, percent, window_size
 from claude_tray.core.levels import budget_level, level_for
@@ -33,8 +34,7 @@ RECENT_S = 12 * 3600.0
 """Sessions whose last line is older than this (or than the active window) are not live."""
 
 
-@dataclass(frozen=True, slots=True)
-class Clock:
+class Clock(NamedTuple):
     """The moment and the calendar a report is made for (core never reads the clock itself)."""
 
     now: float

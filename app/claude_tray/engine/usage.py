@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
+from typing import NamedTuple
 
 from claude_tray.core.bounds import EARLIEST, latest_plausible
 from claude_tray.core.periods import Period, day_start, days, local_date
@@ -31,8 +32,7 @@ if TYPE_CHECKING:
     from claude_tray.core.trends import Bucket
 
 
-@dataclass(frozen=True, slots=True)
-class PricedSum:
+class PricedSum(NamedTuple):
     """Tokens of requests sharing a range label, grouping values and model, with their cost."""
 
     label: str
