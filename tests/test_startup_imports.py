@@ -35,6 +35,7 @@ NEVER_WHEN_NOTHING_IS_NEW = {
     "claude_tray.engine.read",  # the reader (and its decoder): only for a file with new bytes
     "claude_tray.engine.decode",
     "claude_tray.storage.ledger_sync",  # the sync folder's tables: sync is off
+    "msgspec",  # plain figures are written by `json` (cli.render.json_text)
 }
 
 
