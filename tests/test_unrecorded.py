@@ -148,3 +148,32 @@ def test_the_report_shows_the_estimate_apart_from_spent(
         html = write_report(workspace, Clock(1795168800.0, resolve_timezone("UTC")), 7).read_text()
     assert "Unrecorded calls" in html and f"~${estimate:.2f}" in html
     assert "not in Spent" in html
+
+
+def test_each_budget_period_counts_the_calls_it_holds(claude: ClaudeData) -> None:
+    """The day, its week and its month overlap: the snapshot asks the ledger once for all three
+    (`unrecorded_by_period`), and each period's estimate is the one it has alone."""
+    from datetime import UTC
+
+    from claude_tray.engine.snapshot import Clock
+    from claude_tray.engine.unrecorded import unrecorded_estimate
+    from claude_tray.engine.workspace import Workspace
+
+    for session, day, pre in (("s-1", 20, 9_110), ("s-2", 17, 5_000), ("s-3", 3, 7_000)):
+        claude.write(
+            session,
+            assistant(session, f"2026-11-{day:02}T09:00:00Z", f"m-{day}", input=10, output=100),
+            compact(session, f"2026-11-{day:02}T09:05:00Z", post=1_000, pre=pre),
+        )
+    with Workspace.open() as ws:
+        ws.refresh()
+        snap = ws.snapshot(Clock(1795168800.0, UTC), {})  # 2026-11-20T10:00:00Z, a Friday
+        figures = []
+        for spend in (snap.today, snap.week, snap.month):
+            ranges = [(spend.name, spend.period.start, spend.period.end)]
+            alone = unrecorded_estimate(ws.ledger, ws.prices, ranges).for_label(spend.name)
+            assert spend.unrecorded_estimate == alone
+            figures.append(alone)
+    call = price(Tokens(input=1_600, output=1_000, cache_read=9_110), OPUS)
+    assert figures[0] == pytest.approx(call, abs=1e-9)
+    assert 0 < figures[0] < figures[1] < figures[2]

@@ -24,7 +24,7 @@ from claude_tray.core.snapshot import (
     project_name,
     urgency_order,
 )
-from claude_tray.engine.unrecorded import unrecorded_estimate
+from claude_tray.engine.unrecorded import unrecorded_by_period
 from claude_tray.engine.usage import Total, priced_sums, totals_by_group
 from claude_tray.storage.config import Config
 from claude_tray.storage.ledger import Ledger, SessionMark
@@ -73,17 +73,23 @@ def build_snapshot(
             replace(s, cost_complete=first.get(s.session_id, 0.0) >= complete_since)
             for s in sessions
         ]
+    periods = {
+        PeriodName.TODAY: day_period(clock.now, clock.tz),
+        PeriodName.WEEK: week_period(clock.now, clock.tz, config.first_weekday),
+        PeriodName.MONTH: month_period(clock.now, clock.tz),
+    }
+    unrecorded = unrecorded_by_period(
+        ledger, prices, [(name, p.start, p.end) for name, p in periods.items()]
+    )
     return Snapshot(
         taken_at=clock.now,
-        today=spend(ledger, config, prices, PeriodName.TODAY, day_period(clock.now, clock.tz)),
-        week=spend(
-            ledger,
-            config,
-            prices,
-            PeriodName.WEEK,
-            week_period(clock.now, clock.tz, config.first_weekday),
+        today=spend(
+            ledger, config, prices, PeriodName.TODAY, periods[PeriodName.TODAY], unrecorded
         ),
-        month=spend(ledger, config, prices, PeriodName.MONTH, month_period(clock.now, clock.tz)),
+        week=spend(ledger, config, prices, PeriodName.WEEK, periods[PeriodName.WEEK], unrecorded),
+        month=spend(
+            ledger, config, prices, PeriodName.MONTH, periods[PeriodName.MONTH], unrecorded
+        ),
         sessions=tuple(sorted(sessions, key=urgency_order)),
         data_found=data_found or bool(sessions),  # a session our status line reports is data
         limits=plan_limits(facts.values(), clock.now),
@@ -131,9 +137,15 @@ def _last_seen(fact: LiveFacts) -> float:
 
 
 def spend(
-    ledger: Ledger, config: Config, prices: PriceTable, name: PeriodName, period: Period
+    ledger: Ledger,
+    config: Config,
+    prices: PriceTable,
+    name: PeriodName,
+    period: Period,
+    unrecorded: Mapping[str, float],
 ) -> Spend:
-    """One period's cost with its budget, broken down by model and by project."""
+    """One period's cost with its budget, broken down by model and by project; `unrecorded`:
+    the periods' estimates (`unrecorded_by_period`)."""
     sums = priced_sums(
         ledger, prices, [(name, period.start, period.end)], group_by=("project", "machine")
     )
@@ -151,9 +163,7 @@ def spend(
         level=budget_level(total.cost, budget, config.budgets.alert_fraction),
         by_model=_lines([(display_name(m), t) for m, t in total.models.items()]),
         by_project=_lines([(project_name(p), t) for p, t in totals_by_group(sums).items()]),
-        unrecorded_estimate=unrecorded_estimate(
-            ledger, prices, [(name, period.start, period.end)]
-        ).for_label(name),
+        unrecorded_estimate=unrecorded[name],
         by_machine=_machine_lines(totals_by_group(sums, 1), config),
     )
 

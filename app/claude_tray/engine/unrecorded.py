@@ -4,7 +4,7 @@ range and per session. Always an estimate, shown beside the exact totals, never 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from claude_tray.core.pricing import PriceTable
@@ -54,18 +54,12 @@ def call_cost(call: UnrecordedCall, prices: PriceTable) -> float | None:
 def unrecorded_estimate(
     ledger: Ledger, prices: PriceTable, ranges: Sequence[tuple[str, float, float]]
 ) -> UnrecordedEstimate:
-    """The estimate over labelled epoch ranges [start, end)."""
+    """The estimate over labelled epoch ranges [start, end) (a call counts in the first range
+    that holds it)."""
     result = UnrecordedEstimate()
-    if not ranges:
-        return result
     by_label: dict[str, float] = defaultdict(float)
     by_session: dict[str, float] = defaultdict(float)
-    start = min(r[1] for r in ranges)
-    end = max(r[2] for r in ranges)
-    for call in ledger.unrecorded(start, end):
-        cost = call_cost(call, prices)
-        if cost is None:
-            continue
+    for call, cost in _priced_calls(ledger, prices, ranges):
         for label, first, last in ranges:
             if first <= call.at < last:
                 by_label[label] += cost
@@ -73,3 +67,33 @@ def unrecorded_estimate(
                 break
     result.by_label, result.by_session = dict(by_label), dict(by_session)
     return result
+
+
+def unrecorded_by_period(
+    ledger: Ledger, prices: PriceTable, periods: Sequence[tuple[str, float, float]]
+) -> dict[str, float]:
+    """The estimate (USD) of each labelled period [start, end), where periods may overlap (a
+    day, its week and its month): every period that holds a call counts it. One query for all;
+    each sum is the one `unrecorded_estimate` gives for its period alone (same calls, same
+    order)."""
+    by_label = {label: 0.0 for label, _, _ in periods}
+    for call, cost in _priced_calls(ledger, prices, periods):
+        for label, first, last in periods:
+            if first <= call.at < last:
+                by_label[label] += cost
+    return {label: round(value, 10) for label, value in by_label.items()}
+
+
+def _priced_calls(
+    ledger: Ledger, prices: PriceTable, ranges: Sequence[tuple[str, float, float]]
+) -> Iterator[tuple[UnrecordedCall, float]]:
+    """The unrecorded calls from the first range's start to the last one's end, in time order,
+    with their estimated cost (those that cannot be priced left out)."""
+    if not ranges:
+        return
+    start = min(r[1] for r in ranges)
+    end = max(r[2] for r in ranges)
+    for call in ledger.unrecorded(start, end):
+        cost = call_cost(call, prices)
+        if cost is not None:
+            yield call, cost
