@@ -105,10 +105,20 @@ def test_today_comes_from_the_budget_state(statusline: Call) -> None:
     assert "today" not in line(statusline(payloads.status_new()))
 
 
-def test_a_paused_session_says_so(statusline: Call) -> None:
+def test_a_paused_session_says_so_only_where_the_pause_holds(
+    statusline: Call, hook: Callable[[dict[str, object]], Result], paths: AppDirs
+) -> None:
+    """ "paused" means the gate refuses the next prompt: our hooks run in the session and
+    `[auto_pause] enforce` is on. Otherwise the pause mark is kept, and the line shows the level."""
+    unheld = "Opus 4.5 · ctx 93% · 5h 40%"
+    assert line(statusline(payloads.status_new(percent=93))) == unheld  # no hook ran here yet
+    assert state_of(paths, SID)["pause"]["paused"] is True  # the mark is kept all the same
+    hook(payloads.user_prompt_submit())
     assert line(statusline(payloads.status_new(percent=93))) == (
         "Opus 4.5 · ctx 93% · paused · 5h 40%"
     )
+    write_config("[auto_pause]\nenforce = false\n")
+    assert line(statusline(payloads.status_new(percent=93))) == unheld
 
 
 def test_colour_by_level_unless_no_color(statusline: Call, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -286,6 +296,7 @@ def test_a_stale_figure_right_after_compact_does_not_pause_again(
     def compaction(event: dict[str, object]) -> Result:
         return hook({**event, "transcript_path": str(transcript)})
 
+    compaction(payloads.session_start())  # our hooks run in the session: a pause holds it
     assert "paused" in line(status(92))
     compaction(payloads.pre_compact(trigger="manual"))
     compaction(payloads.post_compact(trigger="manual"))

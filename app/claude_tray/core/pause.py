@@ -15,6 +15,13 @@ from __future__ import annotations
 from claude_tray.core.levels import Level, Thresholds, level_for
 
 
+def gate_holds(hooks_report: bool, enforce: bool) -> bool:
+    """Whether the pause mark stops a session: our hooks run in it (the gate among them refuses a
+    prompt while the mark is set) and `[auto_pause] enforce` is on. A marked session where this is
+    false is shown at its level, never as "paused" (the tray's views and the status line)."""
+    return hooks_report and enforce
+
+
 def should_pause(level: Level, acknowledged: Level | None) -> bool:
     return level >= Level.PAUSE and (acknowledged is None or level > acknowledged)
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from claude_tray.core.context import ContextSource, TranscriptContext, percent, window_size
 from claude_tray.core.levels import budget_level, level_for
 from claude_tray.core.names import PeriodName
+from claude_tray.core.pause import gate_holds
 from claude_tray.core.periods import Period, day_period, month_period, week_period
 from claude_tray.core.pricing import PriceTable, display_name, model_key
 from claude_tray.core.snapshot import (
@@ -267,7 +268,7 @@ def _session_state(
         claude_code_cost=fact.claude_code_cost,
         claude_code_context_percent=fact.context_percent,
         pause_mark=fact.paused,
-        gated=fact.last_event_at is not None and config.auto_pause.enforce,
+        gated=gate_holds(fact.last_event_at is not None, config.auto_pause.enforce),
         active=is_active(row.last_ts, fact, clock.now, window_s) if active is None else active,
         machine=row.machine,
     )

@@ -140,7 +140,10 @@ def line_values(
     if tokens:
         values["tokens"] = (tokens, None)
     if record.paused:
-        values["paused"] = ("paused", SGR["critical"])
+        from claude_tray.core.pause import gate_holds  # only for a marked session
+
+        if gate_holds(record.last_event_at is not None, settings.enforce):
+            values["paused"] = ("paused", SGR["critical"])
     if budget is not None and budget.covers(now):
         shown = money(budget.cost) + (f"/{budget_money(budget.budget)}" if budget.budget else "")
         values["today"] = (shown, SGR.get(budget.level) if budget.level != "ok" else None)
