@@ -59,6 +59,11 @@ from claude_tray.core.snapshot import SessionState, Snapshot
 from claude_tray.core.view import TrayView, ViewOptions, tray_view
 from claude_tray.engine.history import HistoryProgress
 from claude_tray.engine.ingest import PassStats
+
+# The transcript reader (and msgspec) with the engine's own imports, at start: loaded by the first
+# pass instead, its long-lived objects land among the pass's short-lived ones and keep ~3.4 MB of
+# Python's memory pools from being given back (RssAnon 34.3 -> 30.9 MB, small root, measured).
+from claude_tray.engine.read import read_file  # noqa: F401
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.runtime.hints import Hint, HintKind
