@@ -52,7 +52,14 @@ NEVER = {
     "json",
     "re",
 }
-NOT_IN_THE_HOOK = {"pathlib", "dataclasses", "typing", "claude_tray.core.levels", "enum"}
+NOT_IN_THE_HOOK = {
+    "pathlib",
+    "dataclasses",
+    "typing",
+    "claude_tray.core.levels",
+    "enum",
+    "contextlib",
+}
 
 
 def probe(*args: str, stdin: dict) -> tuple[str, set[str]]:

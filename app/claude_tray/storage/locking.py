@@ -5,14 +5,9 @@ Light on purpose (`os` only): the hooks take it on every call.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 LOCK_TIMEOUT = 5.0
 
@@ -21,19 +16,34 @@ class LockTimeout(Exception):
     pass
 
 
-@contextlib.contextmanager
-def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (created if missing) for the `with` block; waits at most
-    `timeout` seconds (`LOCK_TIMEOUT` when None), then raises `LockTimeout`."""
-    fd = _open(os.fspath(path))
-    try:
-        _acquire(fd, LOCK_TIMEOUT if timeout is None else timeout)
+class locked:
+    """`with locked(path, timeout):` holds an exclusive lock on `path` (created if missing) for
+    the block; waits at most `timeout` seconds (`LOCK_TIMEOUT` when None), then raises
+    `LockTimeout`. (A class, not `contextlib.contextmanager`: the status line takes the lock on
+    every call, and `contextlib` would load `collections` and `functools` for it.)"""
+
+    __slots__ = ("_fd", "_path", "_timeout")
+
+    def __init__(self, path: str | os.PathLike[str], timeout: float | None = None) -> None:
+        self._path = os.fspath(path)
+        self._timeout = LOCK_TIMEOUT if timeout is None else timeout
+        self._fd = -1
+
+    def __enter__(self) -> None:
+        fd = _open(self._path)
         try:
-            yield
-        finally:
+            _acquire(fd, self._timeout)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def __exit__(self, *exc: object) -> None:
+        fd, self._fd = self._fd, -1
+        try:
             _release(fd)
-    finally:
-        os.close(fd)
+        finally:
+            os.close(fd)
 
 
 def _open(path: str) -> int:
