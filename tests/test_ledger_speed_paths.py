@@ -291,6 +291,27 @@ def test_an_interrupted_bulk_load_is_summed_again_when_the_ledger_opens(tmp_path
         assert rollup(ledger) == expected_rollup(ledger)
 
 
+def test_a_bulk_load_interrupted_beside_an_open_ledger_is_mended_by_its_next_write(
+    tmp_path: Path,
+) -> None:
+    """The tray keeps its ledger open for days: when a CLI's bulk load beside it is interrupted
+    (its indexes and triggers dropped, some rows committed), the tray's next write puts them back
+    and sums the rollup again, so its figures count every message, its own new ones included."""
+    rnd = random.Random(13)
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as tray:
+        with Ledger(path) as cli, pytest.raises(KeyboardInterrupt), cli.batch(bulk=True):
+            record(cli, "/a", [message(rnd, key) for key in range(1, 801)])
+            cli.commit_point()  # committed without the triggers and indexes
+            raise KeyboardInterrupt
+        assert trigger_names(tray) == set()
+        record(tray, "/live", [message(rnd, key) for key in range(801, 901)])
+        assert trigger_names(tray) == set(TRIGGERS)
+        assert tray.stats()["messages"] == 900
+        assert rollup(tray) == expected_rollup(tray)
+        check_queries(tray)
+
+
 def test_a_ledger_from_before_the_rollup_gets_one(tmp_path: Path) -> None:
     rnd = random.Random(11)
     path = tmp_path / "ledger.sqlite3"

@@ -221,6 +221,30 @@ def test_an_interrupted_first_read_then_today(full: Workspace, ws: Workspace, cl
     assert ledger_rows(ws) == ledger_rows(full)
 
 
+def test_the_rest_read_by_a_cli_beside_the_tray_is_no_bulk_load(
+    full: Workspace, ws: Workspace, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `daily` run while the tray's today-first rows are in the ledger reads the rest with the
+    indexes and rollup triggers in place: the tray (and its history reader) write beside it and
+    must never meet a ledger without them. Only an empty ledger is loaded in bulk."""
+    from claude_tray.engine import ingest
+
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 1)  # this small history counts as large
+    bulks: list[bool] = []
+    batch = Ledger.batch
+
+    def noting(ledger: Ledger, bulk: bool = False, low_memory: bool = False) -> Any:
+        bulks.append(bulk)
+        return batch(ledger, bulk=bulk, low_memory=low_memory)
+
+    monkeypatch.setattr(Ledger, "batch", noting)
+    ws.refresh_today(clock)
+    assert bulks == [True]  # into the empty ledger
+    ws.refresh()
+    assert bulks == [True, False]  # the rest, beside today's rows
+    assert ledger_rows(ws) == ledger_rows(full) and rollup(ws) == rollup(full)
+
+
 def test_today_since_covers_today_and_the_recent_window(clock: Clock) -> None:
     start_of_today = datetime(2026, 11, 20, tzinfo=UTC).timestamp()
     assert today_since(clock) == start_of_today - 600  # at 15:00: today, less the margin

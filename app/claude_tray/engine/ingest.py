@@ -146,13 +146,15 @@ def ingest(
         earlier = [w for w in reversed(plan) if cutoff_ns <= w.mtime_ns < oldest]
     order = later + earlier
     new_bytes = sum(w.size - w.start for w in order)
-    # A first read of (most of) a history: load without indexes and rollup triggers.
+    # A first read of a history into an empty ledger: load without indexes and rollup triggers.
+    # Never into a ledger that holds rows: the tray may be writing to it (its today-first pass,
+    # its history reader), and another writer would meet a ledger without them meanwhile.
     bulk = (
         not background
         and only is None
         and budget_s is None
         and new_bytes >= PARALLEL_MIN_BYTES
-        and new_bytes >= ledger.bytes_read()
+        and ledger.is_empty()
     )
     deadline = None if budget_s is None else started + budget_s
     firsts = {w.path for w in earlier}

@@ -60,6 +60,7 @@ from claude_tray.storage.ledger_schema import (
     check_readable,
     connect,
     prepare,
+    restore_bulk_parts,
 )
 
 if TYPE_CHECKING:
@@ -267,6 +268,8 @@ class Ledger:
 
     def _batch(self, bulk: bool) -> Iterator[None]:
         try:
+            if not bulk:
+                restore_bulk_parts(self._db)
             self._db.execute("BEGIN IMMEDIATE")
             if bulk:
                 for name in INDEX_NAMES:
@@ -330,6 +333,7 @@ class Ledger:
                 raise
             self._db.execute("RELEASE one_write")
             return
+        restore_bulk_parts(self._db)
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
@@ -352,11 +356,6 @@ class Ledger:
         """(path, device, inode, mtime_ns, size) of every known file as its last read found it:
         a pass tells the unchanged files by these, without loading every mark."""
         return set(self._db.execute("SELECT path, device, inode, mtime_ns, size FROM files"))
-
-    @_guarded
-    def bytes_read(self) -> int:
-        """How many bytes of transcripts the marks say were read, in all."""
-        return int(self._db.execute("SELECT coalesce(sum(offset), 0) FROM files").fetchone()[0])
 
     @_guarded
     def file_marks(self, paths: Sequence[str] | None = None) -> dict[str, FileMark]:

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from claude_tray import __version__
-from claude_tray.storage.ledger_rollup import ensure_rollup
+from claude_tray.storage.ledger_rollup import TRIGGER_NAMES, ensure_rollup
 
 SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 60_000
@@ -159,6 +159,20 @@ def prepare(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA temp_store = MEMORY")
     db.execute("PRAGMA cache_size = -32768")  # 32 MiB: room for a first ingest of a year
     migrate(db)
+    restore_bulk_parts(db)
+
+
+def restore_bulk_parts(db: sqlite3.Connection) -> None:
+    """The indexes and the rollup's triggers back, where a bulk load dropped them and did not
+    finish (see `Ledger.batch`): at every open, and before every write of a connection that was
+    open while another process loaded in bulk. One query when all of them are there."""
+    names = (*INDEX_NAMES, *TRIGGER_NAMES, "slots")
+    marks = ", ".join("?" for _ in names)
+    (present,) = db.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE name IN ({marks})", names
+    ).fetchone()
+    if present == len(names):
+        return
     for statement in INDEXES:
         db.execute(statement)
     ensure_rollup(db)
