@@ -294,6 +294,26 @@ def test_cli_today_and_status_read_today_first_then_daily_reads_the_rest(
 # -- the tray: today first, then the rest in the background -------------------------------------
 
 
+def run_until_the_history_is_read(engine: Any, passes: Any, what: str) -> None:
+    """Run the engine until a pass finds the whole history read, then stop it."""
+    engine.start()
+    try:
+        passes.wait(
+            lambda: passes.reports and passes.reports[-1].snapshot.history_read is None, what
+        )
+    finally:
+        assert engine.stop(10)
+
+
+def assert_one_full_pass(tmp_path: Path) -> None:
+    """The ledger as it is equals one full pass over the same transcripts (rows and rollup)."""
+    with Workspace.open() as done, Ledger(tmp_path / "reference.sqlite3") as reference:
+        reference_ws = Workspace(done.paths, done.config, done.prices, reference, done.roots)
+        reference_ws.refresh()
+        assert ledger_rows(done) == ledger_rows(reference_ws)
+        assert rollup(done) == rollup(reference_ws)
+
+
 def test_the_tray_shows_today_first_then_reads_the_rest_while_live_lines_arrive(
     claude: ClaudeData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -355,11 +375,7 @@ def test_the_tray_shows_today_first_then_reads_the_rest_while_live_lines_arrive(
     assert len(shares) >= 10 and shares == sorted(shares)  # progress shown, never backwards
     last = passes[-1].snapshot
     assert last.complete_since is None and last.is_complete(last.month)
-    with Workspace.open() as done, Ledger(tmp_path / "reference.sqlite3") as reference:
-        reference_ws = Workspace(done.paths, done.config, done.prices, reference, done.roots)
-        reference_ws.refresh()
-        assert ledger_rows(done) == ledger_rows(reference_ws)
-        assert rollup(done) == rollup(reference_ws)
+    assert_one_full_pass(tmp_path)
 
 
 def test_daily_since_reads_only_what_those_days_need(
@@ -543,14 +559,6 @@ def reader_starter(tmp_path: Path, command: list[str] | None = None) -> Any:
     return lambda tell: ReaderProcess.start(command, os.environ, tmp_path / "reader.log", tell)
 
 
-def assert_one_full_pass(tmp_path: Path) -> None:
-    with Workspace.open() as done, Ledger(tmp_path / "reference.sqlite3") as reference:
-        reference_ws = Workspace(done.paths, done.config, done.prices, reference, done.roots)
-        reference_ws.refresh()
-        assert ledger_rows(done) == ledger_rows(reference_ws)
-        assert rollup(done) == rollup(reference_ws)
-
-
 def test_the_tray_reads_today_and_the_reader_process_reads_the_rest(
     claude: ClaudeData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -636,14 +644,7 @@ def test_a_reader_that_keeps_failing_leaves_the_tray_to_read_the_rest_itself(
         history_reader=reader_starter(tmp_path, command),
         reader_retry=0.0,
     )
-    engine.start()
-    try:
-        passes.wait(
-            lambda: passes.reports and passes.reports[-1].snapshot.history_read is None,
-            "the rest",
-        )
-    finally:
-        assert engine.stop(10)
+    run_until_the_history_is_read(engine, passes, "the rest")
     assert engine.reader_problem is not None
     assert "exit 1" in engine.reader_problem and "disk is on fire" in engine.reader_problem
     assert engine._reader_runs == engine_module.READER_ATTEMPTS
@@ -737,12 +738,5 @@ def test_the_tray_quitting_mid_read_ends_the_reader(claude: ClaudeData, tmp_path
         on_pass=passes,
         history_reader=reader_starter(tmp_path),
     )
-    engine.start()
-    try:
-        passes.wait(
-            lambda: passes.reports and passes.reports[-1].snapshot.history_read is None,
-            "the rest, read by the next reader",
-        )
-    finally:
-        assert engine.stop(10)
+    run_until_the_history_is_read(engine, passes, "the rest, read by the next reader")
     assert_one_full_pass(tmp_path)
