@@ -4,7 +4,6 @@ for a later pass, and every other file's rows in the same pass are kept."""
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from claude_tray.engine import read as read_module
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.ledger import Ledger, RowsRejected
 from claude_tray.storage.ledger_rows import FileMark, MessageRow
+from tests.tools import held_open_by_another_process
 from tests.transcripts import ClaudeData, assistant
 
 T = "2026-11-20T10:00:{:02d}.000Z"
@@ -71,24 +71,8 @@ def test_a_write_ahead_log_in_use_by_another_process_is_known_as_live(tmp_path: 
 
     path = tmp_path / "ledger.sqlite3"
     Ledger(path).close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
-            "db.execute('SELECT count(*) FROM messages').fetchall(); print('open', flush=True); "
-            "sys.stdin.readline()",
-            str(path),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    with held_open_by_another_process(path):
         assert _in_use(path)
-    finally:
-        holder.communicate("\n", timeout=30)
     assert not _in_use(path)
     with Ledger(path):
         assert _in_use(path)  # this process's own connection

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -45,3 +48,26 @@ def require_executable(candidates: Iterable[str | Path], what: str, install: str
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return str(candidate)
     missing(what, install)
+
+
+@contextmanager
+def held_open_by_another_process(ledger: Path) -> Iterator[None]:
+    """The SQLite file `ledger` open (and read once) in another process for the `with` block."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+            "db.execute('SELECT count(*) FROM messages').fetchall(); print('open', flush=True); "
+            "sys.stdin.readline()",
+            str(ledger),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        yield
+    finally:
+        holder.communicate("\n", timeout=30)

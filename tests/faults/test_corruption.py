@@ -7,11 +7,10 @@ import os
 import shutil
 import sqlite3
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.faults.scene import EXPECTED, GONE, Scene, history
+from tests.tools import held_open_by_another_process
 from tests.transcripts import ClaudeData, assistant
 
 PAGE = 4096
@@ -192,27 +191,11 @@ def test_the_live_write_ahead_log_of_a_running_process_is_used(scene: Scene) -> 
 
 def test_restore_refuses_while_another_process_has_the_ledger_open(scene: Scene) -> None:
     assert scene.cli("ledger", "backup").returncode == 0
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
-            "db.execute('SELECT count(*) FROM messages').fetchall(); print('open', flush=True); "
-            "sys.stdin.readline()",
-            str(scene.ledger),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    with held_open_by_another_process(scene.ledger):
         refused = scene.cli("ledger", "restore")
         assert refused.returncode == 1
         assert "is open in another process" in refused.stderr
         assert scene.siblings() == []
-    finally:
-        holder.communicate("\n", timeout=30)
     restored = scene.cli("ledger", "restore")
     assert restored.returncode == 0, restored.stderr
     assert len([n for n in scene.siblings() if ".replaced-" in n and n.count("-") == 2]) == 1
