@@ -47,6 +47,10 @@ def totals_json(total: Total) -> dict[str, Any]:
     }
 
 
+def _hundredths(percent: float | None) -> float | None:
+    return None if percent is None else round(percent, 2)
+
+
 def session_json(
     state: SessionState, tz: tzinfo, unrecorded: float | None = None
 ) -> dict[str, Any]:
@@ -59,9 +63,7 @@ def session_json(
         "model": state.model,
         "contextTokens": state.context_tokens,
         "contextWindow": state.context_window,
-        "contextPercent": None
-        if state.context_percent is None
-        else round(state.context_percent, 2),
+        "contextPercent": _hundredths(state.context_percent),
         "contextSource": state.context_source.value,
         "level": state.level.label,
         "lastActivity": datetime.fromtimestamp(state.last_activity, tz).isoformat(),
@@ -70,9 +72,7 @@ def session_json(
         "costSinceReset": state.cost_since_reset,
         "unpricedTokensSinceReset": state.unpriced_since_reset,
         "claudeCodeCostUSD": state.claude_code_cost,
-        "claudeCodeContextPercent": None
-        if state.claude_code_context_percent is None
-        else round(state.claude_code_context_percent, 2),
+        "claudeCodeContextPercent": _hundredths(state.claude_code_context_percent),
         "paused": state.paused,
         "active": state.active,
         **({} if state.cost_complete else {"costPartial": True}),
