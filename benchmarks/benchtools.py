@@ -61,6 +61,51 @@ def find_claude_tray(explicit: str | None) -> list[str] | None:
     return [found] if found else None
 
 
+def compile_claude_tray(tray: list[str]) -> str:
+    """Compile claude-tray's modules to bytecode in place, as `pip install .` does on a user's
+    machine. An editable checkout run with PYTHONDONTWRITEBYTECODE set (as on CI) has no bytecode
+    and compiles every module it imports on every run: ~1 s of a cold full read (each worker
+    process compiles too), ~40 ms of a warm one. Returns what was done, for the report."""
+    python = _python_of(tray[0])
+    if python is None:
+        return "bytecode: not compiled (the claude-tray command is not a Python script)"
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    done = subprocess.run(
+        [
+            python,
+            "-c",
+            "import compileall, os, sys, claude_tray;"
+            "sys.exit(not compileall.compile_dir(os.path.dirname(claude_tray.__file__), quiet=1))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        return f"bytecode: compiling failed ({done.stderr.strip()[-200:]})"
+    return "bytecode: claude-tray's modules compiled first, as `pip install .` does"
+
+
+def _python_of(command: str) -> str | None:
+    """The interpreter of a console script (its `#!` line), or None."""
+    path = shutil.which(command) or command
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(4096)
+    except OSError:
+        return None
+    if not first.startswith(b"#!"):
+        return None
+    words = first[2:].decode(errors="replace").split()
+    if not words:
+        return None
+    if os.path.basename(words[0]) == "env" and len(words) > 1:
+        return shutil.which(words[1])
+    return words[0] if "python" in os.path.basename(words[0]) else None
+
+
 def isolated_env(
     history: str, scratch: str, tray_home: str | None = None, keep_home: bool = False
 ) -> dict[str, str]:

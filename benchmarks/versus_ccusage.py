@@ -43,6 +43,7 @@ from typing import Any
 from benchtools import (
     TOKEN_FIELDS,
     RunResult,
+    compile_claude_tray,
     daily_rows,
     find_ccusage,
     find_claude_tray,
@@ -195,6 +196,7 @@ class Bench:
             f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
             f"median of {self.args.repeat} cold / {self.args.warm_repeat} warm runs"
         )
+        print(getattr(self, "bytecode_note", ""))
         if getattr(self, "rows_note", None):
             print(self.rows_note)
         print()
@@ -238,9 +240,11 @@ def main() -> int:
     if not tray or not ccusage:
         print("claude-tray or ccusage not found (see benchmarks/README.md)", file=sys.stderr)
         return 2
+    compiled = compile_claude_tray(tray)
     if not args.no_prewarm:
         prewarm(args.history)
     bench = Bench(args, tray, ccusage)
+    bench.bytecode_note = compiled
     skip = set(filter(None, args.skip.split(",")))
     try:
         if "today" not in skip:
