@@ -155,6 +155,16 @@ def test_today_from_todays_files_equals_a_full_read(
     assert snap.history_read is not None and 0 < snap.history_read < 1
 
 
+def test_a_snapshot_without_sessions_has_the_same_spends(full: Workspace, clock: Clock) -> None:
+    """`today` asks for the periods' spends only: the same figures, no session query."""
+    whole = full.snapshot(clock, {})
+    spends = full.snapshot(clock, with_sessions=False)
+    assert [s.session_id for s in whole.sessions] == ["cross"]
+    assert spends.sessions == () and spends.limits == ()
+    assert (spends.today, spends.week, spends.month) == (whole.today, whole.week, whole.month)
+    assert spends.today.cost > 0 and spends.month.cost > spends.today.cost
+
+
 def test_the_rest_read_later_leaves_the_ledger_as_one_full_pass(
     full: Workspace, ws: Workspace, clock: Clock
 ) -> None:
@@ -283,6 +293,8 @@ def test_cli_today_and_status_read_today_first_then_daily_reads_the_rest(
         assert today[key] == reference_today[key]
     assert today["budgets"]["today"] == reference_today["budgets"]["today"]
     assert status["today"] == reference_status["today"]
+    for name, budget in today["budgets"].items():  # `today` builds them without the sessions
+        assert budget == {key: status[name][key] for key in budget}
     assert [s["contextTokens"] for s in status["sessions"]] == [
         s["contextTokens"] for s in reference_status["sessions"]
     ]

@@ -91,7 +91,8 @@ def run_today(args: argparse.Namespace) -> int:
             workspace.ledger, workspace.prices, [("today", period.start, period.end)]
         )
         total = totals_by_label(sums).get("today", Total())
-        snapshot = workspace.snapshot(clock, read_all_facts(workspace.paths))
+        # The budgets only: `today` shows no session.
+        snapshot = workspace.snapshot(clock, with_sessions=False)
         unrecorded = snapshot.today.unrecorded_estimate  # the same day, estimated once
         record_budget_state(workspace.paths, snapshot.today, clock.now)
     budgets = {

@@ -51,29 +51,16 @@ def build_snapshot(
     data_found: bool = True,
     complete_since: float | None = None,
     history_read: float | None = None,
+    with_sessions: bool = True,
 ) -> Snapshot:
     """`complete_since`: the ledger holds every line from then on, not all before (the rest of
-    the history is still being read; `history_read` says how much is, 0..1)."""
+    the history is still being read; `history_read` says how much is, 0..1). Without
+    `with_sessions` (a caller that shows no session, `today`): the periods' spends only, no
+    session and no plan limit (`facts` are not needed then)."""
     facts = facts or {}
-    window = config.context.active_minutes * 60.0
-    since = clock.now - max(window, RECENT_S)
-    recent = ledger.sessions(since=since)
-    known = {row.session for row in recent}
-    # Sessions our hooks or status line saw lately that no recent transcript line names: their
-    # transcript is under no watched root, or they have not answered yet.
-    lately = [sid for sid, fact in facts.items() if sid not in known and _last_seen(fact) >= since]
-    candidates = [
-        row
-        for row in [*recent, *with_state_only(ledger, lately, facts)]
-        if is_active(row.last_ts, facts.get(row.session), clock.now, window)
-    ]
-    sessions = session_states(ledger, config, prices, clock, candidates, facts, active=True)
-    if complete_since is not None:
-        first = {row.session: row.first_ts for row in candidates}
-        sessions = [
-            replace(s, cost_complete=first.get(s.session_id, 0.0) >= complete_since)
-            for s in sessions
-        ]
+    sessions = (
+        live_sessions(ledger, config, prices, clock, facts, complete_since) if with_sessions else []
+    )
     periods = {
         PeriodName.TODAY: day_period(clock.now, clock.tz),
         PeriodName.WEEK: week_period(clock.now, clock.tz, config.first_weekday),
@@ -93,10 +80,42 @@ def build_snapshot(
         ),
         sessions=tuple(sorted(sessions, key=urgency_order)),
         data_found=data_found or bool(sessions),  # a session our status line reports is data
-        limits=plan_limits(facts.values(), clock.now),
+        limits=plan_limits(facts.values(), clock.now) if with_sessions else (),
         complete_since=complete_since,
         history_read=history_read,
     )
+
+
+def live_sessions(
+    ledger: Ledger,
+    config: Config,
+    prices: PriceTable,
+    clock: Clock,
+    facts: Mapping[str, LiveFacts],
+    complete_since: float | None = None,
+) -> list[SessionState]:
+    """The active sessions (unsorted): those with recent transcript lines, and those only our
+    hooks or status line saw lately."""
+    window = config.context.active_minutes * 60.0
+    since = clock.now - max(window, RECENT_S)
+    recent = ledger.sessions(since=since)
+    known = {row.session for row in recent}
+    # Sessions our hooks or status line saw lately that no recent transcript line names: their
+    # transcript is under no watched root, or they have not answered yet.
+    lately = [sid for sid, fact in facts.items() if sid not in known and _last_seen(fact) >= since]
+    candidates = [
+        row
+        for row in [*recent, *with_state_only(ledger, lately, facts)]
+        if is_active(row.last_ts, facts.get(row.session), clock.now, window)
+    ]
+    sessions = session_states(ledger, config, prices, clock, candidates, facts, active=True)
+    if complete_since is not None:
+        first = {row.session: row.first_ts for row in candidates}
+        sessions = [
+            replace(s, cost_complete=first.get(s.session_id, 0.0) >= complete_since)
+            for s in sessions
+        ]
+    return sessions
 
 
 def with_state_only(

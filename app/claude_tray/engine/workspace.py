@@ -246,10 +246,16 @@ class Workspace:
             )
         return self.last_sync
 
-    def snapshot(self, clock: Clock, facts: Mapping[str, LiveFacts] | None = None) -> Snapshot:
-        """The snapshot now, with the live facts of the state folder unless given."""
-        if facts is None:
-            facts = read_all_facts(self.paths)
+    def snapshot(
+        self,
+        clock: Clock,
+        facts: Mapping[str, LiveFacts] | None = None,
+        with_sessions: bool = True,
+    ) -> Snapshot:
+        """The snapshot now, with the live facts of the state folder unless given; without
+        `with_sessions`, the periods' spends only (see `build_snapshot`)."""
+        if facts is None:  # they only tell about sessions
+            facts = read_all_facts(self.paths) if with_sessions else {}
         return build_snapshot(
             self.ledger,
             self.config,
@@ -261,6 +267,7 @@ class Workspace:
             if self.backlog is None
             else self.backlog.complete_since(SKEW_MARGIN_S),
             history_read=self.history_read(),
+            with_sessions=with_sessions,
         )
 
     def close(self) -> None:
