@@ -90,3 +90,35 @@ def test_the_hook_fails_open_on_a_non_finite_config(tray_home: Path) -> None:
     raw = json.dumps(payloads.user_prompt_submit()).encode()
     assert run_hook(io.BytesIO(raw), out) == 0
     assert out.getvalue() == b""
+
+
+def test_the_config_as_plain_data_names_every_key_and_copies_its_tables() -> None:
+    from claude_tray.storage.config import Config, ContextConfig, config_dict, config_from_mapping
+
+    config = config_from_mapping(
+        {
+            "context": {"caution": 60, "window": {"claude-opus-4-6": 1_000_000}},
+            "limits": {"notify": [50, 90.5]},
+            "pricing": {"models": {"claude-x-1": {"input": 1.0, "output": 2.0}}},
+            "categories": {"~/work/**": "work"},
+        }
+    )
+    data = config_dict(config)
+    assert list(data) == list(Config._fields)
+    assert list(data["context"]) == list(ContextConfig._fields)
+    assert data["context"]["caution"] == 60.0 and data["context"]["warning"] == 85.0
+    assert data["context"]["window"] == {"claude-opus-4-6": 1_000_000}
+    assert data["limits"] == {"notify": (50.0, 90.5)}
+    assert data["pricing"] == {"models": {"claude-x-1": {"input": 1.0, "output": 2.0}}}
+    assert data["budgets"]["daily"] is None and data["sync"]["folder"] == ""
+    # Tables are copies: changing the data changes neither this config nor the defaults.
+    data["context"]["window"]["other"] = 1
+    data["pricing"]["models"]["claude-x-1"]["input"] = 9.0
+    defaults = config_dict(Config())
+    defaults["categories"]["x"] = "y"
+    assert config.context.window == {"claude-opus-4-6": 1_000_000}
+    assert config.pricing.models["claude-x-1"]["input"] == 1.0
+    assert Config().categories == {} and Config().context.window == {}
+    assert json.loads(json.dumps(config_dict(Config()))) == json.loads(json.dumps(defaults)) | {
+        "categories": {}
+    }

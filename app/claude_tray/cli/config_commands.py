@@ -8,7 +8,13 @@ from typing import Any
 
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import print_json
-from claude_tray.storage.config import ConfigError, config_to_toml, default_config_toml, load_config
+from claude_tray.storage.config import (
+    ConfigError,
+    config_dict,
+    config_to_toml,
+    default_config_toml,
+    load_config,
+)
 from claude_tray.storage.paths import app_paths
 
 
@@ -53,11 +59,7 @@ def run_show(args: argparse.Namespace) -> int:
     except ConfigError as error:
         raise CommandError(str(error), EXIT_USAGE) from None
     if args.json:
-        import dataclasses
-
-        print_json(
-            {"path": str(path), "exists": path.exists(), "config": dataclasses.asdict(config)}
-        )
+        print_json({"path": str(path), "exists": path.exists(), "config": config_dict(config)})
     else:
         print(f"# {path}{'' if path.exists() else ' (not created: defaults)'}")
         print(config_to_toml(config), end="")

@@ -1,14 +1,15 @@
-"""The user's `config.toml`: its sections as frozen dataclasses, loading with exact errors.
+"""The user's `config.toml`: its sections as named tuples, loading with exact errors.
 
-Each section is a dataclass whose fields are the keys, with their defaults; the loader checks every
-key against them, so an unknown key (a typo) or a wrong type is an error naming the file, the key
-and the problem. We never write the user's file, except `config init`, which refuses to overwrite
-one.
+Each section is a `NamedTuple` whose fields are the keys, with their defaults; the loader checks
+every key against them, so an unknown key (a typo) or a wrong type is an error naming the file, the
+key and the problem. (Named tuples, not frozen dataclasses: every CLI run loads this module, and
+making a dataclass compiles its methods at import, ~0.6 ms a section.) A default that is a table
+(`{}`) is one object shared by every section made without that key: never change it in place.
+We never write the user's file, except `config init`, which refuses to overwrite one.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import tomllib
@@ -16,10 +17,9 @@ import types
 import typing
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from claude_tray.core.bounds import MAX_TOKENS
 from claude_tray.core.levels import Thresholds
@@ -39,8 +39,7 @@ class ConfigError(Exception):
     """An invalid config file. The message names the file, the key and the problem."""
 
 
-@dataclass(frozen=True, slots=True)
-class ContextConfig:
+class ContextConfig(NamedTuple):
     caution: float = 70.0
     warning: float = 85.0
     pause: float = 90.0
@@ -49,7 +48,7 @@ class ContextConfig:
     """A level fires again only after the context fell this many points below its start."""
     active_minutes: int = 30
     """A session is active while its latest activity is this recent."""
-    window: dict[str, int] = field(default_factory=dict)
+    window: dict[str, int] = {}  # noqa: RUF012 (shared, never changed: see above)
     """Context window size by model id or key, e.g. `"claude-opus-4-6" = 1000000`."""
 
     @property
@@ -57,30 +56,26 @@ class ContextConfig:
         return Thresholds(self.caution, self.warning, self.pause, self.critical)
 
 
-@dataclass(frozen=True, slots=True)
-class BudgetConfig:
+class BudgetConfig(NamedTuple):
     daily: float | None = None
     weekly: float | None = None
     monthly: float | None = None
     alert_fraction: float = 0.8
 
 
-@dataclass(frozen=True, slots=True)
-class AutoPauseConfig:
+class AutoPauseConfig(NamedTuple):
     enforce: bool = True
     """The hook gate refuses prompts of a session at or above the pause level until it is reset."""
     budget: bool = False
     """The hook gate also refuses prompts while today's budget is exceeded."""
 
 
-@dataclass(frozen=True, slots=True)
-class TrayConfig:
+class TrayConfig(NamedTuple):
     show_percent: bool = True
     notifications: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class StatuslineConfig:
+class StatuslineConfig(NamedTuple):
     format: str = "{model} · ctx {context} · {paused} · today {today} · 5h {five_hour}"
     """The line `claude-tray statusline` prints, cut at `separator` into parts; a part whose
     placeholders are all unknown is left out. Placeholders: model, context, tokens, paused, today,
@@ -91,14 +86,12 @@ class StatuslineConfig:
     """Colour by level (never when `NO_COLOR` is set)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LimitsConfig:
+class LimitsConfig(NamedTuple):
     notify: tuple[float, ...] = (80.0, 95.0)
     """Percentages of Claude Code's five-hour and seven-day plan limits that notify."""
 
 
-@dataclass(frozen=True, slots=True)
-class SyncConfig:
+class SyncConfig(NamedTuple):
     folder: str = ""
     """A folder that a sync tool (Syncthing, Dropbox, rsync, …) keeps in step between machines;
     empty: sync is off."""
@@ -116,25 +109,23 @@ class SyncConfig:
         return Path(self.folder).expanduser()
 
 
-@dataclass(frozen=True, slots=True)
-class PricingConfig:
-    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+class PricingConfig(NamedTuple):
+    models: dict[str, dict[str, Any]] = {}  # noqa: RUF012 (shared, never changed)
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     timezone: str = ""
     """An IANA name such as `Europe/Berlin`; empty means this machine's local timezone."""
     week_start: str = "monday"
-    context: ContextConfig = field(default_factory=ContextConfig)
-    budgets: BudgetConfig = field(default_factory=BudgetConfig)
-    auto_pause: AutoPauseConfig = field(default_factory=AutoPauseConfig)
-    tray: TrayConfig = field(default_factory=TrayConfig)
-    pricing: PricingConfig = field(default_factory=PricingConfig)
-    statusline: StatuslineConfig = field(default_factory=StatuslineConfig)
-    limits: LimitsConfig = field(default_factory=LimitsConfig)
-    sync: SyncConfig = field(default_factory=SyncConfig)
-    categories: dict[str, str] = field(default_factory=dict)
+    context: ContextConfig = ContextConfig()
+    budgets: BudgetConfig = BudgetConfig()
+    auto_pause: AutoPauseConfig = AutoPauseConfig()
+    tray: TrayConfig = TrayConfig()
+    pricing: PricingConfig = PricingConfig()
+    statusline: StatuslineConfig = StatuslineConfig()
+    limits: LimitsConfig = LimitsConfig()
+    sync: SyncConfig = SyncConfig()
+    categories: dict[str, str] = {}  # noqa: RUF012 (shared, never changed)
     """A category per cwd pattern, first match wins: `"~/work/infra/**" = "infrastructure"`."""
     ledger_backups: int = 7
     """Daily backups of the ledger to keep (0: none)."""
@@ -219,7 +210,7 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
     if not isinstance(data, Mapping):
         raise _KeyProblem(prefix.rstrip(".") or "(top level)", "must be a table")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = set(cls._fields)
     for key in data:
         if key not in names:
             raise _KeyProblem(f"{prefix}{key}", "unknown key")
@@ -229,9 +220,14 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
     return cls(**values)
 
 
+def _is_section(hint: Any) -> bool:
+    """Whether `hint` is a section of the config (a table of keys), not a value."""
+    return isinstance(hint, type) and issubclass(hint, tuple) and hasattr(hint, "_fields")
+
+
 def _value(hint: Any, value: Any, key: str) -> Any:
-    if dataclasses.is_dataclass(hint):
-        return _build(typing.cast(type[Any], hint), value, f"{key}.")
+    if _is_section(hint):
+        return _build(hint, value, f"{key}.")
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (types.UnionType, typing.Union) and type(None) in args:
@@ -352,10 +348,26 @@ def config_to_toml(config: Config) -> str:
     return tomli_w.dumps(_plain(config))
 
 
-def _plain(config: Any) -> dict[str, Any]:
+def config_dict(config: Config) -> dict[str, Any]:
+    """The config as plain data: each section a dict of its keys (tables copied), as
+    `dataclasses.asdict` would give it; `config show --json` prints it."""
+
+    def plain(value: Any) -> Any:
+        if _is_section(type(value)):
+            return {name: plain(item) for name, item in zip(value._fields, value, strict=True)}
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return value
+
+    return typing.cast(dict[str, Any], plain(config))
+
+
+def _plain(config: Config) -> dict[str, Any]:
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: strip(v) for k, v in value.items() if v is not None and v != {}}
         return value
 
-    return typing.cast(dict[str, Any], strip(dataclasses.asdict(config)))
+    return typing.cast(dict[str, Any], strip(config_dict(config)))
