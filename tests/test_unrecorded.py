@@ -111,12 +111,10 @@ def test_today_carries_the_estimate(
 
 
 def test_todays_cost_menu_shows_the_estimate_on_its_own_line() -> None:
-    from dataclasses import replace
-
     from claude_tray.core.view import tray_view
     from tests.tray_snapshots import options, session, snapshot, spend
 
-    today = replace(spend("today", 3.42, 10.0), unrecorded_estimate=0.0712)
+    today = spend("today", 3.42, 10.0)._replace(unrecorded_estimate=0.0712)
     view = tray_view(snapshot(session(), today=today), options())
     [costs] = [e for e in view.menu if e.text == "Today's cost"]
     rows = [(e.text, e.enabled) for e in costs.children if not e.separator]

@@ -122,14 +122,14 @@ def test_error_look_when_claude_data_cannot_be_read() -> None:
 
 
 def test_menu_and_tooltip_say_how_far_the_history_is_read() -> None:
-    reading = replace(snapshot(session(percent=51)), history_read=0.437)
+    reading = snapshot(session(percent=51))._replace(history_read=0.437)
     view = tray_view(reading, options())
     assert view.menu[2] == MenuEntry("Reading history… 43%", enabled=False)
     assert view.title.endswith(" · reading history… 43%")
     done = tray_view(snapshot(session(percent=51)), options())
     assert not any("Reading history" in e.text for e in done.menu)
     assert "reading history" not in done.title
-    almost = tray_view(replace(reading, history_read=0.999), options())
+    almost = tray_view(reading._replace(history_read=0.999), options())
     assert almost.menu[2].text == "Reading history… 99%"  # 100% only when it is all read
 
 

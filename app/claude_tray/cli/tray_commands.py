@@ -6,7 +6,6 @@ Nothing of the tray (pystray, Pillow, plyer) is imported here: `run` imports it 
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from typing import Any
 
 from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
@@ -88,7 +87,7 @@ def run_reset(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    lifted = replace(session, pause_mark=False)
+    lifted = session._replace(pause_mark=False)
     print(f"Reset session {session.session_id}: {session_text(lifted)}.")
     print(
         f"  {'Pause lifted' if was_paused else 'It was not paused'}; it pauses again only above "

@@ -2,13 +2,16 @@
 
 The engine builds a `Snapshot`; every sink only reads it. Nothing here is computed twice: costs
 come from `pricing`, percentages from `context`, levels from `levels`.
+
+The types are named tuples (a changed copy is `_replace(...)`), not frozen dataclasses: every CLI
+run loads this module, and making a dataclass compiles its methods at import (~1 ms each here).
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
 from claude_tray.core.context import ContextSource
 from claude_tray.core.levels import BudgetLevel, Level
@@ -25,8 +28,7 @@ def project_name(project: str | None) -> str:
     return posixpath.basename(trimmed.replace("\\", "/")) or trimmed or project
 
 
-@dataclass(frozen=True, slots=True)
-class SessionState:
+class SessionState(NamedTuple):
     session_id: str
     project: str | None
     model: str | None
@@ -78,8 +80,7 @@ class SessionState:
         return self.pause_mark and not self.gated
 
 
-@dataclass(frozen=True, slots=True)
-class CostLine:
+class CostLine(NamedTuple):
     """One row of a breakdown (a model, a project): `cost` None when the model is unpriced."""
 
     name: str
@@ -87,10 +88,7 @@ class CostLine:
     cost: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class Spend:
-    """What one period (today, this week, this month) cost so far, against its budget."""
-
+class _SpendFields(NamedTuple):
     name: PeriodName
     period: Period
     tokens: Tokens
@@ -105,12 +103,17 @@ class Spend:
     by_machine: tuple[CostLine, ...] = ()
     """Per machine of the sync folder; empty while only this machine has usage in the period."""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "name", PeriodName(self.name))  # from a plain string too
+
+class Spend(_SpendFields):
+    """What one period (today, this week, this month) cost so far, against its budget."""
+
+    __slots__ = ()
+
+    def __new__(cls, name: str, *args: Any, **kwargs: Any) -> Spend:
+        return super().__new__(cls, PeriodName(name), *args, **kwargs)  # from a plain string too
 
 
-@dataclass(frozen=True, slots=True)
-class PlanLimit:
+class PlanLimit(NamedTuple):
     """One of Claude Code's plan usage limits (five-hour, seven-day) as its status line reported
     it (Pro/Max plans, Claude Code 2.1.80+)."""
 
@@ -125,8 +128,7 @@ class PlanLimit:
 PLAN_LIMIT_NAMES = ("five_hour", "seven_day")
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     taken_at: float
     today: Spend
     week: Spend
@@ -187,11 +189,10 @@ def plan_limits(facts: Iterable[LiveFacts], now: float) -> tuple[PlanLimit, ...]
             known = newest.get(name)
             if known is None or (limit.reported_at or 0.0) > (known.reported_at or 0.0):
                 newest[name] = limit
-    return tuple(replace(newest[name], name=name) for name in PLAN_LIMIT_NAMES if name in newest)
+    return tuple(newest[name]._replace(name=name) for name in PLAN_LIMIT_NAMES if name in newest)
 
 
-@dataclass(frozen=True, slots=True)
-class LiveFacts:
+class LiveFacts(NamedTuple):
     """What our hooks, status line and tray recorded of a session in the app's state (all optional).
 
     The engine lays these over what the transcript says: an exact window and percentage from the

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import tzinfo
 from typing import NamedTuple
 
@@ -112,7 +111,7 @@ def live_sessions(
     if complete_since is not None:
         first = {row.session: row.first_ts for row in candidates}
         sessions = [
-            replace(s, cost_complete=first.get(s.session_id, 0.0) >= complete_since)
+            s._replace(cost_complete=first.get(s.session_id, 0.0) >= complete_since)
             for s in sessions
         ]
     return sessions

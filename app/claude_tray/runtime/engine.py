@@ -39,7 +39,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 
@@ -559,9 +559,9 @@ class Engine:
                     "marked paused" if wanted else "no longer marked paused",
                     session.context_percent,
                 )
-                session = replace(session, pause_mark=wanted)
+                session = session._replace(pause_mark=wanted)
             sessions.append(session)
-        return replace(snapshot, sessions=tuple(sessions))
+        return snapshot._replace(sessions=tuple(sessions))
 
     def _alert(self, snapshot: Snapshot, now: float, full: bool) -> Decision:
         """The notifications this snapshot calls for (sent by `_pass` once the view is out)."""
