@@ -36,6 +36,8 @@ NEVER_WHEN_NOTHING_IS_NEW = {
     "claude_tray.engine.decode",
     "claude_tray.storage.ledger_sync",  # the sync folder's tables: sync is off
     "msgspec",  # plain figures are written by `json` (cli.render.json_text)
+    "dataclasses",  # making one compiles its methods at import (and loads `inspect`): the
+    "inspect",  # types on this path are named tuples and plain classes
 }
 
 

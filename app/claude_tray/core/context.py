@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 STANDARD_WINDOW = 200_000
 EXTENDED_WINDOW = 1_000_000
@@ -16,8 +16,7 @@ class ContextSource(enum.StrEnum):
     """Reported by Claude Code's status line: exact."""
 
 
-@dataclass(frozen=True, slots=True)
-class TranscriptContext:
+class TranscriptContext(NamedTuple):
     """What the transcript says of a session's context.
 
     `response_tokens` is the prompt of its latest main-chain response, `compact_post_tokens` the

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 
 
 class Weekday(enum.IntEnum):
@@ -18,8 +18,7 @@ class Weekday(enum.IntEnum):
     SUNDAY = 6
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
+class Period(NamedTuple):
     """Local dates `first`..`last` inclusive, and the epoch range [start, end) they cover."""
 
     first: date

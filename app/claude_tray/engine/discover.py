@@ -20,21 +20,24 @@ import os
 import stat as stat_kinds
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECTS = "projects"
 
 
-@dataclass(slots=True)
 class Discovery:
-    roots: list[Path] = field(default_factory=list)
-    """Data roots whose `projects/` folder exists."""
-    missing_roots: list[Path] = field(default_factory=list)
-    files: list[tuple[str, os.stat_result]] = field(default_factory=list)
-    """Each transcript's path (as the walk names it: the key of its read position) and stat."""
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    """(path, what went wrong) for folders and files we could not read; never fatal."""
+    """What a walk found."""
+
+    __slots__ = ("files", "missing_roots", "problems", "roots")
+
+    def __init__(self) -> None:
+        self.roots: list[Path] = []
+        """Data roots whose `projects/` folder exists."""
+        self.missing_roots: list[Path] = []
+        self.files: list[tuple[str, os.stat_result]] = []
+        """Each transcript's path (as the walk names it: the key of its read position) and stat."""
+        self.problems: list[tuple[str, str]] = []
+        """(path, what went wrong) for folders and files we could not read; never fatal."""
 
 
 def discover(roots: list[Path]) -> Discovery:

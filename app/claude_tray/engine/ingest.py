@@ -15,7 +15,6 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -41,33 +40,60 @@ HEAD_SHARE = 0.04
 worker processes start."""
 
 
-@dataclass(slots=True)
 class PassStats:
-    """What one ingest pass did; `doctor` and the benchmark print it."""
+    """What one ingest pass did; `doctor` and the benchmark print it. (A plain class: a dataclass
+    compiles its methods at import, on every CLI run.)"""
 
-    roots: list[Path] = field(default_factory=list)
-    missing_roots: list[Path] = field(default_factory=list)
-    files_seen: int = 0
-    files_read: int = 0
-    bytes_read: int = 0
-    lines_read: int = 0
-    responses: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
-    ledger_problem: str | None = None
-    """Why this pass could not write to the ledger (read-only, disk full...): what it holds is
-    still shown; the new lines are read again by a later pass."""
-    history_bytes: int = 0
-    """Size of every transcript seen (a pass over all of them; 0 for a pass over hinted files)."""
-    unread_files: int = 0
-    unread_bytes: int = 0
-    """Transcripts with bytes this pass left for later (`since`, `budget_s`), and how many."""
-    unread_newest: float | None = None
-    """Modification time of the newest transcript left unread: every line dated at or after it
-    has been read (lines are appended as they happen). None when nothing was left."""
-    unread: list[tuple[str, int, int]] = field(default_factory=list)
-    """The transcripts left unread: (path, modification time in ns, bytes left), newest first."""
+    __slots__ = (
+        "bytes_read",
+        "files_read",
+        "files_seen",
+        "history_bytes",
+        "ledger_problem",
+        "lines_read",
+        "missing_roots",
+        "problems",
+        "responses",
+        "roots",
+        "seconds",
+        "skipped",
+        "unread",
+        "unread_bytes",
+        "unread_files",
+        "unread_newest",
+    )
+
+    def __init__(
+        self,
+        roots: list[Path] | None = None,
+        missing_roots: list[Path] | None = None,
+        problems: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.roots: list[Path] = [] if roots is None else roots
+        self.missing_roots: list[Path] = [] if missing_roots is None else missing_roots
+        self.files_seen = 0
+        self.files_read = 0
+        self.bytes_read = 0
+        self.lines_read = 0
+        self.responses = 0
+        self.skipped: Counter[str] = Counter()
+        self.problems: list[tuple[str, str]] = [] if problems is None else problems
+        self.seconds = 0.0
+        self.ledger_problem: str | None = None
+        """Why this pass could not write to the ledger (read-only, disk full...): what it holds
+        is still shown; the new lines are read again by a later pass."""
+        self.history_bytes = 0
+        """Size of every transcript seen (a pass over all of them; 0 for a pass over hinted
+        files)."""
+        self.unread_files = 0
+        self.unread_bytes = 0
+        """Transcripts with bytes this pass left for later (`since`, `budget_s`), and how many."""
+        self.unread_newest: float | None = None
+        """Modification time of the newest transcript left unread: every line dated at or after
+        it has been read (lines are appended as they happen). None when nothing was left."""
+        self.unread: list[tuple[str, int, int]] = []
+        """The transcripts left unread: (path, modification time in ns, bytes left), newest
+        first."""
 
     @property
     def data_found(self) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 
 from claude_tray.core.pricing import PriceTable
 from claude_tray.core.records import Speed
@@ -15,12 +14,14 @@ from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.ledger_rows import UnrecordedCall
 
 
-@dataclass
 class UnrecordedEstimate:
     """USD by range label and by session (only where there is something to estimate)."""
 
-    by_label: dict[str, float] = field(default_factory=dict)
-    by_session: dict[str, float] = field(default_factory=dict)
+    __slots__ = ("by_label", "by_session")
+
+    def __init__(self) -> None:
+        self.by_label: dict[str, float] = {}
+        self.by_session: dict[str, float] = {}
 
     def for_label(self, label: str) -> float:
         return round(self.by_label.get(label, 0.0), 10)

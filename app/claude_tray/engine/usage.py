@@ -15,7 +15,6 @@ import itertools
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from typing import NamedTuple
 
@@ -43,14 +42,25 @@ class PricedSum(NamedTuple):
     """None when the model is unpriced."""
 
 
-@dataclass(slots=True)
 class Total:
-    """A running total of priced sums: priced cost, and the tokens no price covers."""
+    """A running total of priced sums: priced cost, and the tokens no price covers.
 
-    tokens: Tokens = field(default_factory=Tokens)
-    cost: float = 0.0
-    unpriced_tokens: int = 0
-    models: dict[str, Total] = field(default_factory=dict)
+    (A plain class, like the other mutable records on a CLI command's path: a dataclass compiles
+    its methods when its module is imported, on every run.)"""
+
+    __slots__ = ("cost", "models", "tokens", "unpriced_tokens")
+
+    def __init__(self) -> None:
+        self.tokens = Tokens()
+        self.cost = 0.0
+        self.unpriced_tokens = 0
+        self.models: dict[str, Total] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"Total(tokens={self.tokens!r}, cost={self.cost!r}, "
+            f"unpriced_tokens={self.unpriced_tokens!r}, models={self.models!r})"
+        )
 
     def add(self, item: PricedSum, by_model: bool = True) -> None:
         self.tokens = self.tokens + item.tokens

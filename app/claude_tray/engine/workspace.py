@@ -11,7 +11,6 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from claude_tray.core.periods import day_period
@@ -47,22 +46,32 @@ def open_beside_the_tray(paths: AppPaths) -> Ledger:
     return Ledger(paths.ledger)
 
 
-@dataclass
 class Workspace:
-    paths: AppPaths
-    config: Config
-    prices: PriceTable
-    ledger: Ledger
-    roots: list[Path]
-    last_pass: PassStats = field(default_factory=PassStats)
-    backlog: PassStats | None = None
-    """The last pass over every transcript, when it left some unread (see `refresh`)."""
-    repaired: RepairReport | None = None
-    """What repairing a damaged ledger saved, when this workspace had to."""
-    backed_up: Path | None = None
-    """The backup the last pass made, if one was due."""
-    last_sync: SyncStats | None = None
-    """The latest sync pass; None while sync is off or before the first."""
+    """(A plain class: a dataclass compiles its methods at import, on every CLI run.)"""
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        config: Config,
+        prices: PriceTable,
+        ledger: Ledger,
+        roots: list[Path],
+        repaired: RepairReport | None = None,
+    ) -> None:
+        self.paths = paths
+        self.config = config
+        self.prices = prices
+        self.ledger = ledger
+        self.roots = roots
+        self.last_pass = PassStats()
+        self.backlog: PassStats | None = None
+        """The last pass over every transcript, when it left some unread (see `refresh`)."""
+        self.repaired = repaired
+        """What repairing a damaged ledger saved, when this workspace had to."""
+        self.backed_up: Path | None = None
+        """The backup the last pass made, if one was due."""
+        self.last_sync: SyncStats | None = None
+        """The latest sync pass; None while sync is off or before the first."""
 
     @classmethod
     def open(cls, env: Mapping[str, str] | None = None, config: Config | None = None) -> Workspace:

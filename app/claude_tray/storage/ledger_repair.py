@@ -20,7 +20,6 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
@@ -113,21 +112,24 @@ def _tables() -> tuple[_Table, ...]:
 COUNTED = ("messages", "notes", "tags")
 
 
-@dataclass
 class RepairReport:
-    """What a repair found and did."""
+    """What a repair found and did. (A plain class: a dataclass compiles its methods at import,
+    and every CLI run imports this module.)"""
 
-    path: Path
-    problems: list[str] = field(default_factory=list)
-    action: str = "none"
-    """"none" (sound), "reindexed" or "salvaged"."""
-    kept: Path | None = None
-    """Where the damaged file was kept."""
-    salvaged: dict[str, int] = field(default_factory=dict)
-    """Rows read from the damaged file, per table."""
-    restored: dict[str, int] = field(default_factory=dict)
-    """Rows the backup added that the damaged file no longer held, per table."""
-    backup: Path | None = None
+    __slots__ = ("action", "backup", "kept", "path", "problems", "restored", "salvaged")
+
+    def __init__(self, path: Path, problems: list[str] | None = None) -> None:
+        self.path = path
+        self.problems: list[str] = [] if problems is None else problems
+        self.action = "none"
+        """"none" (sound), "reindexed" or "salvaged"."""
+        self.kept: Path | None = None
+        """Where the damaged file was kept."""
+        self.salvaged: dict[str, int] = {}
+        """Rows read from the damaged file, per table."""
+        self.restored: dict[str, int] = {}
+        """Rows the backup added that the damaged file no longer held, per table."""
+        self.backup: Path | None = None
 
     def line(self) -> str:
         if self.action == "none":
