@@ -11,18 +11,36 @@ attributes of the stat_result are always set to zero. Call os.stat() to get thes
 a zero identity from the listing is taken again with `os.fstat` on an open handle (the reader's
 own call); a file whose identity is still zero (a file system without file ids) is known by its
 resolved path instead.
+
+A folder's entries change only with its modification time: creating, removing or renaming an entry
+sets it (POSIX), appending to a file in it does not. So a walk need not list again a folder whose
+device, inode, modification and change times are still those of its last listing, when it had not
+changed for a while before that listing (`SKEW_MARGIN_S`: the file system's clock may differ from
+ours, and a change in the same clock tick as a listing leaves the time as it was): the listing is
+taken from `FolderListings` (kept in a file between runs). Every transcript is still stat'ed on
+every pass; a folder that holds a symbolic link is always listed.
 """
 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import stat as stat_kinds
+import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from claude_tray.storage.atomic import write_atomic
+from claude_tray.storage.regular import read_regular
+
 PROJECTS = "projects"
+
+SKEW_MARGIN_S = 600.0
+"""A file modified this long before a moment may still hold lines dated after it (a clock that
+differs between the file system and Claude Code): read such files too. A folder is listed again
+until it has not changed for this long (see above)."""
 
 
 class Discovery:
@@ -40,11 +58,80 @@ class Discovery:
         """(path, what went wrong) for folders and files we could not read; never fatal."""
 
 
-def discover(roots: list[Path]) -> Discovery:
+class FolderListings:
+    """The entries of the folders that had not changed for a while when they were last listed:
+    folder -> (device, inode, modification and change time in ns, its folders, its `*.jsonl`).
+
+    Kept in a JSON file (`path`; none: in memory only) that any pass may replace: each listing is
+    checked against its folder's stat before it is used, so one from any earlier pass, of this
+    process or another, is as good as a fresh one. A file that cannot be read or parsed is no
+    listing at all."""
+
+    __slots__ = ("_known", "_path", "_seen")
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self._path = path
+        self._known: dict[str, list[object]] = {}
+        self._seen: dict[str, list[object]] = {}
+        if path is not None:
+            try:
+                data = json.loads(read_regular(path, MAX_LISTINGS_BYTES))
+            except (OSError, ValueError):  # none yet, unreadable, cut short, not JSON
+                return
+            if isinstance(data, dict) and data.get("version") == LISTINGS_VERSION:
+                folders = data.get("folders")
+                self._known = folders if isinstance(folders, dict) else {}
+
+    def get(self, folder: str, info: os.stat_result) -> tuple[list[str], list[str]] | None:
+        """The names of the folders and transcripts in `folder`, if its listing is still good."""
+        entry = self._known.get(folder)
+        if (
+            type(entry) is not list
+            or len(entry) != 6
+            or entry[:4] != [info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
+            or type(entry[4]) is not str
+            or type(entry[5]) is not str
+        ):
+            return None
+        self._seen[folder] = entry
+        return _names(entry[4]), _names(entry[5])
+
+    def put(self, folder: str, info: os.stat_result, folders: list[str], files: list[str]) -> None:
+        """Remember a listing made from `info`, a stat of the folder taken before listing it."""
+        identity = [info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
+        self._seen[folder] = [*identity, _SEP.join(folders), _SEP.join(files)]
+
+    def save(self) -> None:
+        """Keep the listings used or made since the last save (folders gone are forgotten); the
+        file is written only when they changed. Never fails: a pass does not need it."""
+        seen, self._seen = self._seen, {}
+        if seen == self._known:
+            return
+        self._known = seen
+        if self._path is None:
+            return
+        data = {"version": LISTINGS_VERSION, "folders": seen}
+        with suppress(OSError):
+            write_atomic(self._path, json.dumps(data).encode(), durable=False)
+
+
+LISTINGS_VERSION = 1
+MAX_LISTINGS_BYTES = 64 << 20
+_SEP = "/"
+"""Between the names of a listing: no file name holds it."""
+
+
+def _names(joined: str) -> list[str]:
+    return joined.split(_SEP) if joined else []
+
+
+def discover(roots: list[Path], listings: FolderListings | None = None) -> Discovery:
     """Every `*.jsonl` under each root's `projects/`, recursively, following symlinked folders
-    once (a symlink loop is walked around, not into)."""
+    once (a symlink loop is walked around, not into). With `listings`, a folder that has not
+    changed since it was listed is not listed again (see above)."""
     found = Discovery()
     seen_files: set[tuple[int, int] | str] = set()
+    settled_ns = int((time.time() - SKEW_MARGIN_S) * 1e9)
     for root in roots:
         projects = root / PROJECTS
         if not projects.is_dir():
@@ -52,7 +139,9 @@ def discover(roots: list[Path]) -> Discovery:
             continue
         found.roots.append(root)
         with no_cycle_collection():
-            _walk(str(projects), found, seen_files)
+            _walk(str(projects), found, seen_files, listings, settled_ns)
+    if listings is not None:
+        listings.save()
     return found
 
 
@@ -70,42 +159,101 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _walk(top: str, found: Discovery, seen_files: set[tuple[int, int] | str]) -> None:
+def _walk(
+    top: str,
+    found: Discovery,
+    seen_files: set[tuple[int, int] | str],
+    listings: FolderListings | None = None,
+    settled_ns: int = 0,
+) -> None:
     # Plain folders cannot form a loop; only symlinked ones are resolved, each target once.
-    # The loop runs once per transcript on every pass (thousands): its checks are inlined.
+    # The loops run once per transcript on every pass (thousands): their checks are inlined.
     visited = {os.path.realpath(top)}
     stack = [top]
-    files = found.files
     problems = found.problems
-    is_regular = stat_kinds.S_ISREG
+    join = os.path.join
+    stat = os.stat
     while stack:
         folder = stack.pop()
+        info = known = None
+        if listings is not None:
+            info = _stat_or_none(folder)  # None: the listing below says what is wrong
+            known = None if info is None else listings.get(folder, info)
+        stats: list[tuple[str, os.stat_result]] = []
+        if known is not None:  # a settled folder: its entries are those it had
+            folders, names = known
+            prefix = join(folder, "")  # as the listing names its entries
+            stack.extend([prefix + name for name in folders])
+            for name in names:
+                path = prefix + name
+                try:
+                    stats.append((path, stat(path)))
+                except OSError as error:
+                    problems.append((path, error.strerror or str(error)))
+            _take(stats, found, seen_files)
+            continue
         try:
             with os.scandir(folder) as entries:
                 children = list(entries)
         except OSError as error:
             problems.append((folder, error.strerror or str(error)))
             continue
+        # Listed again next time unless it had settled before this stat (see the module's
+        # docstring), and holds no symlink and nothing that could not be looked at.
+        settled = info is not None and info.st_mtime_ns < settled_ns
+        folders, names = [], []
         for entry in children:
             try:
                 if entry.is_dir():  # follows symlinks; the file type comes with the listing
                     if entry.is_symlink():
+                        settled = False
                         target = os.path.realpath(entry.path)
                         if target in visited:
                             continue
                         visited.add(target)
                     stack.append(entry.path)
+                    folders.append(entry.name)
                 elif entry.name.endswith(".jsonl"):
-                    stat = entry.stat()  # follows symlinks; one system call per file
-                    identity: tuple[int, int] | str = (stat.st_dev, stat.st_ino)
-                    if identity == _NO_ID:  # Windows: the listing has no ids
-                        stat = stat_as_read(entry.path)
-                        identity = file_identity(entry.path, stat)
-                    if is_regular(stat.st_mode) and identity not in seen_files:
-                        seen_files.add(identity)
-                        files.append((entry.path, stat))
+                    settled = settled and not entry.is_symlink()
+                    names.append(entry.name)
+                    stats.append((entry.path, entry.stat()))  # follows symlinks; one call a file
             except OSError as error:
+                settled = False
                 problems.append((entry.path, error.strerror or str(error)))
+        _take(stats, found, seen_files)
+        if settled and listings is not None and info is not None:
+            listings.put(folder, info, folders, names)
+
+
+def _stat_or_none(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _take(
+    stats: list[tuple[str, os.stat_result]],
+    found: Discovery,
+    seen_files: set[tuple[int, int] | str],
+) -> None:
+    """The transcripts of one folder that are regular files, each identity once."""
+    files = found.files
+    is_regular = stat_kinds.S_ISREG
+    for item in stats:
+        path, info = item
+        identity: tuple[int, int] | str = (info.st_dev, info.st_ino)
+        if identity == _NO_ID:  # Windows: the listing has no ids
+            try:
+                info = stat_as_read(path)
+            except OSError as error:
+                found.problems.append((path, error.strerror or str(error)))
+                continue
+            identity = file_identity(path, info)
+            item = (path, info)
+        if is_regular(info.st_mode) and identity not in seen_files:
+            seen_files.add(identity)
+            files.append(item)
 
 
 _NO_ID = (0, 0)

@@ -18,12 +18,18 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from claude_tray.engine.discover import discover, discover_named, no_cycle_collection
+from claude_tray.engine.discover import (
+    SKEW_MARGIN_S,
+    FolderListings,
+    discover,
+    discover_named,
+    no_cycle_collection,
+)
 from claude_tray.storage.ledger import Ledger, LedgerError, RowsRejected
 from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_rows import FileMark, FileRecord
 
-__all__ = ["PassStats", "ingest"]
+__all__ = ["SKEW_MARGIN_S", "PassStats", "ingest"]
 
 if TYPE_CHECKING:
     from claude_tray.engine.read import FileRead
@@ -105,11 +111,6 @@ class PassStats:
         return None if self.unread_newest is None else self.unread_newest + margin
 
 
-SKEW_MARGIN_S = 600.0
-"""A file modified this long before a moment may still hold lines dated after it (a clock that
-differs between the file system and Claude Code): read such files too."""
-
-
 Progress = Callable[[int, int], None]
 """Told after each file (bytes read so far, bytes this pass reads): the CLI's progress bar."""
 
@@ -123,6 +124,7 @@ def ingest(
     progress: Progress | None = None,
     *,
     background: bool = False,
+    listings: FolderListings | None = None,
 ) -> PassStats:
     """Read what is new in every transcript under `roots` (or just the files in `only`).
 
@@ -142,10 +144,12 @@ def ingest(
     process): no bulk load, no worker processes, and each file's rows are written in a
     transaction of their own once the file is parsed, so a live pass of another process waits
     at most for one file's insert, never for a file being read.
+
+    `listings`: the folders' listings kept between passes (see `discover`).
     """
     started = time.perf_counter()
     # A watcher's hint names the files: no walk over every folder then.
-    found = discover(roots) if only is None else discover_named(roots, only)
+    found = discover(roots, listings) if only is None else discover_named(roots, only)
     stats = PassStats(
         roots=found.roots, missing_roots=found.missing_roots, problems=list(found.problems)
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from claude_tray.core.periods import day_period
 from claude_tray.core.pricing import PriceTable
 from claude_tray.core.snapshot import LiveFacts, Snapshot
+from claude_tray.engine.discover import FolderListings
 from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, Progress, ingest
 from claude_tray.engine.snapshot import RECENT_S, Clock, build_snapshot
 from claude_tray.storage import ledger_backup
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
     from claude_tray.engine.sync import SyncSettings, SyncStats
 
 log = logging.getLogger(__name__)
+
+
+LISTINGS_FILE = "folders.json"
+"""In the state folder: the listings of the data roots' settled folders."""
 
 
 def open_beside_the_tray(paths: AppPaths) -> Ledger:
@@ -72,6 +77,8 @@ class Workspace:
         """The backup the last pass made, if one was due."""
         self.last_sync: SyncStats | None = None
         """The latest sync pass; None while sync is off or before the first."""
+        self.listings = FolderListings(paths.state_dir / LISTINGS_FILE)
+        """The listings of settled folders, kept between passes (`engine.discover`)."""
 
     @classmethod
     def open(cls, env: Mapping[str, str] | None = None, config: Config | None = None) -> Workspace:
@@ -107,12 +114,16 @@ class Workspace:
             except OSError as error:
                 log.warning("cannot learn data roots: %s", error)
         try:
-            self.last_pass = ingest(self.ledger, self.roots, only, since, budget_s, progress)
+            self.last_pass = ingest(
+                self.ledger, self.roots, only, since, budget_s, progress, listings=self.listings
+            )
         except LedgerError as error:
             if error.fault is not Fault.CORRUPT:
                 raise
             self.repair()
-            self.last_pass = ingest(self.ledger, self.roots, None, since, budget_s, progress)
+            self.last_pass = ingest(
+                self.ledger, self.roots, None, since, budget_s, progress, listings=self.listings
+            )
         if self.last_pass.ledger_problem is None:  # nothing is written to a ledger in trouble
             if only is None or self.backlog is None:
                 self.backlog = self.last_pass if self.last_pass.unread_files else None
