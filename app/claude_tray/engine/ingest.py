@@ -162,6 +162,9 @@ def ingest(
     if only is None:
         stats.history_bytes = sum(info.st_size for _, info in files)
         files = _maybe_changed(ledger, files)
+    if not files:  # nothing new anywhere (a warm `today`): no more queries
+        stats.seconds = time.perf_counter() - started
+        return stats
     marks = ledger.file_marks(None if len(files) > MARKS_BY_NAME else [path for path, _ in files])
     plan = _plan(files, marks, stats)
     oldest = ledger.oldest_read_ns()
