@@ -148,20 +148,26 @@ def ingest(
     `listings`: the folders' listings kept between passes (see `discover`).
     """
     started = time.perf_counter()
-    # A watcher's hint names the files: no walk over every folder then.
-    found = discover(roots, listings) if only is None else discover_named(roots, only)
-    stats = PassStats(
-        roots=found.roots, missing_roots=found.missing_roots, problems=list(found.problems)
-    )
-    files = found.files
-    stats.files_seen = len(files)
+    # The walk's stats and tuples (one each per transcript) are dropped before the cycle
+    # collector is on again: it would otherwise walk them all once more (see `discover`).
+    with no_cycle_collection():
+        # A watcher's hint names the files: no walk over every folder then.
+        found = discover(roots, listings) if only is None else discover_named(roots, only)
+        stats = PassStats(
+            roots=found.roots, missing_roots=found.missing_roots, problems=list(found.problems)
+        )
+        files = found.files
+        del found
+        stats.files_seen = len(files)
+        if ledger.read_only is not None:
+            stats.ledger_problem = ledger.read_only
+            files = []
+        elif only is None:
+            stats.history_bytes = sum(info.st_size for _, info in files)
+            files = _maybe_changed(ledger, files)
     if ledger.read_only is not None:
-        stats.ledger_problem = ledger.read_only
         stats.seconds = time.perf_counter() - started
         return stats
-    if only is None:
-        stats.history_bytes = sum(info.st_size for _, info in files)
-        files = _maybe_changed(ledger, files)
     if not files:  # nothing new anywhere (a warm `today`): no more queries
         stats.seconds = time.perf_counter() - started
         return stats
