@@ -362,3 +362,26 @@ def test_hooks_status_from_the_home_folder_lists_each_file_once(
     assert item["scope"] == "user" and item["alsoScopes"] == ["project"]
     code, out, _ = run(capsys, "hooks", "status")
     assert f"{home_file} (also the project file here)" in out
+
+
+@pytest.mark.parametrize("columns", [40, 80, 200])
+def test_help_is_laid_out_for_the_terminal_s_width(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """The parser's formatter asks for the width only when it prints (`cli.main._Formatter`):
+    the same text as argparse's own formatter gives at that width."""
+    import argparse
+
+    from claude_tray.cli.main import build_parser
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with pytest.raises(SystemExit):
+        main(["today", "--help"])
+    printed = capsys.readouterr().out
+    parser = build_parser(["today"])
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    today = commands.choices["today"]
+    assert today.format_help() == printed
+    today.formatter_class = argparse.HelpFormatter
+    assert today.format_help() == printed
+    assert (len(printed.splitlines()[0]) > 80) == (columns == 200)  # one usage line when wide

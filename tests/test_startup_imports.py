@@ -39,6 +39,9 @@ NEVER_WHEN_NOTHING_IS_NEW = {
     "dataclasses",  # making one compiles its methods at import (and loads `inspect`): the
     "inspect",  # types on this path are named tuples and plain classes
 }
+NEVER_FOR_JSON = {
+    "shutil",  # (with bz2, lzma) the terminal's width: for tables and help only
+}
 
 
 def probe(*args: str) -> tuple[str, set[str]]:
@@ -70,6 +73,8 @@ def test_a_warm_run_imports_only_what_it_needs(
     out, modules = probe(*command)
     assert shown in out
     assert not modules & NEVER_WHEN_NOTHING_IS_NEW
+    if "--json" in command:
+        assert not modules & NEVER_FOR_JSON
 
 
 def test_the_cycle_collector_is_on_again_when_the_command_runs(claude: ClaudeData) -> None:

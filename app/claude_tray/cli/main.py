@@ -18,6 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
+    from typing import Any
 
 # argparse, importlib and logging are imported where they are used: `hook` and `statusline` run on
 # every prompt and every assistant message, and never need them (each costs a few ms a call).
@@ -54,11 +55,45 @@ others pull in the report, the hooks, the tray...), all of them for `--help` or 
 def _parser_class() -> type[argparse.ArgumentParser]:
     import argparse
 
+    class _Formatter(argparse.HelpFormatter):
+        """argparse's own formatter, which asks for the terminal's width only when it formats
+        text. A parser makes a formatter for each argument it adds (to check its metavar), and
+        the width comes from `shutil`, which loads bz2 and lzma (~2 ms of every run): only help,
+        usage and errors need it."""
+
+        def __init__(
+            self,
+            prog: str,
+            indent_increment: int = 2,
+            max_help_position: int = 24,
+            width: int | None = None,
+        ) -> None:
+            known = width is not None
+            super().__init__(
+                prog, indent_increment, max_help_position, width if known else _SOME_WIDTH
+            )
+            self._layout = None if known else (indent_increment, max_help_position)
+
+        def format_help(self) -> str:
+            if self._layout is not None:  # the width and help column argparse would choose
+                chosen = argparse.HelpFormatter(self._prog, *self._layout)
+                self._width, self._max_help_position = chosen._width, chosen._max_help_position
+                self._layout = None
+            return super().format_help()
+
     class _Parser(argparse.ArgumentParser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("formatter_class", _Formatter)
+            super().__init__(*args, **kwargs)
+
         def error(self, message: str) -> None:  # type: ignore[override]
             raise CommandError(f"{message} (see `{self.prog} --help`)", EXIT_USAGE)
 
     return _Parser
+
+
+_SOME_WIDTH = 80
+"""Stands for the terminal's width until a formatter formats text (see `_Formatter`)."""
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -72,7 +107,11 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     common = _Parser(add_help=False)  # the same options after the command's name
     _add_global_options(common, argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # `prog` as argparse would make it (the program's name: no positional comes before the
+    # command), without formatting a usage line (see `_Formatter`).
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, prog=APP_NAME
+    )
     for name in _modules_for(argv):
         importlib.import_module(name).register(commands, common)
     return parser
