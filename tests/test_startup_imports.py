@@ -38,6 +38,7 @@ NEVER_WHEN_NOTHING_IS_NEW = {
     "msgspec",  # plain figures are written by `json` (cli.render.json_text)
     "dataclasses",  # making one compiles its methods at import (and loads `inspect`): the
     "inspect",  # types on this path are named tuples and plain classes
+    "tomllib",  # no config file here; the built-in prices' parse is kept (`parsed_toml`)
 }
 NEVER_FOR_JSON = {
     "shutil",  # (with bz2, lzma) the terminal's width: for tables and help only

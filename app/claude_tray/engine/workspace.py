@@ -20,7 +20,7 @@ from claude_tray.engine.discover import FolderListings
 from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, Progress, ingest
 from claude_tray.engine.snapshot import RECENT_S, Clock, build_snapshot
 from claude_tray.storage import ledger_backup
-from claude_tray.storage.config import Config, load_config, price_table
+from claude_tray.storage.config import Config, builtin_prices, load_config, price_table
 from claude_tray.storage.learned_roots import (
     add_learned_root,
     is_watched,
@@ -88,13 +88,13 @@ class Workspace:
         env = os.environ if env is None else env
         paths = app_paths(env)
         config = load_config(paths.config_file) if config is None else config
-        prices = price_table(config)
+        prices = price_table(config, builtin_prices(paths.state_dir))
         ledger, repaired = open_or_repair(paths.ledger)
         return cls(paths, config, prices, ledger, watched_roots(paths, env), repaired=repaired)
 
     def reload_config(self) -> None:
         self.config = load_config(self.paths.config_file)
-        self.prices = price_table(self.config)
+        self.prices = price_table(self.config, builtin_prices(self.paths.state_dir))
 
     def refresh(
         self,
