@@ -91,3 +91,26 @@ def test_the_built_in_table_kept_equals_the_shipped_file(tmp_path: Path) -> None
     kept = tmp_path / "prices.json"
     assert parsed_toml(text, str(kept)) == tomllib.loads(text) == builtin_prices()
     assert parsed_toml(text, str(kept)) == builtin_prices()
+
+
+@pytest.mark.parametrize("with_config", [False, True])
+def test_a_cli_run_keeps_the_parse_in_its_state_folder(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tray_home: Path,
+    with_config: bool,
+) -> None:
+    """With or without the user's config.toml (whose check prices the table first)."""
+    from claude_tray.cli.main import main
+    from claude_tray.storage import config
+
+    monkeypatch.setattr(config, "_BUILTIN_PRICES", None)  # as in a new process
+    if with_config:
+        tray_home.mkdir(parents=True, exist_ok=True)
+        (tray_home / "config.toml").write_text("[budgets]\ndaily = 10.0\n")
+    assert main(["today", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["budgets"]["today"]["budget"] == (
+        10.0 if with_config else None
+    )
+    kept = json.loads((tray_home / "state" / "prices.json").read_text())
+    assert kept["source"] == _package_text("data/prices.toml")

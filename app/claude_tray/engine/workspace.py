@@ -87,13 +87,13 @@ class Workspace:
         disk again); any other fault raises `LedgerError` or opens it read-only."""
         env = os.environ if env is None else env
         paths = app_paths(env)
-        config = load_config(paths.config_file) if config is None else config
+        config = load_config(paths.config_file, paths.state_dir) if config is None else config
         prices = price_table(config, builtin_prices(paths.state_dir))
         ledger, repaired = open_or_repair(paths.ledger)
         return cls(paths, config, prices, ledger, watched_roots(paths, env), repaired=repaired)
 
     def reload_config(self) -> None:
-        self.config = load_config(self.paths.config_file)
+        self.config = load_config(self.paths.config_file, self.paths.state_dir)
         self.prices = price_table(self.config, builtin_prices(self.paths.state_dir))
 
     def refresh(

@@ -140,8 +140,9 @@ class Config(NamedTuple):
         return Weekday[self.week_start.upper()]
 
 
-def load_config(path: Path) -> Config:
-    """The config at `path`, or the defaults when there is no file. Raises `ConfigError`."""
+def load_config(path: Path, prices_dir: str | os.PathLike[str] | None = None) -> Config:
+    """The config at `path`, or the defaults when there is no file. Raises `ConfigError`.
+    `prices_dir`: where the built-in prices' parse is kept (`builtin_prices`)."""
     try:
         raw = read_regular(path, MAX_CONFIG_BYTES + 1)  # a FIFO or device is refused, not waited on
     except FileNotFoundError:
@@ -158,14 +159,18 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    return config_from_mapping(data, where=str(path))
+    return config_from_mapping(data, where=str(path), prices_dir=prices_dir)
 
 
-def config_from_mapping(data: Mapping[str, Any], where: str = "config") -> Config:
+def config_from_mapping(
+    data: Mapping[str, Any],
+    where: str = "config",
+    prices_dir: str | os.PathLike[str] | None = None,
+) -> Config:
     try:
         config: Config = _build(Config, data, "")
         _check(config)
-        price_table(config)  # prices are checked at load time, not at first use
+        price_table(config, builtin_prices(prices_dir))  # prices checked at load, not first use
     except _KeyProblem as problem:
         raise ConfigError(f"{where}: {problem.key}: {problem.message}") from None
     except PriceTableError as error:
