@@ -19,7 +19,14 @@ publication time. Then:
 - memory (issue 13): at the first view, after the appends (which climb through the context
   levels, so notifications go out) and at the end of the idle time: RSS, the process's own memory
   (USS and PSS from psutil's `memory_full_info`, RssAnon from /proc), threads, and the GL
-  libraries it maps (none is wanted: see `adapters.platform.keep_gl_out`);
+  libraries it maps (none is wanted: see `adapters.platform.keep_gl_out`); and "USS alone":
+  psutil's USS leaves out every page another process also maps, and this script's own Python
+  (the interpreter's code, Pillow for its screenshots) or any other Python program running
+  maps many of the tray's pages, so USS depends on what else runs (up to ~9 MB lower here).
+  USS alone counts the tray's resident pages that no process of its desktop (the X server,
+  the bus, the notification daemon, the tray host) maps: what the tray holds as its own when
+  only it and its desktop run. It reads page frames from /proc/<pid>/pagemap (root only;
+  "n/a" otherwise);
 - activity (`--duration S`, e.g. 3600 for the issue's hour): after the appends, for S seconds a
   line every `--step` s whose context climbs and falls through the levels (so levels change and
   notifications are sent again and again), the real menu opened by a right click on the icon and
@@ -30,8 +37,9 @@ publication time. Then:
 - stop: SIGTERM and the exit code.
 
 Targets: line to icon p95 <= 150 ms (issue 13; the debounce is part of it); idle under 0.5% of
-one core; RSS <= 80 MB and USS <= 45 MB, flat. `--env NAME=VALUE` (repeatable) sets a variable
-in the tray's environment, e.g. `--env GDK_GL=always` to see what GL costs. Linux only (/proc).
+one core; RSS <= 80 MB and USS (alone) <= 45 MB, flat. `--env NAME=VALUE` (repeatable) sets a
+variable in the tray's environment, e.g. `--env GDK_GL=always` to see what GL costs. Linux only
+(/proc).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ import os
 import re
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -69,8 +78,42 @@ def iso(moment: float) -> str:
 GL_LIBRARIES = ("libGL", "libEGL", "_dri.so", "libLLVM", "libgbm", "libglapi", "libdrm")
 
 
-def memory(pid: int) -> dict[str, Any]:
-    """RSS, USS, PSS, RssAnon (MB), threads, and the GL libraries mapped."""
+def resident_pages(pid: int) -> dict[int, str] | None:
+    """{page frame number: the mapping's name} of `pid`'s resident pages, from
+    /proc/<pid>/pagemap; None when page frames cannot be seen (they read as 0 but for root)."""
+    frames: dict[int, str] = {}
+    try:
+        with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+            for text in maps:
+                fields = text.split()
+                start, end = (int(x, 16) for x in fields[0].split("-"))
+                name = fields[5] if len(fields) > 5 else "[anon]"
+                if name == "[vsyscall]":
+                    continue
+                pagemap.seek(start // 4096 * 8)
+                for (entry,) in struct.iter_unpack("Q", pagemap.read((end - start) // 4096 * 8)):
+                    if entry >> 63:  # present
+                        frames[entry & ((1 << 55) - 1)] = name
+    except (OSError, ValueError):
+        return None
+    return None if frames and not any(frames) else frames
+
+
+def alone_uss_mb(pid: int, desktop: list[int]) -> float | None:
+    """The tray's resident pages that none of the `desktop` processes maps, in MB (see the
+    module's doc); None where page frames cannot be read."""
+    mine = resident_pages(pid)
+    if mine is None:
+        return None
+    for other in desktop:
+        for frame in resident_pages(other) or {}:
+            mine.pop(frame, None)
+    return round(len(mine) * 4096 / 2**20, 1)
+
+
+def memory(pid: int, desktop: list[int] | None = None) -> dict[str, Any]:
+    """RSS, USS, USS alone (beside `desktop`'s processes), PSS, RssAnon (MB), threads, and the
+    GL libraries mapped."""
     import psutil  # the test extra; only this measurement needs it
 
     process = psutil.Process(pid)
@@ -85,6 +128,7 @@ def memory(pid: int) -> dict[str, Any]:
     return {
         "rss_mb": round(full.rss / 2**20, 1),
         "uss_mb": round(full.uss / 2**20, 1),
+        "alone_uss_mb": None if desktop is None else alone_uss_mb(pid, desktop),
         "pss_mb": round(full.pss / 2**20, 1),
         "anon_mb": round(anon, 1),
         "threads": process.num_threads(),
@@ -194,7 +238,8 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         try:
             wait_view(view_file, "10", process, timeout=600)
             startup = time.monotonic() - started
-            memory_at = {"start": memory(process.pid)}
+            beside = [part.pid for part in desktop.processes.values()]
+            memory_at = {"start": memory(process.pid, beside)}
             published, seen = [], []
             for n in range(1, args.appends + 1):
                 pct = 10 + (n * 7) % 80  # up through caution and warning: notifications go out
@@ -204,18 +249,18 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 published.append(data["published_at"] - before)
                 seen.append(saw - before)
                 time.sleep(args.interval)
-            memory_at["after_appends"] = memory(process.pid)
+            memory_at["after_appends"] = memory(process.pid, beside)
             hour = None
             if args.duration > 0:
                 hour = activity(args, desktop, process, live, transcript, view_file, args.appends)
-                memory_at["after_activity"] = memory(process.pid)
+                memory_at["after_activity"] = memory(process.pid, beside)
             time.sleep(args.settle)
             rss = [rss_mb(process.pid)]
             cpu_before, wall_before = cpu_seconds(process.pid), time.monotonic()
             while time.monotonic() - wall_before < args.idle:
                 time.sleep(min(5.0, args.idle - (time.monotonic() - wall_before)) or 0.01)
                 rss.append(rss_mb(process.pid))
-            memory_at["after_idle"] = memory(process.pid)
+            memory_at["after_idle"] = memory(process.pid, beside)
             idle_cpu = cpu_seconds(process.pid) - cpu_before
             idle_wall = time.monotonic() - wall_before
             process.send_signal(signal.SIGTERM)
@@ -317,12 +362,13 @@ def activity(
         now = time.monotonic()
         elapsed = now - started
         if now >= next_sample or elapsed >= args.duration:
-            m = memory(process.pid)
+            m = memory(process.pid, [part.pid for part in desktop.processes.values()])
             samples.append(
                 {
                     "t_s": round(elapsed, 1),
                     "rss_mb": m["rss_mb"],
                     "uss_mb": m["uss_mb"],
+                    "alone_uss_mb": m["alone_uss_mb"],
                     "pss_mb": m["pss_mb"],
                     "anon_mb": m["anon_mb"],
                     "threads": m["threads"],
@@ -369,6 +415,10 @@ def activity(
         "rss_max_mb": max(s["rss_mb"] for s in samples),
         "anon_max_mb": max(s["anon_mb"] for s in samples),
         "uss_max_mb": max(s["uss_mb"] for s in samples),
+        "alone_uss_slope_mb_per_hour": slope_mb_per_hour(
+            [(s["t_s"], s["alone_uss_mb"]) for s in samples if s["alone_uss_mb"] is not None]
+        ),
+        "alone_uss_max_mb": max((s["alone_uss_mb"] or 0.0) for s in samples),
         "children_rss_peak_mb": round(max(child_peak, *(s["children_rss_mb"] for s in samples)), 1),
     }
 
@@ -437,9 +487,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for when, m in result["memory"].items():
         print(
-            f"memory {when}: RSS {m['rss_mb']} MB, USS {m['uss_mb']} MB, PSS {m['pss_mb']} MB, "
+            f"memory {when}: RSS {m['rss_mb']} MB, USS {m['uss_mb']} MB (alone "
+            f"{'n/a' if m['alone_uss_mb'] is None else m['alone_uss_mb']}), "
+            f"PSS {m['pss_mb']} MB, "
             f"RssAnon {m['anon_mb']} MB, {m['threads']} threads, GL libraries: "
-            f"{', '.join(m['gl_libraries']) or 'none'} (targets RSS <= 80, USS <= 45)"
+            f"{', '.join(m['gl_libraries']) or 'none'} (targets RSS <= 80, USS alone <= 45)"
         )
     print(
         f"idle CPU over {result['idle_seconds']} s: {result['idle_cpu_percent_of_one_core']}% "
@@ -460,7 +512,8 @@ def main(argv: list[str] | None = None) -> int:
         for sample in hour["samples"]:
             print(
                 f"  t={sample['t_s']:7.1f} s  RSS {sample['rss_mb']:6.1f}  USS "
-                f"{sample['uss_mb']:6.1f}  RssAnon {sample['anon_mb']:6.1f}  children RSS "
+                f"{sample['uss_mb']:6.1f}  alone {sample['alone_uss_mb'] or 0.0:6.1f}  RssAnon "
+                f"{sample['anon_mb']:6.1f}  children RSS "
                 f"{sample['children_rss_mb']:6.1f} MB  "
                 f"threads {sample['threads']}  history read {sample['history_read']}  "
                 f"load {sample['load']}"
@@ -470,7 +523,9 @@ def main(argv: list[str] | None = None) -> int:
             f"MB/h, RssAnon {hour['anon_slope_mb_per_hour']} MB/h; after the history was read: "
             f"RSS {hour['rss_slope_after_read_mb_per_hour']}, "
             f"USS {hour['uss_slope_after_read_mb_per_hour']} MB/h; max RSS {hour['rss_max_mb']}, "
-            f"USS {hour['uss_max_mb']} MB; children's peak RSS {hour['children_rss_peak_mb']} MB"
+            f"USS {hour['uss_max_mb']} MB, USS alone {hour['alone_uss_max_mb']} MB (slope "
+            f"{hour['alone_uss_slope_mb_per_hour']} MB/h); children's peak RSS "
+            f"{hour['children_rss_peak_mb']} MB"
         )
     for text in result["history_reader_log"]:
         print(f"log: {text}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_tray.engine.read import FileRead, read_file
+from claude_tray.engine.read import CHUNK, FileRead, read_file
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.ledger import Ledger, LedgerTooNew
 from tests.tools import missing
@@ -535,9 +535,11 @@ _READ_HERE: list[str] = []
 """The files `_read_noted` read in this process (a worker notes them in its own copy)."""
 
 
-def _read_noted(path: str, start: int, head: tuple[int, int] = (0, 0)) -> FileRead:
+def _read_noted(
+    path: str, start: int, head: tuple[int, int] = (0, 0), chunk: int = CHUNK
+) -> FileRead:
     _READ_HERE.append(path)
-    return read_file(path, start, head)
+    return read_file(path, start, head, chunk)
 
 
 def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(

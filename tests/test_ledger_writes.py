@@ -47,8 +47,10 @@ def test_one_bad_file_does_not_roll_back_the_pass(
     claude.write("good2", assistant("good2", T.format(3), "m3", output=4))
     real = read_module.read_file
 
-    def too_big(path: str, start: int, head: tuple[int, int] = (0, 0)) -> read_module.FileRead:
-        result = real(path, start, head)
+    def too_big(
+        path: str, start: int, head: tuple[int, int] = (0, 0), chunk: int = read_module.CHUNK
+    ) -> read_module.FileRead:
+        result = real(path, start, head, chunk)
         if path == str(bad):  # a value no SQLite integer holds (the decoder bounds them today)
             result = dataclasses.replace(
                 result, rows=[(*r[:6], 2**70, *r[7:]) for r in result.rows]

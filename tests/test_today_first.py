@@ -589,9 +589,11 @@ def test_the_tray_reads_today_and_the_reader_process_reads_the_rest(
     read_here: list[str] = []  # what the tray's own process reads
     real_read_file = read_module.read_file
 
-    def spy(path: str, start: int, head: tuple[int, int] = (0, 0)) -> Any:
+    def spy(
+        path: str, start: int, head: tuple[int, int] = (0, 0), chunk: int = read_module.CHUNK
+    ) -> Any:
         read_here.append(Path(path).stem)
-        return real_read_file(path, start, head)
+        return real_read_file(path, start, head, chunk)
 
     monkeypatch.setattr(read_module, "read_file", spy)
     monkeypatch.setattr(engine_module, "PUBLISH_EVERY_S", 0.0)

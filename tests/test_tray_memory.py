@@ -4,9 +4,15 @@ here: which libraries a real tray process maps, under Xvfb."""
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +20,9 @@ import pytest
 
 from claude_tray.adapters import platform
 from claude_tray.adapters.platform import GDK_GL, child_env, keep_gl_out
+from claude_tray.engine.ingest import PassStats, ingest
+from claude_tray.engine.read import CHUNK, LEAN_CHUNK, read_file
+from claude_tray.storage.ledger import Ledger
 from tests.tools import missing
 from tests.transcripts import ClaudeData, assistant
 
@@ -40,7 +49,7 @@ def test_children_do_not_inherit_the_trays_own_switch(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize("backend", ["gtk", "appindicator"])
-def test_a_running_tray_maps_no_gl_library(
+def test_a_running_tray_maps_no_gl_library_nor_ones_it_never_uses(
     tmp_path: Path, claude: ClaudeData, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     try:
@@ -71,6 +80,11 @@ def test_a_running_tray_maps_no_gl_library(
             mapped = {Path(m.path).name for m in tray.memory_maps() if m.path.startswith("/")}
             assert any(name.startswith("libgtk-3") for name in mapped), "GTK is not loaded"
             assert not [n for n in mapped if any(g in n for g in GL_LIBRARIES)]
+            # Nor what the tray never uses: OpenSSL (`hashlib`: ~3 MB resident), Pillow's
+            # TrueType engine and its FreeType/HarfBuzz copies (~1.2 MB; the icons' digits
+            # are bitmap glyphs), the XML parser of macOS's plists.
+            unused = ("libcrypto", "_hashlib", "_imagingft", "pyexpat")
+            assert not [n for n in mapped if any(u in n for u in unused)]
         finally:
             process.terminate()
             assert process.wait(30) == 0
@@ -86,7 +100,6 @@ def test_the_history_is_read_by_a_reader_process_that_dies_with_the_tray(
     leaving the ledger sound."""
     import signal
     import sqlite3
-    import time
     from datetime import UTC, datetime
 
     try:
@@ -154,3 +167,209 @@ def test_the_history_is_read_by_a_reader_process_that_dies_with_the_tray(
         assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         read = {Path(p).stem for (p,) in check.execute("SELECT path FROM files")}
     assert "live" in read and len(read) < 41  # the reader stopped before the end
+
+
+# --- What a pass holds at its peak ------------------------------------------------------------
+# Python keeps every memory pool a pass touched (a pool is given back only when all of its arena
+# is free), so the tray's memory is the high-water mark of its passes: a pass over thousands of
+# transcripts must never hold an entry for each. Measured with tracemalloc (Python's own
+# allocations; SQLite's are not Python's), on real files and a real ledger.
+
+DAY = 86400.0
+
+
+def old_sessions(claude: ClaudeData, count: int, now: float) -> list[Path]:
+    """`count` small transcripts, one every 10 minutes going back from two days ago."""
+    paths = []
+    for n in range(count):
+        moment = now - 2 * DAY - n * 600
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(moment))
+        path = claude.write(f"old-{n:05d}", assistant(f"old-{n:05d}", stamp, f"m-{n}", output=n))
+        os.utime(path, (moment + 1, moment + 1))
+        paths.append(path)
+    return paths
+
+
+def peak_mb(work: Callable[[], object]) -> float:
+    """What `work` allocates (in Python) at its peak beyond what was there before, in MB."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        work()
+        return (tracemalloc.get_traced_memory()[1] - base) / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_pass_over_thousands_of_transcripts_holds_no_entry_for_each(
+    tmp_path: Path, claude: ClaudeData
+) -> None:
+    """The tray's passes over 3,000 transcripts in one folder: the first (the history left to the
+    history reader: counted, not listed) and the minute's safety rescan once all is read
+    (nothing changed) each hold well under what 3,000 stats, listing entries, marks or listed
+    files take (~1 KB each: ~3 MB). (Reading a file is measured apart: its buffer is one block
+    the system takes back.)"""
+    now = time.time()
+    old_sessions(claude, 3000, now)
+    roots = [claude.root]
+    warm = Ledger(tmp_path / "warm.sqlite3")
+    ingest(warm, roots, since=now - DAY, lean=True)  # the imports and caches of a first pass
+    warm.close()
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    first: list[PassStats] = []
+    assert peak_mb(lambda: first.append(ingest(ledger, roots, since=now - DAY, lean=True))) < 1.0
+    assert first[0].files_seen == first[0].unread_files == 3000 and first[0].unread == []
+    ingest(ledger, roots)  # the history reader's part
+    rescan: list[PassStats] = []
+    assert peak_mb(lambda: rescan.append(ingest(ledger, roots, since=now - DAY, lean=True))) < 1.0
+    assert rescan[0].files_seen == 3000 and rescan[0].files_read == rescan[0].unread_files == 0
+    ledger.close()
+
+
+def test_a_lean_pass_counts_what_it_leaves_as_a_listing_pass_lists_it(
+    tmp_path: Path, claude: ClaudeData
+) -> None:
+    """Two ledgers, the same history, the same passes: one lean (the tray with its history
+    reader), one listing what it leaves. Same files read, same rows, same counts and bytes left
+    (a partly read file whose time went back, a file never read) and the same newest file left;
+    only the listing pass lists them."""
+    now = time.time()
+    paths = old_sessions(claude, 12, now)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now - 60))
+    claude.write("live", assistant("live", stamp, "live-1", output=7))
+    lean, listing = Ledger(tmp_path / "lean.sqlite3"), Ledger(tmp_path / "listing.sqlite3")
+    roots = [claude.root]
+    for ledger in (lean, listing):  # a first start: today first, the rest left
+        ingest(ledger, roots, since=now - DAY, lean=ledger is lean)
+    for ledger in (lean, listing):  # some of the history read (the newest old files)
+        ingest(ledger, roots, only=paths[:5])
+    grown = paths[2]  # read, then appended to, with its time set back before every file read
+    claude.append(grown, assistant("old-00002", stamp, "m-grown", output=99))
+    oldest = min(p.stat().st_mtime for p in paths[:5])
+    os.utime(grown, (oldest - DAY, oldest - DAY))
+    never = claude.write("never", assistant("never", stamp, "m-never", output=5))
+    os.utime(never, (now - 30 * DAY, now - 30 * DAY))
+    a = ingest(lean, roots, since=now - DAY, lean=True)
+    b = ingest(listing, roots, since=now - DAY)
+    assert a.unread == [] and len(b.unread) == b.unread_files == 9  # 7 old, grown, never
+    assert {str(grown), str(never)} <= {path for path, _, _ in b.unread}
+    left = {path: bytes_left for path, _, bytes_left in b.unread}
+    assert 0 < left[str(grown)] < grown.stat().st_size  # from where its last read ended
+    for name in (
+        "files_seen",
+        "files_read",
+        "history_bytes",
+        "unread_files",
+        "unread_bytes",
+        "unread_newest",
+    ):
+        assert getattr(a, name) == getattr(b, name), name
+    rows = "SELECT key, ts, session, input, output FROM messages ORDER BY key"
+    assert lean.query(rows) == listing.query(rows)
+    lean.close()
+    listing.close()
+
+
+def test_reading_in_small_chunks_finds_what_one_read_finds(claude: ClaudeData) -> None:
+    """The tray reads 1 MiB at a time (`LEAN_CHUNK`): whatever the chunk, the same rows,
+    sessions, skipped lines and end, with lines longer than a chunk, a bad line and a partial
+    last line, from the start and from the middle."""
+    lines: list[dict[str, Any] | str] = []
+    for n in range(40):
+        stamp = f"2026-11-20T10:{n:02d}:00.000Z"
+        lines.append(assistant("chunks", stamp, f"m{n}", output=n, content="y" * (n * 37)))
+        if n == 17:
+            lines.append("{not json")
+    path = claude.write("chunks", *lines)
+    claude.append(path, b'{"type":"assistant","partial')  # no newline: held back
+    middle = path.read_bytes().index(b"\n", 3000) + 1
+    for start in (0, middle):
+        whole = read_file(str(path), start, chunk=CHUNK)
+        for chunk in (64, 1000, LEAN_CHUNK):
+            part = read_file(str(path), start, chunk=chunk)
+            assert (part.rows, part.sessions, part.skipped, part.lines, part.mark) == (
+                whole.rows,
+                whole.sessions,
+                whole.skipped,
+                whole.lines,
+                whole.mark,
+            ), chunk
+    assert read_file(str(path), 0).skipped and read_file(str(path), 0).responses == 40
+
+
+# --- Memory a pass freed, given back -----------------------------------------------------------
+
+GIVE_BACK_PROBE = """
+import json, sys
+from claude_tray.adapters.platform import give_back_memory, keep_heap_small
+
+def anon():
+    for line in open("/proc/self/status"):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+
+keep_heap_small()
+blocks = [bytes(1000) for _ in range(40_000)]  # 40 MB in the C heap (over 512 bytes each)
+kept = blocks[::64]
+del blocks
+before = anon()
+given = give_back_memory()
+print(json.dumps({"given": given, "before": before, "after": anon()}))
+"""
+
+
+def test_memory_a_pass_freed_is_given_back_to_the_system() -> None:
+    """A real process frees most of 40 MB of blocks that lie between blocks it keeps: the C
+    library keeps those pages until `give_back_memory` (glibc's `malloc_trim`) hands them back.
+    Elsewhere the call does nothing and says so."""
+    if not sys.platform.startswith("linux"):
+        assert platform.give_back_memory() is False
+        return
+    result = subprocess.run(
+        [sys.executable, "-c", GIVE_BACK_PROBE], capture_output=True, text=True, check=True
+    )
+    found = json.loads(result.stdout)
+    assert found["given"] is True
+    assert found["after"] < found["before"] - 20, found
+
+
+def test_the_engine_gives_memory_back_after_each_full_pass(claude: ClaudeData) -> None:
+    """The engine calls its `give_back` (the tray's: `give_back_memory`) once after each full
+    pass (its start, the safety rescan, a refresh), never after a pass over a hinted file."""
+    from claude_tray.runtime.engine import Engine
+    from claude_tray.runtime.hints import Hint, HintKind
+
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))
+    live = claude.write("live", assistant("live", stamp, "m1", output=1))
+    calls: list[int] = []
+    passes: list[Any] = []
+    changed = threading.Condition()
+
+    def on_pass(report: Any) -> None:
+        with changed:
+            passes.append(report)
+            changed.notify_all()
+
+    def wait(what: str, condition: Callable[[], bool]) -> None:
+        with changed:
+            assert changed.wait_for(condition, 60), what
+
+    engine = Engine(
+        lambda view: None,
+        lambda *args: True,
+        on_pass=on_pass,
+        give_back=lambda: calls.append(len(passes)),
+    )
+    engine.start()
+    try:
+        wait("the first pass", lambda: len(passes) == 1)
+        claude.append(live, assistant("live", stamp, "m2", output=2))
+        engine.hint(Hint(HintKind.TRANSCRIPT, live))
+        wait("the hinted pass", lambda: len(passes) == 2)
+        engine.post("refresh")
+        wait("the refresh", lambda: len(passes) == 3)
+    finally:
+        assert engine.stop(30)
+    assert [p.full for p in passes] == [True, False, True]
+    assert calls == [0, 2]  # each before its pass was reported

@@ -8,7 +8,6 @@ it names another command (a moved venv, a new app version), so calling it at eve
 from __future__ import annotations
 
 import os
-import plistlib
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -256,6 +255,8 @@ class LaunchAgent:
         return [str(a) for a in arguments] if isinstance(arguments, list) else None
 
     def enable(self, command: list[str]) -> None:
+        import plistlib  # macOS only: not loaded (with an XML parser) into other trays
+
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, plistlib.dumps(self.agent(command)))
 
@@ -279,6 +280,8 @@ class LaunchAgent:
         }
 
     def _read(self) -> dict[str, object] | None:
+        import plistlib
+
         try:
             data = plistlib.loads(self.path.read_bytes())
         except (OSError, plistlib.InvalidFileException, ValueError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import MutableMapping
-from typing import Literal
+from typing import Any, Literal
 
 from claude_tray import is_frozen as is_frozen  # one check for the whole app
 
@@ -230,14 +230,41 @@ def keep_heap_small() -> bool:
     raises the threshold after the first such free and keeps later buffers in the heap for good
     (~5 MB of a tray that read a day of a large history). One malloc arena for all threads (the
     tray's threads allocate little; each arena keeps its own free memory). True when set."""
-    if sys.platform == "linux":
-        import ctypes
-
-        try:
-            libc = ctypes.CDLL("libc.so.6")
-            mallopt = libc.mallopt
-        except (OSError, AttributeError):  # not glibc (musl has no libc.so.6)
-            return False
-        return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_ARENA_MAX, 1))
-    else:
+    libc = _glibc()
+    if libc is None:
         return False
+    mallopt = libc.mallopt
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(M_ARENA_MAX, 1))
+
+
+def give_back_memory() -> bool:
+    """Linux with glibc: hand the free memory inside the C heap back to the system
+    (`malloc_trim(0)`, which since glibc 2.8 also releases the free pages between blocks still
+    in use, not only the heap's top). The tray calls it after each full pass: what a pass freed
+    otherwise stays resident until the heap needs it again. A fraction of a millisecond on the
+    tray's heap. True when memory was given back; False elsewhere (other allocators give it
+    back by themselves, or not at all)."""
+    libc = _glibc()
+    return libc is not None and bool(libc.malloc_trim(0))
+
+
+_libc: list[object] = []
+
+
+def _glibc() -> Any:
+    """The C library when it is glibc (Linux), loaded once; else None (musl has no libc.so.6;
+    macOS and Windows have neither call)."""
+    if sys.platform == "linux":
+        if not _libc:
+            import ctypes
+
+            try:
+                libc: object = ctypes.CDLL("libc.so.6")
+                if not hasattr(libc, "malloc_trim") or not hasattr(libc, "mallopt"):
+                    libc = None
+            except OSError:
+                libc = None
+            _libc.append(libc)
+        return _libc[0]
+    else:
+        return None

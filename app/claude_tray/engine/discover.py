@@ -28,7 +28,7 @@ import json
 import os
 import stat as stat_kinds
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -46,16 +46,25 @@ until it has not changed for this long (see above)."""
 class Discovery:
     """What a walk found."""
 
-    __slots__ = ("files", "missing_roots", "problems", "roots")
+    __slots__ = ("files", "missing_roots", "problems", "roots", "seen", "seen_bytes")
 
     def __init__(self) -> None:
         self.roots: list[Path] = []
         """Data roots whose `projects/` folder exists."""
         self.missing_roots: list[Path] = []
         self.files: list[tuple[str, os.stat_result]] = []
-        """Each transcript's path (as the walk names it: the key of its read position) and stat."""
+        """Each transcript's path (as the walk names it: the key of its read position) and stat
+        (with `keep`: those it kept)."""
         self.problems: list[tuple[str, str]] = []
         """(path, what went wrong) for folders and files we could not read; never fatal."""
+        self.seen = 0
+        """Transcripts found, whether `keep` kept them or not."""
+        self.seen_bytes = 0
+        """Their sizes, summed."""
+
+
+Keep = Callable[[str, os.stat_result], bool]
+"""Asked of each transcript found: whether `Discovery.files` should hold it."""
 
 
 class FolderListings:
@@ -125,12 +134,17 @@ def _names(joined: str) -> list[str]:
     return joined.split(_SEP) if joined else []
 
 
-def discover(roots: list[Path], listings: FolderListings | None = None) -> Discovery:
+def discover(
+    roots: list[Path], listings: FolderListings | None = None, keep: Keep | None = None
+) -> Discovery:
     """Every `*.jsonl` under each root's `projects/`, recursively, following symlinked folders
     once (a symlink loop is walked around, not into). With `listings`, a folder that has not
-    changed since it was listed is not listed again (see above)."""
+    changed since it was listed is not listed again (see above). With `keep`, `files` holds
+    only the transcripts it keeps: a pass that wants a few of thousands never holds a stat for
+    each (`seen` and `seen_bytes` count them all); the walk itself holds at most `BATCH` stats
+    at a time, however many transcripts a folder holds."""
     found = Discovery()
-    seen_files: set[tuple[int, int] | str] = set()
+    seen_files: set[int | str] = set()
     settled_ns = int((time.time() - SKEW_MARGIN_S) * 1e9)
     for root in roots:
         projects = root / PROJECTS
@@ -139,7 +153,7 @@ def discover(roots: list[Path], listings: FolderListings | None = None) -> Disco
             continue
         found.roots.append(root)
         with no_cycle_collection():
-            _walk(str(projects), found, seen_files, listings, settled_ns)
+            _walk(str(projects), found, seen_files, listings, settled_ns, keep)
     if listings is not None:
         listings.save()
     return found
@@ -159,12 +173,17 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+BATCH = 256
+"""The walk hands the stats it took to `_take` this many at a time (and at each folder's end)."""
+
+
 def _walk(
     top: str,
     found: Discovery,
-    seen_files: set[tuple[int, int] | str],
+    seen_files: set[int | str],
     listings: FolderListings | None = None,
     settled_ns: int = 0,
+    keep: Keep | None = None,
 ) -> None:
     # Plain folders cannot form a loop; only symlinked ones are resolved, each target once.
     # The loops run once per transcript on every pass (thousands): their checks are inlined.
@@ -190,37 +209,45 @@ def _walk(
                     stats.append((path, stat(path)))
                 except OSError as error:
                     problems.append((path, error.strerror or str(error)))
-            _take(stats, found, seen_files)
-            continue
-        try:
-            with os.scandir(folder) as entries:
-                children = list(entries)
-        except OSError as error:
-            problems.append((folder, error.strerror or str(error)))
+                if len(stats) >= BATCH:
+                    _take(stats, found, seen_files, keep)
+                    stats = []
+            _take(stats, found, seen_files, keep)
             continue
         # Listed again next time unless it had settled before this stat (see the module's
         # docstring), and holds no symlink and nothing that could not be looked at.
         settled = info is not None and info.st_mtime_ns < settled_ns
         folders, names = [], []
-        for entry in children:
-            try:
-                if entry.is_dir():  # follows symlinks; the file type comes with the listing
-                    if entry.is_symlink():
+        try:
+            # Entries are taken as the listing yields them: a folder of thousands of sessions is
+            # never held as a list of entries (each with its stat, ~1 KB).
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir():  # follows symlinks; the type comes with the listing
+                            if entry.is_symlink():
+                                settled = False
+                                target = os.path.realpath(entry.path)
+                                if target in visited:
+                                    continue
+                                visited.add(target)
+                            stack.append(entry.path)
+                            folders.append(entry.name)
+                        elif entry.name.endswith(".jsonl"):
+                            settled = settled and not entry.is_symlink()
+                            names.append(entry.name)
+                            stats.append((entry.path, entry.stat()))  # follows symlinks
+                            if len(stats) >= BATCH:
+                                _take(stats, found, seen_files, keep)
+                                stats = []
+                    except OSError as error:
                         settled = False
-                        target = os.path.realpath(entry.path)
-                        if target in visited:
-                            continue
-                        visited.add(target)
-                    stack.append(entry.path)
-                    folders.append(entry.name)
-                elif entry.name.endswith(".jsonl"):
-                    settled = settled and not entry.is_symlink()
-                    names.append(entry.name)
-                    stats.append((entry.path, entry.stat()))  # follows symlinks; one call a file
-            except OSError as error:
-                settled = False
-                problems.append((entry.path, error.strerror or str(error)))
-        _take(stats, found, seen_files)
+                        problems.append((entry.path, error.strerror or str(error)))
+        except OSError as error:  # the folder cannot be listed (or its listing broke off)
+            problems.append((folder, error.strerror or str(error)))
+            _take(stats, found, seen_files, keep)
+            continue
+        _take(stats, found, seen_files, keep)
         if settled and listings is not None and info is not None:
             listings.put(folder, info, folders, names)
 
@@ -235,28 +262,39 @@ def _stat_or_none(path: str) -> os.stat_result | None:
 def _take(
     stats: list[tuple[str, os.stat_result]],
     found: Discovery,
-    seen_files: set[tuple[int, int] | str],
+    seen_files: set[int | str],
+    keep: Keep | None = None,
 ) -> None:
-    """The transcripts of one folder that are regular files, each identity once."""
+    """The transcripts of a folder (or part of one) that are regular files, each identity once;
+    with `keep`, only those it keeps are held."""
     files = found.files
     is_regular = stat_kinds.S_ISREG
+    seen = seen_bytes = 0
     for item in stats:
         path, info = item
-        identity: tuple[int, int] | str = (info.st_dev, info.st_ino)
-        if identity == _NO_ID:  # Windows: the listing has no ids
+        # (device, inode) as one int: one object per transcript in the set, not three
+        identity: int | str = info.st_dev << _ID_BITS | info.st_ino
+        if not identity:  # Windows: the listing has no ids
             try:
                 info = stat_as_read(path)
             except OSError as error:
                 found.problems.append((path, error.strerror or str(error)))
                 continue
-            identity = file_identity(path, info)
+            ids = file_identity(path, info)
+            identity = ids if isinstance(ids, str) else ids[0] << _ID_BITS | ids[1]
             item = (path, info)
         if is_regular(info.st_mode) and identity not in seen_files:
             seen_files.add(identity)
-            files.append(item)
+            seen += 1
+            seen_bytes += info.st_size
+            if keep is None or keep(path, info):
+                files.append(item)
+    found.seen += seen
+    found.seen_bytes += seen_bytes
 
 
-_NO_ID = (0, 0)
+_ID_BITS = 128
+"""Room for an inode number in a file's identity as one int (Windows' ReFS ids are 128-bit)."""
 
 
 def discover_named(roots: list[Path], paths: Iterable[Path | str]) -> Discovery:
@@ -283,6 +321,8 @@ def discover_named(roots: list[Path], paths: Iterable[Path | str]) -> Discovery:
             continue  # gone again: the next pass will not see it either
         if _is_regular(stat):
             found.files.append((name, stat))
+            found.seen += 1
+            found.seen_bytes += stat.st_size
     return found
 
 

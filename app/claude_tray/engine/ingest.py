@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from claude_tray.engine.discover import (
     SKEW_MARGIN_S,
     FolderListings,
+    Keep,
     discover,
     discover_named,
     no_cycle_collection,
@@ -125,6 +126,7 @@ def ingest(
     *,
     background: bool = False,
     listings: FolderListings | None = None,
+    lean: bool = False,
 ) -> PassStats:
     """Read what is new in every transcript under `roots` (or just the files in `only`).
 
@@ -146,35 +148,57 @@ def ingest(
     at most for one file's insert, never for a file being read.
 
     `listings`: the folders' listings kept between passes (see `discover`).
+
+    `lean` (the tray, whose history reader reads the rest of a history): hold as little at once
+    as can be, since what a pass holds at its peak stays in the process's memory (Python keeps
+    the memory pools it touched): the transcripts this pass leaves unread are counted, not
+    listed (`PassStats.unread` stays empty; the reader lists them itself), files are read 1 MiB
+    at a time and each file's rows are stored as soon as it is read, not gathered in groups.
     """
     started = time.perf_counter()
-    # The walk's stats and tuples (one each per transcript) are dropped before the cycle
-    # collector is on again: it would otherwise walk them all once more (see `discover`).
+    writable = ledger.read_only is None
+    cutoff_ns = -1 if since is None else int(since * 1e9)
+    oldest: int | None = None
+    unlisted: _Unlisted | None = None
+    if lean and only is None and writable:
+        # Known before the walk: which files this pass reads (see `_changed`).
+        oldest = ledger.oldest_read_ns()
+        unlisted = _Unlisted(ledger, oldest is not None)
+    # The walk's stats and tuples are dropped before the cycle collector is on again: it would
+    # otherwise walk them all once more (see `discover`).
     with no_cycle_collection():
-        # A watcher's hint names the files: no walk over every folder then.
-        found = discover(roots, listings) if only is None else discover_named(roots, only)
+        if only is not None:  # A watcher's hint names the files: no walk over every folder.
+            found = discover_named(roots, only)
+        elif not writable:
+            found = discover(roots, listings, keep=_nothing)  # counted only: nothing is read
+        else:
+            # Only the files that changed since their last read are kept: a walk over thousands
+            # of unchanged transcripts holds no stat for each (a lean pass also counts, and
+            # does not keep, the changed ones it leaves unread).
+            first_read = cutoff_ns if oldest is None else min(cutoff_ns, oldest)
+            keep = _changed(ledger.file_states(), first_read, unlisted)
+            found = discover(roots, listings, keep=keep)
         stats = PassStats(
             roots=found.roots, missing_roots=found.missing_roots, problems=list(found.problems)
         )
         files = found.files
+        stats.files_seen = found.seen
+        if only is None and writable:
+            stats.history_bytes = found.seen_bytes
         del found
-        stats.files_seen = len(files)
-        if ledger.read_only is not None:
-            stats.ledger_problem = ledger.read_only
-            files = []
-        elif only is None:
-            stats.history_bytes = sum(info.st_size for _, info in files)
-            files = _maybe_changed(ledger, files)
-    if ledger.read_only is not None:
+    if not writable:
+        stats.ledger_problem = ledger.read_only
         stats.seconds = time.perf_counter() - started
         return stats
     if not files:  # nothing new anywhere (a warm `today`): no more queries
+        _count_unlisted(stats, unlisted, None)
         stats.seconds = time.perf_counter() - started
         return stats
     marks = ledger.file_marks(None if len(files) > MARKS_BY_NAME else [path for path, _ in files])
     plan = _plan(files, marks, stats)
-    oldest = ledger.oldest_read_ns()
-    cutoff_ns = -1 if since is None else int(since * 1e9)
+    del files, marks  # the plan is what is left to hold
+    if unlisted is None:
+        oldest = ledger.oldest_read_ns()
     if oldest is None:  # nothing read yet: from `since` on, oldest first
         later = [w for w in plan if w.mtime_ns >= cutoff_ns]
         earlier: list[_Work] = []
@@ -200,9 +224,21 @@ def ingest(
     done: set[str] = set()
     try:
         if order:  # nothing new (a warm `today`): not even an empty write transaction
-            results = _read_all(order, parallel=budget_s is None and not background)
+            parallel = budget_s is None and not background
+            results = _read_all(order, parallel, lean)
             told = None if progress is None else (lambda read: progress(read, new_bytes))
-            _store(ledger, results, stats, bulk, firsts, done, deadline, told, batch=not background)
+            _store(
+                ledger,
+                results,
+                stats,
+                bulk,
+                firsts,
+                done,
+                deadline,
+                told,
+                batch=not background,
+                grouped=not lean,
+            )
     except LedgerError as error:
         if error.fault is Fault.CORRUPT:
             raise  # the caller repairs
@@ -215,8 +251,19 @@ def ingest(
         stats.unread_files = len(left)
         stats.unread_bytes = sum(w.size - w.start for w in left)
         stats.unread_newest = left[0].mtime_ns / 1e9
+    _count_unlisted(stats, unlisted, left[0] if left else None)
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def _count_unlisted(stats: PassStats, unlisted: _Unlisted | None, newest: _Work | None) -> None:
+    """Add what a lean pass counted without listing to what it left unread (`newest`: the
+    newest file of those listed)."""
+    if unlisted is None or not unlisted.files:
+        return
+    stats.unread_files += unlisted.files
+    stats.unread_bytes += unlisted.bytes
+    stats.unread_newest = max(unlisted.newest_ns, newest.mtime_ns if newest else -1) / 1e9
 
 
 def unread_history(ledger: Ledger, roots: list[Path]) -> list[tuple[str, int, int]]:
@@ -241,6 +288,7 @@ def _store(
     deadline: float | None,
     progress: Callable[[int], None] | None = None,
     batch: bool = True,
+    grouped: bool = True,
 ) -> None:
     """Record each file's results: each file all or nothing, committed every second or so (with
     `batch`; else each file at once, in a transaction of its own); a file whose rows the ledger
@@ -250,8 +298,8 @@ def _store(
 
     With `batch` and no deadline (a first read), files are stored in groups (`GROUP_ROWS`): one
     statement per table for the whole group; a group the ledger rejects is stored again file by
-    file, so only the file at fault is left out."""
-    grouped = batch and deadline is None
+    file, so only the file at fault is left out. Not `grouped`: each file as soon as it is read."""
+    grouped = grouped and batch and deadline is None
     group: list[FileRead] = []
     rows = 0
     with ledger.batch(bulk=bulk) if batch else contextlib.nullcontext():
@@ -330,19 +378,51 @@ MARKS_BY_NAME = 256
 """Up to this many files, their marks are looked up by name; more, all marks are loaded."""
 
 
-def _maybe_changed(
-    ledger: Ledger, files: list[tuple[str, os.stat_result]]
-) -> list[tuple[str, os.stat_result]]:
-    """`files` less those whose identity, modification time and size are still what their mark
-    recorded (`_plan` would find nothing new in them): compared as plain tuples in a set, so a
-    pass over thousands of unchanged transcripts builds no mark for each."""
-    with no_cycle_collection():
-        known = ledger.file_states()
-        return [
-            (path, info)
-            for path, info in files
-            if (path, info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size) not in known
-        ]
+def _nothing(path: str, info: os.stat_result) -> bool:
+    return False
+
+
+def _changed(known: set[int], first_read: int, unlisted: _Unlisted | None) -> Keep:
+    """Which files a pass over every transcript keeps: those whose state (path, identity,
+    modification time, size) is not among the `known` states their last reads left (see
+    `Ledger.file_states`): `_plan` would find nothing new in the others. With `unlisted`, a
+    changed file modified before `first_read` (which the pass does not read) is counted there
+    instead of kept."""
+
+    def keep(path: str, info: os.stat_result) -> bool:
+        if hash((path, info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)) in known:
+            return False
+        if unlisted is None or info.st_mtime_ns >= first_read:
+            return True
+        unlisted.count(path, info)
+        return False
+
+    return keep
+
+
+class _Unlisted:
+    """The transcripts a lean pass leaves unread, counted as they are found: how many, their
+    bytes not read yet, and the newest one's modification time (ns)."""
+
+    __slots__ = ("bytes", "files", "has_marks", "ledger", "newest_ns")
+
+    def __init__(self, ledger: Ledger, has_marks: bool) -> None:
+        self.ledger = ledger
+        self.has_marks = has_marks
+        self.files = 0
+        self.bytes = 0
+        self.newest_ns = -1
+
+    def count(self, path: str, info: os.stat_result) -> None:
+        # A file older than every file read has no read position, but one whose time went
+        # back (restored from a backup) may: looked up by name, as `_plan` would.
+        mark = self.ledger.file_marks([path]).get(path) if self.has_marks else None
+        work = _work(path, info, mark)
+        if work is None:
+            return
+        self.files += 1
+        self.bytes += work.size - work.start
+        self.newest_ns = max(self.newest_ns, work.mtime_ns)
 
 
 def _plan(
@@ -352,30 +432,37 @@ def _plan(
     cold pass meets messages in the order a live one would have)."""
     work: list[_Work] = []
     for key, info in files:
-        mark = marks.get(key)
-        mtime = info.st_mtime_ns
-        if mark is not None and (mark.device, mark.inode) == (info.st_dev, info.st_ino):
-            if mtime == mark.mtime_ns and info.st_size in (mark.offset, mark.size):
-                continue  # nothing new (or only a held-back partial line, unchanged)
-            if info.st_size >= mark.offset:
-                head = (mark.head_len, mark.head_hash)
-                work.append(_Work(key, mark.offset, info.st_size, mtime, head))
-                continue
-        work.append(_Work(key, 0, info.st_size, mtime))
+        item = _work(key, info, marks.get(key))
+        if item is not None:
+            work.append(item)
     work.sort(key=lambda w: (w.mtime_ns, w.path))
     return work
 
 
-def _read_all(plan: list[_Work], parallel: bool = True) -> Iterator[FileRead]:
-    """Read the planned files, in plan order; big passes (a first run over years of history) are
-    spread over worker processes, since decoding is CPU-bound."""
-    # Imported here: a pass with nothing new (a warm `today`) never loads the reader or msgspec.
-    from claude_tray.engine.read import read_file
+def _work(key: str, info: os.stat_result, mark: FileMark | None) -> _Work | None:
+    """Where to read the file from, given its read position; None when nothing is new."""
+    mtime = info.st_mtime_ns
+    if mark is not None and (mark.device, mark.inode) == (info.st_dev, info.st_ino):
+        if mtime == mark.mtime_ns and info.st_size in (mark.offset, mark.size):
+            return None  # nothing new (or only a held-back partial line, unchanged)
+        if info.st_size >= mark.offset:
+            head = (mark.head_len, mark.head_hash)
+            return _Work(key, mark.offset, info.st_size, mtime, head)
+    return _Work(key, 0, info.st_size, mtime)
 
+
+def _read_all(plan: list[_Work], parallel: bool = True, lean: bool = False) -> Iterator[FileRead]:
+    """Read the planned files, in plan order (`lean`: in smaller chunks, see `LEAN_CHUNK`); big
+    passes (a first run over years of history) are spread over worker processes, since decoding
+    is CPU-bound."""
+    # Imported here: a pass with nothing new (a warm `today`) never loads the reader or msgspec.
+    from claude_tray.engine.read import CHUNK, LEAN_CHUNK, read_file
+
+    chunk = LEAN_CHUNK if lean else CHUNK
     new_bytes = sum(w.size - w.start for w in plan)
     workers = min(MAX_WORKERS, os.cpu_count() or 1, len(plan))
     if new_bytes < PARALLEL_MIN_BYTES or workers < 2 or not parallel:
-        yield from (read_file(w.path, w.start, w.head) for w in plan)
+        yield from (read_file(w.path, w.start, w.head, chunk) for w in plan)
         return
     # "spawn": a forked child would inherit the parent's open SQLite connection and threads.
     # Imported here: a pass with little to read (`today` on a read history) never needs them.
@@ -400,13 +487,13 @@ def _read_all(plan: list[_Work], parallel: bool = True) -> Iterator[FileRead]:
             results = pool.map(read_file, paths, starts, heads, chunksize=4)
             for work in plan[:first]:
                 done += 1
-                yield read_file(work.path, work.start, work.head)
+                yield read_file(work.path, work.start, work.head, chunk)
             for result in results:
                 done += 1
                 yield result
     except (BrokenProcessPool, OSError) as error:  # e.g. no way to start a process here
         log.warning("reading in worker processes failed (%s); reading in this one", error)
-        yield from (read_file(w.path, w.start, w.head) for w in plan[done:])
+        yield from (read_file(w.path, w.start, w.head, chunk) for w in plan[done:])
 
 
 def _count(result: FileRead, stats: PassStats) -> None:

@@ -42,6 +42,10 @@ from claude_tray.storage.ledger_rows import (
 from claude_tray.storage.regular import open_regular
 
 CHUNK = 8 << 20
+LEAN_CHUNK = 1 << 20
+"""The tray's reads (`ingest(lean=True)`): the lines of a chunk are decoded at once, into about
+half the chunk's size of small objects; 1 MiB keeps that under half a megabyte, where 8 MiB left
+~3 MB of Python's memory pools touched for good by one large transcript (measured)."""
 MAX_LINE = 256 << 20
 """A longer line is skipped (counted) without being held in memory."""
 HEAD_BYTES = 4096
@@ -77,10 +81,12 @@ class FileRead:
     unrecorded: list[UnrecordedRow] = field(default_factory=list)
 
 
-def read_file(path: str, start: int, head: tuple[int, int] = (0, 0)) -> FileRead:
+def read_file(
+    path: str, start: int, head: tuple[int, int] = (0, 0), chunk: int = CHUNK
+) -> FileRead:
     """Parse the complete lines of `path` from byte `start` on (from 0 when its first bytes no
-    longer match the fingerprint `head`). Never raises for I/O trouble: a file that cannot be
-    read comes back with `problem` set."""
+    longer match the fingerprint `head`), `chunk` bytes at a time. Never raises for I/O trouble:
+    a file that cannot be read comes back with `problem` set."""
     reader = _FileReader(Path(path))
     try:
         with open_regular(path) as handle:  # a FIFO or device in its place must not block
@@ -88,7 +94,7 @@ def read_file(path: str, start: int, head: tuple[int, int] = (0, 0)) -> FileRead
             if start and _fingerprint(handle, head[0]) != head:
                 start = 0  # rewritten: a new file under the old name (and maybe inode)
             handle.seek(start)
-            end = reader.read(handle, start)
+            end = reader.read(handle, start, chunk)
             head_len, head_hash = _fingerprint(handle, min(HEAD_BYTES, end))
     except OSError as error:
         return FileRead(path, start, FileMark(0, 0, 0, 0, 0), problem=error.strerror or str(error))
@@ -131,13 +137,14 @@ class _FileReader:
         self._sessions: dict[str, _SessionAccumulator] = {}
         self._buffer: tuple[bytes | memoryview, list[bytes] | None] = (b"", None)
 
-    def read(self, handle: object, start: int) -> int:
-        """Consume from `start` to EOF; returns the offset after the last complete line."""
+    def read(self, handle: object, start: int, size: int = CHUNK) -> int:
+        """Consume from `start` to EOF, `size` bytes at a time; returns the offset after the last
+        complete line."""
         offset = start
         pending = b""
         too_long = False
         read = handle.read  # type: ignore[attr-defined]
-        while chunk := read(CHUNK):
+        while chunk := read(size):
             if too_long:
                 cut = chunk.find(b"\n")
                 if cut < 0:

@@ -102,12 +102,13 @@ class Workspace:
         since: float | None = None,
         budget_s: float | None = None,
         progress: Progress | None = None,
+        lean: bool = False,
     ) -> PassStats:
         """Read what is new in the transcripts (all of them, or just `only`; with `since` only
-        those modified since then, with `budget_s` for about that long: see `ingest`); then make
-        the day's backup if it is due. Damage found on the way is repaired, and the pass made
-        again. A full pass first learns the roots that our hooks' payloads name
-        (`learn_roots`)."""
+        those modified since then, with `budget_s` for about that long, `lean` holding as little
+        at once as can be: see `ingest`); then make the day's backup if it is due. Damage found
+        on the way is repaired, and the pass made again. A full pass first learns the roots that
+        our hooks' payloads name (`learn_roots`)."""
         if only is None:
             try:
                 self.learn_roots()
@@ -115,14 +116,28 @@ class Workspace:
                 log.warning("cannot learn data roots: %s", error)
         try:
             self.last_pass = ingest(
-                self.ledger, self.roots, only, since, budget_s, progress, listings=self.listings
+                self.ledger,
+                self.roots,
+                only,
+                since,
+                budget_s,
+                progress,
+                listings=self.listings,
+                lean=lean,
             )
         except LedgerError as error:
             if error.fault is not Fault.CORRUPT:
                 raise
             self.repair()
             self.last_pass = ingest(
-                self.ledger, self.roots, None, since, budget_s, progress, listings=self.listings
+                self.ledger,
+                self.roots,
+                None,
+                since,
+                budget_s,
+                progress,
+                listings=self.listings,
+                lean=lean,
             )
         if self.last_pass.ledger_problem is None:  # nothing is written to a ledger in trouble
             if only is None or self.backlog is None:
@@ -168,13 +183,6 @@ class Workspace:
         pending.unread_newest = pending.unread[0][1] / 1e9 if pending.unread else None
         return stats
 
-    def forget_unread(self) -> None:
-        """Drop the list of the transcripts left unread (thousands on a first start), kept only
-        for `refresh_backlog`: when another process reads them, the tray needs just the sums.
-        (`refresh_backlog` without it walks the folders once to list them again.)"""
-        if self.backlog is not None:
-            self.backlog.unread = []
-
     def note_history_read(self, left_bytes: int, newest_unread_ns: int | None) -> None:
         """What another process (the tray's history reader) has read of the backlog since the
         last full pass: `left_bytes` still to read, and the newest transcript not read yet
@@ -186,11 +194,14 @@ class Workspace:
         if newest_unread_ns is not None and pending.unread_newest is not None:
             pending.unread_newest = min(pending.unread_newest, newest_unread_ns / 1e9)
 
-    def refresh_today(self, clock: Clock, progress: Progress | None = None) -> PassStats:
+    def refresh_today(
+        self, clock: Clock, progress: Progress | None = None, lean: bool = False
+    ) -> PassStats:
         """Read what today's figures and the live sessions need: the transcripts modified since
-        the start of today or of the recent-sessions window, whichever is earlier."""
+        the start of today or of the recent-sessions window, whichever is earlier (`lean`: the
+        rest is counted, not listed; see `ingest`)."""
         since = today_since(clock, self.config.context.active_minutes * 60.0)
-        return self.refresh(since=since, progress=progress)
+        return self.refresh(since=since, progress=progress, lean=lean)
 
     def history_read(self) -> float | None:
         """How much of the history the ledger holds (0..1) while some is left; None when all."""

@@ -152,6 +152,7 @@ class Engine:
         rescan: float = RESCAN,
         history_reader: ReaderStarter | None = None,
         reader_retry: float = READER_RETRY_S,
+        give_back: Callable[[], object] | None = None,
     ) -> None:
         self._publish = publish
         self._notify = notify
@@ -179,6 +180,9 @@ class Engine:
         self._published_at = float("-inf")
         self._start_reader = history_reader
         self._reader_retry = reader_retry
+        self._give_back = give_back
+        """Called after each full pass, its work done: hands what the pass freed back to the
+        system (the tray: `adapters.platform.give_back_memory`)."""
         self._reader: Reader | None = None
         self._reader_runs = 0
         self._repair_seen: object = None
@@ -476,14 +480,16 @@ class Engine:
             return
         started = self._mono()
         files = set(files)
-        if full:  # today first: a history not read yet is read in slices (`_slice`)
-            stats = workspace.refresh_today(Clock(self._wall(), self._tz()))
+        if full:  # today first: the rest of a history is read by the reader (or in slices)
+            # With a reader, the files left are counted, not listed (it lists them itself): a
+            # pass over thousands of transcripts then holds no entry for each, and the tray's
+            # memory stays at what a small history needs (Python keeps the pools a pass used).
+            lean = self._reader_mode()
+            stats = workspace.refresh_today(Clock(self._wall(), self._tz()), lean=lean)
             self._data_problem = data_problem(stats, workspace.roots, self._env)
-            if self._reader_mode():
-                workspace.forget_unread()  # the reader lists them itself
             workspace.sync(self._wall())  # with the safety rescan: once a minute
         elif files:
-            workspace.refresh(only=files)
+            workspace.refresh(only=files, lean=True)
         if workspace.repaired is not self._repair_seen:  # repaired within the pass
             self._repair_seen = workspace.repaired
             self._stop_reader()  # it wrote into the damaged file; started again later
@@ -511,6 +517,8 @@ class Engine:
         if not remembered:
             self._save_memory()
         record_budget_state(workspace.paths, snapshot.today, now)  # for the hook gate
+        if full and self._give_back is not None:
+            self._give_back()
         if self._on_pass is not None:
             self._on_pass(PassReport(snapshot, view, full, len(files), self._mono() - started, now))
 

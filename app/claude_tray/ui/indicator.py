@@ -17,7 +17,6 @@ Everything here runs on the UI (GLib) thread; gi is imported lazily (it needs a 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -28,6 +27,11 @@ from typing import Any
 
 from claude_tray.core.view import IconSpec
 from claude_tray.ui.icon import render_icon
+
+try:  # BLAKE2 itself: `hashlib` would load OpenSSL's libcrypto (~3 MB resident) into the tray
+    from _blake2 import blake2b
+except ImportError:  # a Python built without its own BLAKE2
+    from hashlib import blake2b
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,8 @@ KEEP = 2
 
 
 def icon_name(spec: IconSpec) -> str:
-    digest = hashlib.sha256(repr((spec.look, spec.text, spec.badge)).encode()).hexdigest()
-    return f"claude-tray-{spec.look}-{digest[:10]}"
+    digest = blake2b(repr((spec.look, spec.text, spec.badge)).encode(), digest_size=5)
+    return f"claude-tray-{spec.look}-{digest.hexdigest()}"
 
 
 class IndicatorIcons:
