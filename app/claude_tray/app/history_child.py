@@ -33,7 +33,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_ORPHANED = 3
 """The tray went away (stdin closed) before the history was read."""
-READER_CACHE_MIB = 8
+READER_CACHE_KIB = 8 << 10
 """SQLite's page cache in the reader: it writes, and needs no more to stay fast."""
 
 
@@ -50,7 +50,7 @@ def run_history_reader(env: Mapping[str, str] | None = None) -> int:
     try:
         if ledger.read_only is not None:
             return _failed(ledger.read_only)
-        ledger.limit_cache(READER_CACHE_MIB)
+        ledger.limit_cache(READER_CACHE_KIB)
         final = read_history(ledger, roots, lambda progress: _say("progress", progress))
     except (LedgerError, HistoryNotWritten) as error:
         return _failed(str(error))

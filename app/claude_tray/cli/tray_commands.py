@@ -1,21 +1,14 @@
 """`claude-tray run` (also plain `claude-tray`): the tray; `claude-tray reset`: Reset session.
 
-Nothing of the tray (pystray, Pillow, plyer) is imported here: `run` imports it when it runs.
+Nothing of the tray (pystray, Pillow, plyer) is imported here: `run` imports it when it runs; nor
+what only `reset` needs (the CLI's output and workspace modules), which would otherwise stay
+loaded in the tray and its history reader for as long as they run.
 """
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
-
-from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
-from claude_tray.cli.render import print_json
-from claude_tray.cli.shapes import session_json
-from claude_tray.cli.workspace import clock_for, open_workspace
-from claude_tray.core.formats import money
-from claude_tray.core.view import session_text
-from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
-from claude_tray.storage.state import read_all_facts, read_session
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -62,6 +55,15 @@ def run_read_history(args: argparse.Namespace) -> int:
 
 
 def run_reset(args: argparse.Namespace) -> int:
+    from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
+    from claude_tray.cli.render import print_json
+    from claude_tray.cli.shapes import session_json
+    from claude_tray.cli.workspace import clock_for, open_workspace
+    from claude_tray.core.formats import money
+    from claude_tray.core.view import session_text
+    from claude_tray.runtime.reset import AmbiguousSession, apply_reset, find_session
+    from claude_tray.storage.state import read_all_facts, read_session
+
     session_id = None if args.current else args.session_id
     with open_workspace() as workspace:
         clock = clock_for(args, workspace)

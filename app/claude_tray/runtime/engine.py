@@ -85,10 +85,11 @@ it is part of the time from an appended line to the icon (p95 <= 150 ms, benchma
 RESCAN = 60.0
 SLICE_S = 0.15
 """How long one slice of the background read of the history runs before live work may go."""
-TRAY_CACHE_MIB = 1
+TRAY_CACHE_KIB = 256
 """SQLite's page cache in the tray (the CLI's is 32 MiB): its passes read few pages (the rollup,
-today's rows), and the pages it reads again come from the OS's cache (measured on a 1.4 GB
-history's ledger: the same CPU per pass with 1, 2 or 4 MiB)."""
+today's rows), and the pages it reads again come from the OS's cache. Measured on a 1.4 GB
+history's ledger: the same CPU per pass with 1, 2 or 4 MiB, and with 256 KiB the same snapshot
+time (median 8.9-9.0 ms vs 9.2 ms at 1 MiB) and full pass (33 ms), for 0.8 MB less memory."""
 PUBLISH_EVERY_S = 2.0
 """While the history is read in the background, the view (its progress) is published this often."""
 READER_RETRY_S = 60.0
@@ -251,7 +252,7 @@ class Engine:
             self._workspace = None
             self._next_rescan = self._mono() + self._rescan
             return
-        self._workspace.ledger.limit_cache(TRAY_CACHE_MIB)
+        self._workspace.ledger.limit_cache(TRAY_CACHE_KIB)
         self._memory = load_tray_state(self._workspace.paths)
 
     def _close(self) -> None:

@@ -304,10 +304,10 @@ class Ledger:
         """Write a consistent copy of the ledger into its backup folder (`ledger_backup`)."""
         return ledger_backup.make(self._db, self.path, now)
 
-    def limit_cache(self, mib: int) -> None:
-        """Keep at most `mib` MiB of SQLite pages in memory (the tray: it runs for days, and its
+    def limit_cache(self, kib: int) -> None:
+        """Keep at most `kib` KiB of SQLite pages in memory (the tray: it runs for days, and its
         writes are small; a first ingest in the CLI keeps the larger default)."""
-        self._db.execute(f"PRAGMA cache_size = {-1024 * int(mib)}")
+        self._db.execute(f"PRAGMA cache_size = {-int(kib)}")
 
     @_guarded
     def is_empty(self) -> bool:
