@@ -38,7 +38,6 @@ from claude_tray.engine.unrecorded import UnrecordedEstimate, unrecorded_estimat
 from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.budget_state import record_budget_state
-from claude_tray.storage.state import read_all_facts
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +276,7 @@ def run_sessions(args: argparse.Namespace) -> int:
         return run_sessions_all(args)
     with open_workspace() as workspace:
         clock = clock_for(args, workspace)
-        facts = read_all_facts(workspace.paths)
+        facts = workspace.session_facts()
         if args.active:
             states: Sequence[SessionState] = workspace.snapshot(clock, facts).sessions
             states = sorted(states, key=lambda s: -s.last_activity)
@@ -348,8 +347,7 @@ def _partial(snapshot: Snapshot, spend: Spend) -> str:
 def run_status(args: argparse.Namespace) -> int:
     with open_workspace(today_for=args) as workspace:
         clock = clock_for(args, workspace)
-        facts = read_all_facts(workspace.paths)
-        snapshot = workspace.snapshot(clock, facts)
+        snapshot = workspace.snapshot(clock)
         record_budget_state(workspace.paths, snapshot.today, clock.now)
     if args.json:
         print_json(

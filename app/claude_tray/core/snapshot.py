@@ -224,6 +224,14 @@ HOOKED_SESSION_MAX_IDLE = 12 * 3600.0
 after this long without any sign of life."""
 
 
+def last_seen(facts: LiveFacts) -> float:
+    """When our hooks or status line last saw the session (0.0: never)."""
+    return max(
+        (t for t in (facts.started_at, facts.last_event_at, facts.context_at) if t is not None),
+        default=0.0,
+    )
+
+
 def is_active(last_activity: float, facts: LiveFacts | None, now: float, window: float) -> bool:
     """Active: between SessionStart and SessionEnd when the hooks say so, else recent activity."""
     latest = max(last_activity, (facts.last_event_at or 0.0) if facts else 0.0)

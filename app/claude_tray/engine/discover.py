@@ -24,20 +24,17 @@ every pass; a folder that holds a symbolic link is always listed.
 from __future__ import annotations
 
 import gc
-import json
 import os
 import stat as stat_kinds
-import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
-from claude_tray.storage.atomic import write_atomic
-from claude_tray.storage.regular import read_regular
+from claude_tray.storage.kept import SETTLED_S, KeptByStat, folder_identity, settled_before
 
 PROJECTS = "projects"
 
-SKEW_MARGIN_S = 600.0
+SKEW_MARGIN_S = SETTLED_S
 """A file modified this long before a moment may still hold lines dated after it (a clock that
 differs between the file system and Claude Code): read such files too. A folder is listed again
 until it has not changed for this long (see above)."""
@@ -69,63 +66,35 @@ Keep = Callable[[str, os.stat_result], bool]
 
 class FolderListings:
     """The entries of the folders that had not changed for a while when they were last listed:
-    folder -> (device, inode, modification and change time in ns, its folders, its `*.jsonl`).
+    folder -> (device, inode, modification and change time in ns, its folders, its `*.jsonl`),
+    kept between passes in a JSON file (`path`; none: in memory only) by `storage.kept`."""
 
-    Kept in a JSON file (`path`; none: in memory only) that any pass may replace: each listing is
-    checked against its folder's stat before it is used, so one from any earlier pass, of this
-    process or another, is as good as a fresh one. A file that cannot be read or parsed is no
-    listing at all."""
-
-    __slots__ = ("_known", "_path", "_seen")
+    __slots__ = ("_kept",)
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self._path = path
-        self._known: dict[str, list[object]] = {}
-        self._seen: dict[str, list[object]] = {}
-        if path is not None:
-            try:
-                data = json.loads(read_regular(path, MAX_LISTINGS_BYTES))
-            except (OSError, ValueError):  # none yet, unreadable, cut short, not JSON
-                return
-            if isinstance(data, dict) and data.get("version") == LISTINGS_VERSION:
-                folders = data.get("folders")
-                self._known = folders if isinstance(folders, dict) else {}
+        self._kept = KeptByStat(path, "folders", LISTINGS_VERSION)
 
     def get(self, folder: str, info: os.stat_result) -> tuple[list[str], list[str]] | None:
         """The names of the folders and transcripts in `folder`, if its listing is still good."""
-        entry = self._known.get(folder)
-        if (
-            type(entry) is not list
-            or len(entry) != 6
-            or entry[:4] != [info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
-            or type(entry[4]) is not str
-            or type(entry[5]) is not str
-        ):
+        names = self._kept.get(folder, folder_identity(info))
+        if names is None or len(names) != 2:
             return None
-        self._seen[folder] = entry
-        return _names(entry[4]), _names(entry[5])
+        folders, files = names
+        if type(folders) is not str or type(files) is not str:
+            return None
+        return _names(folders), _names(files)
 
     def put(self, folder: str, info: os.stat_result, folders: list[str], files: list[str]) -> None:
         """Remember a listing made from `info`, a stat of the folder taken before listing it."""
-        identity = [info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
-        self._seen[folder] = [*identity, _SEP.join(folders), _SEP.join(files)]
+        self._kept.put(folder, folder_identity(info), [_SEP.join(folders), _SEP.join(files)])
 
     def save(self) -> None:
         """Keep the listings used or made since the last save (folders gone are forgotten); the
         file is written only when they changed. Never fails: a pass does not need it."""
-        seen, self._seen = self._seen, {}
-        if seen == self._known:
-            return
-        self._known = seen
-        if self._path is None:
-            return
-        data = {"version": LISTINGS_VERSION, "folders": seen}
-        with suppress(OSError):
-            write_atomic(self._path, json.dumps(data).encode(), durable=False)
+        self._kept.save()
 
 
 LISTINGS_VERSION = 1
-MAX_LISTINGS_BYTES = 64 << 20
 _SEP = "/"
 """Between the names of a listing: no file name holds it."""
 
@@ -145,7 +114,7 @@ def discover(
     at a time, however many transcripts a folder holds."""
     found = Discovery()
     seen_files: set[int | str] = set()
-    settled_ns = int((time.time() - SKEW_MARGIN_S) * 1e9)
+    settled_ns = settled_before()
     for root in roots:
         projects = root / PROJECTS
         if not projects.is_dir():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import tzinfo
 from typing import NamedTuple
 
@@ -20,6 +20,7 @@ from claude_tray.core.snapshot import (
     Snapshot,
     Spend,
     is_active,
+    last_seen,
     plan_limits,
     project_name,
     urgency_order,
@@ -28,6 +29,7 @@ from claude_tray.engine.unrecorded import unrecorded_by_period
 from claude_tray.engine.usage import Total, priced_sums, totals_by_group
 from claude_tray.storage.config import Config
 from claude_tray.storage.ledger import Ledger, SessionMark
+from claude_tray.storage.state_index import StateFacts
 
 ALL_TIME = ("all", 0.0, math.inf)
 RECENT_S = 12 * 3600.0
@@ -79,7 +81,7 @@ def build_snapshot(
         ),
         sessions=tuple(sorted(sessions, key=urgency_order)),
         data_found=data_found or bool(sessions),  # a session our status line reports is data
-        limits=plan_limits(facts.values(), clock.now) if with_sessions else (),
+        limits=plan_limits(_with_limits(facts, clock.now), clock.now) if with_sessions else (),
         complete_since=complete_since,
         history_read=history_read,
     )
@@ -101,7 +103,7 @@ def live_sessions(
     known = {row.session for row in recent}
     # Sessions our hooks or status line saw lately that no recent transcript line names: their
     # transcript is under no watched root, or they have not answered yet.
-    lately = [sid for sid, fact in facts.items() if sid not in known and _last_seen(fact) >= since]
+    lately = [sid for sid in _seen_since(facts, since) if sid not in known]
     candidates = [
         row
         for row in [*recent, *with_state_only(ledger, lately, facts)]
@@ -115,6 +117,18 @@ def live_sessions(
             for s in sessions
         ]
     return sessions
+
+
+def _seen_since(facts: Mapping[str, LiveFacts], since: float) -> list[str]:
+    """The sessions our hooks or status line saw at `since` or later, in order."""
+    if isinstance(facts, StateFacts):  # from the summaries: no state file read
+        return facts.seen_since(since)
+    return [sid for sid, fact in facts.items() if last_seen(fact) >= since]
+
+
+def _with_limits(facts: Mapping[str, LiveFacts], now: float) -> Iterable[LiveFacts]:
+    """Facts among which `plan_limits` finds what it finds among all."""
+    return facts.with_limits(now) if isinstance(facts, StateFacts) else facts.values()
 
 
 def with_state_only(
@@ -145,13 +159,6 @@ def hooked_only(session_id: str, fact: LiveFacts) -> SessionMark:
         compact_tokens=None,
         compact_ts=None,
         max_context=0,
-    )
-
-
-def _last_seen(fact: LiveFacts) -> float:
-    return max(
-        (t for t in (fact.started_at, fact.last_event_at, fact.context_at) if t is not None),
-        default=0.0,
     )
 
 

@@ -21,17 +21,12 @@ from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, Progress, ingest
 from claude_tray.engine.snapshot import RECENT_S, Clock, build_snapshot
 from claude_tray.storage import ledger_backup
 from claude_tray.storage.config import Config, builtin_prices, load_config, price_table
-from claude_tray.storage.learned_roots import (
-    add_learned_root,
-    is_watched,
-    root_of_transcript,
-    watched_roots,
-)
+from claude_tray.storage.learned_roots import add_learned_root, is_watched, watched_roots
 from claude_tray.storage.ledger import Ledger, LedgerError
 from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_repair import RepairReport, open_or_repair, repair
 from claude_tray.storage.paths import AppPaths, app_paths
-from claude_tray.storage.state import read_all, read_all_facts
+from claude_tray.storage.state_index import SessionIndex, StateFacts
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,6 +74,8 @@ class Workspace:
         """The latest sync pass; None while sync is off or before the first."""
         self.listings = FolderListings(paths.state_dir / LISTINGS_FILE)
         """The listings of settled folders, kept between passes (`engine.discover`)."""
+        self.sessions = SessionIndex(paths)
+        """What each session's state file says, kept between passes (`storage.state_index`)."""
 
     @classmethod
     def open(cls, env: Mapping[str, str] | None = None, config: Config | None = None) -> Workspace:
@@ -149,9 +146,13 @@ class Workspace:
         """Add the roots of the transcripts our hooks and status line saw (`transcript_path`)
         that no watched root holds; returns the roots added (remembered in the app's state)."""
         added: list[Path] = []
-        for session_id, record in read_all(self.paths).items():
-            root = root_of_transcript(record.transcript_path)
-            if root is None or is_watched(root, self.roots):
+        first: dict[str, str] = {}  # each root once, with the first session that names it
+        for session_id, summary in self.sessions.scan().items():
+            if summary.root is not None:
+                first.setdefault(summary.root, session_id)
+        for text, session_id in first.items():
+            root = Path(text)
+            if is_watched(root, self.roots):
                 continue
             if not (root / "projects").is_dir():
                 continue
@@ -277,6 +278,11 @@ class Workspace:
             )
         return self.last_sync
 
+    def session_facts(self) -> StateFacts:
+        """The live facts of every session in the state folder (`storage.state.read_all_facts`),
+        each session's state file read only when its facts are needed."""
+        return self.sessions.facts()
+
     def snapshot(
         self,
         clock: Clock,
@@ -286,7 +292,7 @@ class Workspace:
         """The snapshot now, with the live facts of the state folder unless given; without
         `with_sessions`, the periods' spends only (see `build_snapshot`)."""
         if facts is None:  # they only tell about sessions
-            facts = read_all_facts(self.paths) if with_sessions else {}
+            facts = self.session_facts() if with_sessions else {}
         return build_snapshot(
             self.ledger,
             self.config,

@@ -750,14 +750,21 @@ def change_session(
 
 
 def read_all(paths: AppDirs | AppPaths) -> dict[str, SessionRecord]:
-    """Every readable session's record, by session id."""
+    """Every readable session's record, by session id (`storage.state_index.SessionIndex` says
+    the same of each session without reading every file each time)."""
     out: dict[str, SessionRecord] = {}
     for path in _state_files(_dirs(paths).sessions_dir):
-        data = _read(path)
-        record = SessionRecord.from_json(data) if data is not None else None
+        record = read_record(path)
         if record is not None:
             out[record.session_id] = record
     return out
+
+
+def read_record(path: str) -> SessionRecord | None:
+    """The record of one state file; None when it is gone, unreadable, corrupt or names no
+    session (a reader never repairs)."""
+    data = _read(path)
+    return SessionRecord.from_json(data) if data is not None else None
 
 
 def read_all_facts(paths: AppDirs | AppPaths) -> dict[str, LiveFacts]:
@@ -805,8 +812,14 @@ def _state_files(folder: str) -> Iterator[str]:
     except OSError:
         return
     for name in names:
-        if name.endswith(".json") and not name.startswith("."):
+        if is_state_file_name(name):
             yield os.path.join(folder, name)
+
+
+def is_state_file_name(name: str) -> bool:
+    """Whether a name in the sessions folder is a session's state file (not a lock, not the
+    temporary file of a write, not a file moved aside)."""
+    return name.endswith(".json") and not name.startswith(".")
 
 
 def _read(path: str, repair: bool = False) -> dict[str, Any] | None:
