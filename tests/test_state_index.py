@@ -390,3 +390,14 @@ def test_what_the_index_tells_of_all_sessions_is_what_their_facts_tell(scenario:
                 seen = [sid for sid, fact in every.items() if last_seen(fact) >= at]
                 assert facts.seen_since(at) == seen
                 assert plan_limits(facts.with_limits(at), at) == plan_limits(every.values(), at)
+
+
+def test_the_records_it_gives_are_those_read_all_gives(scenario: AppPaths) -> None:
+    """The tray takes a shown session's record (its reset mark) from the same `StateFacts`."""
+    every = read_all(scenario)
+    for index in (SessionIndex(scenario), SessionIndex(scenario)):  # read; then kept
+        facts = index.facts()
+        assert {sid: facts.record(sid) for sid in facts} == every
+        assert facts.record("5e55-no-such-session") is None
+        with pytest.raises(KeyError):
+            facts["5e55-no-such-session"]

@@ -74,7 +74,8 @@ from claude_tray.storage.config import Config, ConfigError
 from claude_tray.storage.ledger_faults import Fault, LedgerError
 from claude_tray.storage.paths import missing_configured_roots
 from claude_tray.storage.reader_state import ReaderRecord, save_reader_record
-from claude_tray.storage.state import SessionRecord, follow_pause_rule, read_all
+from claude_tray.storage.state import follow_pause_rule
+from claude_tray.storage.state_index import StateFacts
 from claude_tray.storage.tray_state import load_tray_state, save_tray_state
 
 log = logging.getLogger(__name__)
@@ -496,10 +497,9 @@ class Engine:
             self._stop_reader()  # it wrote into the damaged file; started again later
         now = self._wall()
         tz = self._tz()
-        records = read_all(workspace.paths)
-        facts = {sid: record.facts() for sid, record in records.items()}
+        facts = workspace.session_facts()  # a state file read only for a session shown
         snapshot = workspace.snapshot(Clock(now, tz), facts)
-        self._apply_resets(snapshot, records)
+        self._apply_resets(snapshot, facts)
         snapshot = self._apply_pause_marks(snapshot, now)
         decision = self._alert(snapshot, now, full)
         remembered = decision.memory == self._memory
@@ -530,11 +530,11 @@ class Engine:
         except Exception:  # an unknown zone is refused when the config loads; be safe anyway
             return Config().tz()
 
-    def _apply_resets(self, snapshot: Snapshot, records: Mapping[str, SessionRecord]) -> None:
+    def _apply_resets(self, snapshot: Snapshot, facts: StateFacts) -> None:
         """A reset seen for the first time (from the tray or `claude-tray reset`) re-arms the
         session's alerts above the level it was reset at."""
         for session in snapshot.sessions:
-            record = records.get(session.session_id)
+            record = facts.record(session.session_id)
             reset_at = record.reset_at if record is not None else None
             if record is None or reset_at is None:
                 continue
@@ -667,7 +667,7 @@ class Engine:
         if workspace is None:
             return
         now = self._wall()
-        facts = {sid: record.facts() for sid, record in read_all(workspace.paths).items()}
+        facts = workspace.session_facts()
         try:
             session = find_session(workspace, Clock(now, self._tz()), facts, session_id)
         except AmbiguousSession as error:

@@ -24,7 +24,7 @@ from claude_tray.core.snapshot import LiveFacts, last_seen
 from claude_tray.storage.kept import KeptByStat, file_identity, settled_before
 from claude_tray.storage.learned_roots import root_of_transcript
 from claude_tray.storage.paths import AppPaths
-from claude_tray.storage.state import is_state_file_name, read_record
+from claude_tray.storage.state import SessionRecord, is_state_file_name, read_record
 
 INDEX_FILE = "session_index.json"
 """In the state folder (beside `sessions/`, whose `*.json` are the state files)."""
@@ -45,8 +45,8 @@ class SessionSummary(NamedTuple):
     reset time, 0.0 when it reported none."""
     path: str
     """Its state file."""
-    facts: LiveFacts | None = None
-    """Its facts, when the scan read the file (not kept)."""
+    record: SessionRecord | None = None
+    """Its record, when the scan read the file (not kept)."""
 
 
 class SessionIndex:
@@ -122,7 +122,7 @@ def _read(path: str) -> SessionSummary | None:
     )
     text = None if root is None else str(root)
     return SessionSummary(
-        record.session_id, text, float(last_seen(facts)), float(until), path, facts
+        record.session_id, text, float(last_seen(facts)), float(until), path, record
     )
 
 
@@ -142,27 +142,39 @@ def _summary(values: list[object], path: str) -> SessionSummary | None:
 
 
 class StateFacts(Mapping[str, LiveFacts]):
-    """The live facts of every session (`read_all_facts`), a session's read from its state file
-    only when asked for. What a snapshot needs of all of them, it takes from the summaries:
-    the sessions seen lately (`seen_since`) and those whose plan limits may count
+    """The live facts of every session (`read_all_facts`), a session's state file read only when
+    its facts or its record are asked for. What a snapshot needs of all of them, it takes from the
+    summaries: the sessions seen lately (`seen_since`) and those whose plan limits may count
     (`with_limits`)."""
 
-    __slots__ = ("_facts", "_summaries")
+    __slots__ = ("_facts", "_records", "_summaries")
 
     def __init__(self, summaries: dict[str, SessionSummary]) -> None:
         self._summaries = summaries
+        self._records: dict[str, SessionRecord | None] = {}
         self._facts: dict[str, LiveFacts] = {}
+
+    def record(self, session_id: str) -> SessionRecord | None:
+        """The session's record (`read_all`'s); None for a session not found, or (read after the
+        scan) gone or rewritten for another session since."""
+        if session_id in self._records:
+            return self._records[session_id]
+        summary = self._summaries.get(session_id)
+        record = None if summary is None else summary.record
+        if summary is not None and record is None:
+            record = read_record(summary.path)
+            if record is not None and record.session_id != session_id:
+                record = None
+        self._records[session_id] = record
+        return record
 
     def __getitem__(self, session_id: str) -> LiveFacts:
         facts = self._facts.get(session_id)
         if facts is None:
-            summary = self._summaries[session_id]
-            facts = summary.facts
-            if facts is None:
-                record = read_record(summary.path)
-                # gone or rewritten for another session since the scan: nothing to tell
-                same = record is not None and record.session_id == session_id
-                facts = record.facts() if same and record is not None else LiveFacts()
+            if session_id not in self._summaries:
+                raise KeyError(session_id)
+            record = self.record(session_id)
+            facts = LiveFacts() if record is None else record.facts()
             self._facts[session_id] = facts
         return facts
 
