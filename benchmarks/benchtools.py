@@ -162,9 +162,13 @@ def run_measured(
     """Run argv to completion; wall seconds from spawn to reap, peak RSS from the child's rusage
     (ru_maxrss: KB on Linux, bytes on macOS; on Linux it covers the child's own reaped children
     too, so the npm wrapper's native child is included). Output goes to temp files, not pipes,
-    so a big report cannot stall the child."""
+    so a big report cannot stall the child. What the runs before wrote is flushed to disk first
+    (`os.sync`): a cold run leaves ~100 MB of ledger to write back, and the next run, of either
+    tool, would otherwise pay for the kernel's writeback of it."""
     import subprocess
 
+    if hasattr(os, "sync"):
+        os.sync()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         timed_out = threading.Event()
         t0 = time.perf_counter()
