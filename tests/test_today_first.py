@@ -24,6 +24,7 @@ from claude_tray.cli.main import main
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace, today_since
 from claude_tray.storage.ledger import Ledger
+from tests.tools import Passes
 from tests.transcripts import ClaudeData, assistant, user
 
 UTC = UTC
@@ -333,11 +334,10 @@ def test_the_tray_shows_today_first_then_reads_the_rest_while_live_lines_arrive(
     and the live session, and the history still unread; the rest is read in slices (progress
     published between them) while an appended line still reaches the view; at the end the
     ledger equals one full pass."""
-    import threading
     import time
 
     from claude_tray.runtime import engine as engine_module
-    from claude_tray.runtime.engine import Engine, PassReport
+    from claude_tray.runtime.engine import Engine
     from claude_tray.runtime.hints import Hint, HintKind
 
     now = time.time()
@@ -355,19 +355,13 @@ def test_the_tray_shows_today_first_then_reads_the_rest_while_live_lines_arrive(
     live = claude.write("live", assistant("live", at(60), "live-m1", input=5, cache_read=90_000))
     monkeypatch.setattr(engine_module, "SLICE_S", 0.0)  # one file per slice
     monkeypatch.setattr(engine_module, "PUBLISH_EVERY_S", 0.0)
-    passes: list[PassReport] = []
-    changed = threading.Condition()
-
-    def on_pass(report: PassReport) -> None:
-        with changed:
-            passes.append(report)
-            changed.notify_all()
+    recorded = Passes()
+    passes = recorded.reports
 
     def wait(condition: Any, what: str) -> None:
-        with changed:
-            assert changed.wait_for(condition, 20.0), f"timed out waiting for {what}"
+        recorded.wait(condition, what, 20.0)
 
-    engine = Engine(lambda view: None, lambda title, body: True, on_pass=on_pass)
+    engine = Engine(lambda view: None, lambda title, body: True, on_pass=recorded)
     engine.start()
     try:
         wait(lambda: passes, "the first pass")
@@ -539,27 +533,6 @@ def old_history_and_a_live_session(claude: ClaudeData, now: float, old: int = 40
         )
         os.utime(path, (now - (n + 2) * 86400 + 60,) * 2)
     return claude.write("live", assistant("live", at(60), "live-m1", input=5, cache_read=90_000))
-
-
-class Passes:
-    """The engine's pass reports, and a wait on them (a condition, never a sleep)."""
-
-    def __init__(self) -> None:
-        import threading
-
-        from claude_tray.runtime.engine import PassReport
-
-        self.reports: list[PassReport] = []
-        self.changed = threading.Condition()
-
-    def __call__(self, report: Any) -> None:
-        with self.changed:
-            self.reports.append(report)
-            self.changed.notify_all()
-
-    def wait(self, condition: Any, what: str, timeout: float = 60.0) -> None:
-        with self.changed:
-            assert self.changed.wait_for(condition, timeout), f"timed out waiting for {what}"
 
 
 def reader_starter(tmp_path: Path, command: list[str] | None = None) -> Any:

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from claude_tray.adapters.platform import GDK_GL, child_env, keep_gl_out
 from claude_tray.engine.ingest import PassStats, ingest
 from claude_tray.engine.read import CHUNK, LEAN_CHUNK, read_file
 from claude_tray.storage.ledger import Ledger
-from tests.tools import missing
+from tests.tools import Passes, missing
 from tests.transcripts import ClaudeData, assistant
 
 GL_LIBRARIES = ("libGL", "libEGL", "_dri.so", "libLLVM", "libgbm", "libglapi")
@@ -343,22 +342,16 @@ def test_the_engine_gives_memory_back_after_each_full_pass(claude: ClaudeData) -
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))
     live = claude.write("live", assistant("live", stamp, "m1", output=1))
     calls: list[int] = []
-    passes: list[Any] = []
-    changed = threading.Condition()
-
-    def on_pass(report: Any) -> None:
-        with changed:
-            passes.append(report)
-            changed.notify_all()
+    recorded = Passes()
+    passes = recorded.reports
 
     def wait(what: str, condition: Callable[[], bool]) -> None:
-        with changed:
-            assert changed.wait_for(condition, 60), what
+        recorded.wait(condition, what)
 
     engine = Engine(
         lambda view: None,
         lambda *args: True,
-        on_pass=on_pass,
+        on_pass=recorded,
         give_back=lambda: calls.append(len(passes)),
     )
     engine.start()

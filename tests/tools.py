@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -71,3 +71,25 @@ def held_open_by_another_process(ledger: Path) -> Iterator[None]:
         yield
     finally:
         holder.communicate("\n", timeout=30)
+
+
+class Passes:
+    """The tray engine's pass reports (pass it as the engine's `on_pass`), and a wait on them: a
+    condition with a deadline, never a sleep."""
+
+    def __init__(self) -> None:
+        import threading
+
+        from claude_tray.runtime.engine import PassReport
+
+        self.reports: list[PassReport] = []
+        self.changed = threading.Condition()
+
+    def __call__(self, report: Any) -> None:
+        with self.changed:
+            self.reports.append(report)
+            self.changed.notify_all()
+
+    def wait(self, condition: Any, what: str, timeout: float = 60.0) -> None:
+        with self.changed:
+            assert self.changed.wait_for(condition, timeout), f"timed out waiting for {what}"
