@@ -67,7 +67,7 @@ def compile_claude_tray(tray: list[str]) -> str:
     machine. An editable checkout run with PYTHONDONTWRITEBYTECODE set (as on CI) has no bytecode
     and compiles every module it imports on every run: ~1 s of a cold full read (each worker
     process compiles too), ~40 ms of a warm one. Returns what was done, for the report."""
-    python = _python_of(tray[0])
+    python = tray[0] if tray[1:2] == ["-m"] else _python_of(tray[0])
     if python is None:
         return "bytecode: not compiled (the claude-tray command is not a Python script)"
     env = dict(os.environ)

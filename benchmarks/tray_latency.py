@@ -65,7 +65,7 @@ sys.path.insert(0, str(ROOT))
 from tests.desktop import running_desktop  # noqa: E402
 from tests.transcripts import ClaudeData, assistant  # noqa: E402
 
-import claude_tray  # noqa: E402
+from benchtools import compile_claude_tray  # noqa: E402
 
 SESSION = "bench-5e55"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -221,14 +221,12 @@ def measure(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     transcript = live.write(SESSION, line(10, 0))
     script = Path(sys.executable).parent / "claude-tray"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "claude_tray"]
-    # Python's bytecode cache on, as on a user's machine (compiling every module at start would
-    # add its garbage to the memory measured); kept in a scratch folder, not in the repo.
+    # Bytecode as on a user's machine (compiling every module at start would add its garbage to
+    # the memory measured): claude-tray's own compiled in place, as `pip install .` does; the
+    # standard library's and the dependencies' are those their installs made (or written at the
+    # first start, as Python does when nothing says not to).
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(Path(claude_tray.__file__).parent)],
-        check=True,
-    )
+    print(compile_claude_tray(command), file=sys.stderr)
     with running_desktop(folder / "desktop") as desktop:
         env = {**desktop.env, "CLAUDE_TRAY_DEBUG_VIEW": str(view_file)}
         env.update(item.split("=", 1) for item in args.env)
