@@ -79,6 +79,8 @@ class Bench:
         self.homes = 0
         self.rows: list[dict[str, Any]] = []
         self.problems: list[str] = []
+        self.notes: list[str] = []
+        """Lines printed above the table (how claude-tray was run, today's totals)."""
 
     def env(self, fresh: bool, home: str | None = None) -> dict[str, str]:
         if fresh:
@@ -124,7 +126,7 @@ class Bench:
             self.problems.append(
                 f"today {today}: claude-tray {tokens_of(mine)} != ccusage {tokens_of(theirs_row)}"
             )
-        self.rows_note = (
+        self.notes.append(
             f"today {today}: {tokens_of(mine)[-1]:,} tokens, ${mine.get('totalCost', 0):.2f}"
         )
         self.row("cold `today --json` vs `ccusage daily --since today`", ours, theirs, 10)
@@ -196,9 +198,8 @@ class Bench:
             f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; "
             f"median of {self.args.repeat} cold / {self.args.warm_repeat} warm runs"
         )
-        print(getattr(self, "bytecode_note", ""))
-        if getattr(self, "rows_note", None):
-            print(self.rows_note)
+        for note in self.notes:
+            print(note)
         print()
         print("| comparison | claude-tray | ccusage | ccusage / claude-tray | target | met |")
         print("|---|---:|---:|---:|---:|---|")
@@ -244,7 +245,7 @@ def main() -> int:
     if not args.no_prewarm:
         prewarm(args.history)
     bench = Bench(args, tray, ccusage)
-    bench.bytecode_note = compiled
+    bench.notes.append(compiled)
     skip = set(filter(None, args.skip.split(",")))
     try:
         if "today" not in skip:
