@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from claude_tray import APP_NAME
 from claude_tray.cli.main import main
 from claude_tray.core.levels import Level
+from claude_tray.core.pause import decide_pause
 from claude_tray.hooks.hook_settings import settings_from_config
 from claude_tray.storage.config import Config
 from claude_tray.storage.paths import app_dirs, app_paths
@@ -215,6 +216,34 @@ def test_the_pause_rule(steps: list[object], paused: bool, acknowledged: Level |
             assert isinstance(step, float)
             level = record.follow_pause_rule(step, SETTINGS, NOW + n, "test") or Level.OK
     assert (record.paused, record.acknowledged) == (paused, acknowledged)
+
+
+@pytest.mark.parametrize(
+    ("caution", "warning", "pause", "critical"), [(70, 85, 90, 95), (50, 80, 80, 99)]
+)
+def test_the_pause_rule_s_shortcut_agrees_with_the_rule(
+    caution: float, warning: float, pause: float, critical: float
+) -> None:
+    """`follow_pause_rule` skips the rule (and its modules) for a session with no mark and no
+    acknowledgement below the pause level: there the rule itself leaves the record as it is; at
+    and above it, the rule runs and pauses."""
+    config = Config()
+    context = config.context._replace(
+        caution=caution, warning=warning, pause=pause, critical=critical
+    )
+    rules = settings_from_config(config._replace(context=context), "config.toml")
+    for tenth in range(0, 1001, 5):
+        percent = tenth / 10
+        decided = decide_pause(False, None, percent, rules.thresholds, rules.rearm_margin)
+        record = SessionRecord(SID)
+        before = record.to_json()
+        level = record.follow_pause_rule(percent, rules, NOW, "test")
+        if percent < pause:
+            assert (decided.paused, decided.acknowledged, level) == (False, None, None)
+            assert record.to_json() == before
+        else:
+            assert decided.paused and level is decided.level >= Level.PAUSE
+            assert record.paused
 
 
 @pytest.mark.parametrize("percent", [float("nan"), float("inf"), None])

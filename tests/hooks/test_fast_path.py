@@ -85,17 +85,21 @@ def test_the_hook_imports_only_what_it_needs(payload: dict) -> None:
 
 def test_the_status_line_imports_only_what_it_needs() -> None:
     probe("statusline", stdin=payloads.status_new())
-    out, modules = probe("statusline", stdin=payloads.status_new(percent=72))
-    assert "72%" in out
+    out, modules = probe("statusline", stdin=payloads.status_new(percent=92))
+    assert "92%" in out
     assert not modules & NEVER
     assert "claude_tray.core.pause" in modules  # the auto-pause rule is core's, not a copy
 
 
-def test_below_caution_the_status_line_needs_no_rules() -> None:
-    probe("statusline", stdin=payloads.status_new(percent=40))
-    out, modules = probe("statusline", stdin=payloads.status_new(percent=40))
-    assert "40%" in out
-    assert not modules & (NEVER | NOT_IN_THE_HOOK)
+@pytest.mark.parametrize("percent", [40, 72, 89])
+def test_below_the_pause_level_the_status_line_needs_no_rules(percent: int) -> None:
+    """Below the pause level, with no mark and no acknowledgement, the rule cannot change
+    anything: neither it nor `enum` (with `functools` and `collections`) is loaded, and the
+    context's level (its colour) comes from `core.scale`."""
+    probe("statusline", stdin=payloads.status_new(percent=percent))
+    out, modules = probe("statusline", stdin=payloads.status_new(percent=percent))
+    assert f"{percent}%" in out
+    assert not modules & (NEVER | NOT_IN_THE_HOOK | {"functools", "collections"})
 
 
 def test_a_changed_config_is_loaded_again(tmp_path: object) -> None:

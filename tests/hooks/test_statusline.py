@@ -11,15 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from claude_tray.cli.main import main
-from claude_tray.core.levels import BudgetLevel
+from claude_tray.core.levels import BudgetLevel, Level, Thresholds, level_for
 from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import Spend
 from claude_tray.core.tokens import Tokens
+from claude_tray.hooks.hook_settings import settings_from_config
+from claude_tray.hooks.statusline import _level_label
 from claude_tray.storage.budget_state import write_budget_state
+from claude_tray.storage.config import Config
 from claude_tray.storage.paths import AppDirs, app_paths
 from tests.hooks import payloads
 from tests.hooks.conftest import Result, facts_of, hooks_log, state_of, write_config
@@ -325,3 +328,31 @@ def test_placeholders_are_what_the_regex_finds(text: str) -> None:
 
     expected = [(m.start(), m.end(), m.group(1)) for m in re.finditer(r"\{(\w+)\}", text)]
     assert list(placeholders(text)) == expected
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.integers(1, 100), min_size=4, max_size=4).map(sorted),
+    st.floats(allow_nan=True, allow_infinity=True) | st.integers(-5, 105).map(float),
+)
+@example([70, 85, 90, 95], float("nan"))
+@example([70, 85, 90, 95], float("inf"))
+@example([50, 80, 80, 99], 80.0)  # equal starts: the higher level
+@example([70, 85, 90, 95], 69.99)
+def test_the_context_s_colour_is_its_level_on_the_one_scale(
+    starts: list[int], percent: float
+) -> None:
+    """The status line colours the context by its level without loading `core.levels` (its enum
+    costs every call a few ms): the highest level whose start the percentage reached (ok for no
+    number), for any rising thresholds; `level_for` places it on the same scale."""
+    caution, warning, pause, critical = (float(v) for v in starts)
+    thresholds = Thresholds(caution, warning, pause, critical)
+    reached = [level for level, start in thresholds.starts() if percent >= start]
+    expected = reached[0] if reached else Level.OK
+    config = Config()
+    context = config.context._replace(
+        caution=caution, warning=warning, pause=pause, critical=critical
+    )
+    rules = settings_from_config(config._replace(context=context), "config.toml")
+    assert _level_label(percent, rules) == expected.label == expected.name.lower()
+    assert level_for(percent, thresholds) is expected

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from claude_tray.core.scale import LABELS, rung
+
 
 class Level(enum.IntEnum):
     """The tray's one scale, ordered: a higher value is more urgent.
@@ -20,7 +22,7 @@ class Level(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return LABELS[self]
 
 
 class BudgetLevel(enum.IntEnum):
@@ -109,10 +111,7 @@ def level_for(percent: float | None, thresholds: Thresholds) -> Level:
     """The level a context percentage is at; unknown context is OK."""
     if percent is None:
         return Level.OK
-    for level, start in thresholds.starts():
-        if percent >= start:
-            return level
-    return Level.OK
+    return Level(rung(percent, thresholds._values()))
 
 
 def budget_level(spent: float, budget: float | None, alert_fraction: float) -> BudgetLevel:

@@ -5,7 +5,8 @@ here before building its argument parser, and only small modules are imported: n
 pathlib, dataclasses, typing, tempfile or platformdirs on the hook path (`storage.paths`,
 `storage.state` and the modules under them are written to be light enough), no config validation
 (`hook_settings` caches it), no ledger, no transcript. The status line also loads `core.levels`
-and `core.pause` for the auto-pause rule when the context is high enough for it to matter.
+and `core.pause` for the auto-pause rule when it can matter: a session at or above the pause level,
+marked paused, or with a reset's acknowledgement.
 
 Neither ever fails Claude Code because of its own trouble: unreadable input, a corrupt or locked
 state file, a broken config or any unexpected error let the prompt through (exit 0, nothing on

@@ -4,8 +4,9 @@ Each call is recorded as the session's `StatusRecord` (`storage.state`, replacin
 and the auto-pause rule is applied with its exact percentage
 (`SessionRecord.follow_pause_rule`), so the gate works while the tray is not running: the session
 is marked paused when it must be, a reset's stale acknowledgement is dropped, and the mark is lifted
-once the context is back below the pause level. Below the caution level with no mark and no
-acknowledgement nothing can change, and the rule's modules are not even imported.
+once the context is back below the pause level. Below the pause level with no mark and no
+acknowledgement nothing can change, and the rule's modules are not even imported (the context's
+colour comes from `core.scale`, which needs no `enum`).
 """
 
 from __future__ import annotations
@@ -160,11 +161,11 @@ def line_values(
 
 
 def _level_label(percent: float, settings: HookSettings) -> str:
-    if percent < settings.caution:  # below the lowest level: no rules to load
-        return "ok"
-    from claude_tray.core.levels import level_for
+    # `core.levels.level_for`'s scale without its enum (see `core.scale`)
+    from claude_tray.core.scale import LABELS, rung
 
-    return level_for(percent, settings.thresholds).label
+    starts = (settings.caution, settings.warning, settings.pause, settings.critical)
+    return LABELS[rung(percent, starts)]
 
 
 def _model_name(status: StatusRecord | None) -> str | None:

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
         @property
         def caution(self) -> float: ...
         @property
+        def pause(self) -> float: ...
+        @property
         def rearm_margin(self) -> float: ...
         @property
         def thresholds(self) -> Thresholds: ...
@@ -682,8 +684,10 @@ class SessionRecord(_Record):
         and drop a stale acknowledgement. Returns the level (None when nothing could change)."""
         if percent is None or finite(percent) is None:
             return None
-        if percent < settings.caution and not self.paused and self.acknowledged is None:
-            return None  # below the lowest level with nothing to lift: `ok`, no rule to load
+        if percent < settings.pause and not self.paused and self.acknowledged is None:
+            # Below the pause level, with no mark to keep or lift and no acknowledgement to drop,
+            # the rule sets nothing: no rule to load (the status line runs at every message).
+            return None
         from claude_tray.core.pause import decide_pause
 
         acknowledged = self.acknowledged
