@@ -8,6 +8,15 @@ LONG_CONTEXT_THRESHOLD = 200_000
 """A request whose prompt (input + cache writes + cache reads) exceeds this is long-context."""
 
 
+def sizes(
+    inp: int, out: int, cache_write_5m: int, cache_write_1h: int, cache_read: int
+) -> tuple[int, int, bool]:
+    """(`prompt`, `total`, `is_long_context`) of one response's counts: the one place they are
+    worked out (a first read asks for all three once per line)."""
+    prompt = inp + cache_write_5m + cache_write_1h + cache_read
+    return prompt, prompt + out, prompt > LONG_CONTEXT_THRESHOLD
+
+
 class Tokens(NamedTuple):
     """Tokens of one API response (or a sum of them), split by how they are billed.
 
@@ -25,10 +34,8 @@ class Tokens(NamedTuple):
         return self.cache_write_5m + self.cache_write_1h
 
     def sizes(self) -> tuple[int, int, bool]:
-        """(`prompt`, `total`, `is_long_context`) at once: the one place they are worked out (a
-        first read asks for all three once per line)."""
-        prompt = self[0] + self[2] + self[3] + self[4]  # input + cache writes + cache read
-        return prompt, prompt + self[1], prompt > LONG_CONTEXT_THRESHOLD
+        """(`prompt`, `total`, `is_long_context`) at once (`sizes`)."""
+        return sizes(*self)
 
     @property
     def prompt(self) -> int:

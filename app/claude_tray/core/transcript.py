@@ -11,7 +11,9 @@ lies outside the plausible window of `core.bounds`) skips the line, counted unde
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from claude_tray.core.bounds import EARLIEST, MAX_TOKENS
@@ -23,7 +25,7 @@ from claude_tray.core.records import (
     Speed,
     Title,
 )
-from claude_tray.core.tokens import Tokens
+from claude_tray.core.tokens import Tokens, sizes
 
 SYNTHETIC_MODEL = "<synthetic>"
 
@@ -35,219 +37,260 @@ class (the records built once per line of a first ingest)."""
 Record = Response | CompactBoundary | Title
 """What a line can stand for."""
 
+UsageValues = tuple[
+    int, str | None, str | None, str | None, str | None, str, float,
+    int, int, int, int, int, int, int, bool, bool, bool, bool,
+]  # fmt: skip
+"""A response as `interpret_lines` gives it, flat (one plain tuple per usage line, nothing
+nested): the line's index in the batch; message id, request id, session id, project, model,
+timestamp (`Response`'s first fields); the `Tokens` (input, output, cache_write_5m, cache_write_1h,
+cache_read); prompt, total (`Tokens.sizes`); sidechain, fast, api_error; long context.
+`response_of` makes it a `Response`."""
 
-def interpret(obj: object, latest: float) -> Record | None:
-    """The record one decoded line stands for, None when it carries nothing we count.
+Item = UsageValues | CompactBoundary | Title | SkipReason
+"""What `interpret_lines` gives for a line that counts: a response, a compact boundary, a title,
+or the reason the line is skipped."""
 
-    Raises `Skipped` when the line claims to be usage but its values are unusable.
+
+def interpret_lines(lines: Sequence[Any], latest: float) -> list[Item]:
+    """The one interpretation of transcript lines: an item for each line that counts, in order.
+
+    A line is an object with the attributes `engine.decode.Line` names (`type`, `message.usage`,
+    `requestId`, ...), each of any JSON type, except that a `usage` (and its `cache_creation`) is
+    None or an object whose counts are whole numbers in 0..`MAX_TOKENS` or None: the typed decoder
+    checks them in C, the generic path in `_usage_fields` (which makes a usage with an unusable
+    count skip its line once a rule reads it). A whole buffer of lines goes through one call.
     """
-    if not isinstance(obj, dict):
-        raise Skipped(SkipReason.NOT_AN_OBJECT)
-    kind = obj.get("type")
-    if kind == "assistant":
-        return _response(obj, latest)
-    if kind == "system" and obj.get("subtype") == "compact_boundary":
-        return _compact(obj, latest)
-    if kind == "progress":
-        return _progress(obj, latest)
-    if kind is None:
-        return _untyped(obj, latest)
-    if kind == "ai-title":
-        return title(obj.get("sessionId"))
-    return None
+    items: list[Item] = []
+    append = items.append
+    for index, line in enumerate(lines):
+        kind = line.type
+        message = line.message
+        try:
+            if kind == "assistant":
+                if message is None or (usage := message.usage) is None:
+                    continue
+                request_id = line.requestId
+                sidechain = line.isSidechain is True
+                timestamp = line.timestamp
+                api_error = line.isApiErrorMessage
+            elif kind == "progress":
+                # A subagent's response as its parent's transcript holds it (`data.message`):
+                # a sidechain response of the parent's session, keyed by the subagent's own
+                # message and request ids, so the copy in the subagent's own file (when there is
+                # one) dedupes with it. Without a message id it could count twice: skipped.
+                data = line.data
+                nested = data.message if data is not None else None
+                if nested is None or nested.type != "assistant":
+                    continue
+                message = nested.message
+                if message is None or (usage := message.usage) is None:
+                    continue
+                if not (type(message.id) is str and message.id):
+                    raise Skipped(SkipReason.PROGRESS_WITHOUT_ID)
+                request_id = nested.requestId
+                sidechain = True
+                timestamp = nested.timestamp or line.timestamp
+                api_error = nested.isApiErrorMessage
+            elif kind is None:
+                # Usage on a line with no `type` (older writers, some tools' exports): an
+                # assistant response when its message says so; any other is ambiguous.
+                if message is None or (usage := message.usage) is None:
+                    continue
+                if message.role != "assistant":
+                    raise Skipped(SkipReason.UNTYPED_USAGE)
+                request_id = line.requestId
+                sidechain = line.isSidechain is True
+                timestamp = line.timestamp
+                api_error = line.isApiErrorMessage
+            else:
+                if kind == "system" and line.subtype == "compact_boundary":
+                    append(
+                        compact(
+                            line.sessionId, line.cwd, line.timestamp, line.compactMetadata, latest
+                        )
+                    )
+                elif kind == "ai-title":
+                    append(title(line.sessionId))
+                continue
+            # The usage's counts (a missing or null count is 0); older builds give no 5m/1h
+            # split: all their writes are 5-minute.
+            inp = usage.input_tokens or 0
+            out = usage.output_tokens or 0
+            write = usage.cache_creation_input_tokens or 0
+            read = usage.cache_read_input_tokens or 0
+            split = usage.cache_creation
+            if split is None:
+                write_5m, write_1h = write, 0
+            else:
+                write_5m = split.ephemeral_5m_input_tokens
+                write_1h = split.ephemeral_1h_input_tokens
+                if write_5m is None and write_1h is None:
+                    write_5m, write_1h = write, 0
+                elif write_5m is None or write_1h is None or write_5m + write_1h != write:
+                    write_5m, write_1h = split_writes(write, write_5m or 0, write_1h or 0)
+            prompt, total, long_context = sizes(inp, out, write_5m, write_1h, read)
+            model = message.model
+            if not (type(model) is str and model):
+                model = "unknown"
+            message_id = message.id
+            session_id = line.sessionId
+            cwd = line.cwd
+            append(
+                (
+                    index,
+                    message_id if type(message_id) is str and message_id else None,
+                    request_id if type(request_id) is str and request_id else None,
+                    session_id if type(session_id) is str and session_id else None,
+                    cwd if type(cwd) is str and cwd else None,
+                    model,
+                    parse_timestamp(timestamp, latest),
+                    inp,
+                    out,
+                    write_5m,
+                    write_1h,
+                    read,
+                    prompt,
+                    total,
+                    sidechain,
+                    usage.speed == "fast",
+                    model == SYNTHETIC_MODEL or api_error is True,
+                    long_context,
+                )
+            )
+        except Skipped as skipped:
+            append(skipped.reason)
+    return items
 
 
-def _progress(obj: dict[str, Any], latest: float) -> Response | None:
-    data = obj.get("data")
-    inner = data.get("message") if isinstance(data, dict) else None
-    if not isinstance(inner, dict) or inner.get("type") != "assistant":
-        return None
-    message = inner.get("message")
-    if not isinstance(message, dict):
-        return None
-    return progress_response(
-        message.get("id"),
-        message.get("model"),
-        message.get("usage"),
-        inner.get("requestId"),
-        obj.get("sessionId"),
-        obj.get("cwd"),
-        inner.get("timestamp") or obj.get("timestamp"),
-        inner.get("isApiErrorMessage"),
-        latest,
-    )
-
-
-def _untyped(obj: dict[str, Any], latest: float) -> Response | None:
-    message = obj.get("message")
-    if not isinstance(message, dict):
-        return None
-    return untyped_response(
-        message.get("id"),
-        message.get("model"),
-        message.get("usage"),
-        message.get("role"),
-        obj.get("requestId"),
-        obj.get("sessionId"),
-        obj.get("cwd"),
-        obj.get("isSidechain"),
-        obj.get("timestamp"),
-        obj.get("isApiErrorMessage"),
-        latest,
-    )
-
-
-def _response(obj: dict[str, Any], latest: float) -> Response | None:
-    message = obj.get("message")
-    if not isinstance(message, dict):
-        return None
-    return response(
-        message.get("id"),
-        message.get("model"),
-        message.get("usage"),
-        obj.get("requestId"),
-        obj.get("sessionId"),
-        obj.get("cwd"),
-        obj.get("isSidechain"),
-        obj.get("timestamp"),
-        obj.get("isApiErrorMessage"),
-        latest,
-    )
-
-
-def _compact(obj: dict[str, Any], latest: float) -> CompactBoundary:
-    return compact(
-        obj.get("sessionId"),
-        obj.get("cwd"),
-        obj.get("timestamp"),
-        obj.get("compactMetadata"),
-        latest,
-    )
-
-
-def response(
-    message_id: object,
-    model: object,
-    usage: object,
-    request_id: object,
-    session_id: object,
-    cwd: object,
-    sidechain: object,
-    timestamp: object,
-    api_error: object,
-    latest: float,
-) -> Response | None:
-    """An assistant line's usage from its raw field values (as decoded, of any JSON type).
-
-    The one interpretation of those fields, whichever decoder produced them.
-    """
-    if type(usage) is not dict:
-        return None
-    return counted_response(
-        message_id,
-        model,
-        _tokens(usage),
-        usage.get("speed") == "fast",
-        request_id,
-        session_id,
-        cwd,
-        sidechain,
-        timestamp,
-        api_error,
-        latest,
-    )
-
-
-def counted_response(
-    message_id: object,
-    model: object,
-    tokens: Tokens,
-    fast: bool,
-    request_id: object,
-    session_id: object,
-    cwd: object,
-    sidechain: object,
-    timestamp: object,
-    api_error: object,
-    latest: float,
-) -> Response:
-    """`response` for a decoder that already checked the usage's counts (whole numbers in
-    0..`MAX_TOKENS`, see `split_tokens`) and read its speed."""
-    model_id = model if type(model) is str and model else "unknown"
-    # `_text` spelled out, and the tuple built without the named tuple's Python-level `__new__`
-    # (`_new`, the same fields in order): this runs once per line of a first ingest.
+def response_of(values: UsageValues) -> Response:
+    """The `Response` of a response `interpret_lines` gave."""
     return _new(
         Response,
         (
-            message_id if type(message_id) is str and message_id else None,
-            request_id if type(request_id) is str and request_id else None,
-            session_id if type(session_id) is str and session_id else None,
-            cwd if type(cwd) is str and cwd else None,
-            model_id,
-            parse_timestamp(timestamp, latest),
-            tokens,
-            sidechain is True,
-            Speed.FAST if fast else Speed.STANDARD,
-            model_id == SYNTHETIC_MODEL or api_error is True,
+            *values[1:7],
+            _new(Tokens, values[7:12]),
+            values[14],
+            Speed.FAST if values[15] else Speed.STANDARD,
+            values[16],
         ),
     )
 
 
-def progress_response(
-    message_id: object,
-    model: object,
-    usage: object,
-    request_id: object,
-    session_id: object,
-    cwd: object,
-    timestamp: object,
-    api_error: object,
-    latest: float,
-) -> Response | None:
-    """A subagent's response as its parent transcript holds it (`progress` line, in
-    `data.message`): counted as a sidechain response of the parent's session, keyed by the
-    subagent's own message and request ids, so the copy in the subagent's own file (when there
-    is one) dedupes with it. Without a message id it could count twice: skipped, with a reason."""
-    if type(usage) is not dict:
+def record_of(items: list[Item]) -> Record | None:
+    """The record of one line's items (`interpret_lines` of that line alone); raises `Skipped`
+    for a skipped line."""
+    if not items:
         return None
-    if not (type(message_id) is str and message_id):
-        raise Skipped(SkipReason.PROGRESS_WITHOUT_ID)
-    return response(
-        message_id, model, usage, request_id, session_id, cwd, True, timestamp, api_error, latest
+    item = items[0]
+    if type(item) is tuple:
+        return response_of(item)  # type: ignore[arg-type]
+    if type(item) is SkipReason:
+        raise Skipped(item)
+    return item  # type: ignore[return-value]
+
+
+def interpret(obj: object, latest: float) -> Record | None:
+    """The record one decoded line (of any JSON shape) stands for, None when it carries nothing
+    we count. Raises `Skipped` when the line claims to be usage but its values are unusable."""
+    return record_of(interpret_items(obj, latest))
+
+
+def interpret_items(obj: object, latest: float) -> list[Item]:
+    """`interpret_lines` of one generically decoded line (dicts, lists, ...)."""
+    if not isinstance(obj, dict):
+        return [SkipReason.NOT_AN_OBJECT]
+    return interpret_lines([_line_fields(obj)], latest)
+
+
+# -- a generically decoded line in the typed decoder's shape ----------------------------------
+
+
+def _line_fields(obj: dict[str, Any]) -> SimpleNamespace:
+    data = obj.get("data")
+    nested = data.get("message") if isinstance(data, dict) else None
+    return SimpleNamespace(
+        type=obj.get("type"),
+        subtype=obj.get("subtype"),
+        message=_message_fields(obj.get("message")),
+        requestId=obj.get("requestId"),
+        sessionId=obj.get("sessionId"),
+        cwd=obj.get("cwd"),
+        isSidechain=obj.get("isSidechain"),
+        timestamp=obj.get("timestamp"),
+        isApiErrorMessage=obj.get("isApiErrorMessage"),
+        compactMetadata=obj.get("compactMetadata"),
+        data=SimpleNamespace(
+            message=None
+            if not isinstance(nested, dict)
+            else SimpleNamespace(
+                type=nested.get("type"),
+                message=_message_fields(nested.get("message")),
+                requestId=nested.get("requestId"),
+                timestamp=nested.get("timestamp"),
+                isApiErrorMessage=nested.get("isApiErrorMessage"),
+            )
+        ),
     )
 
 
-def untyped_response(
-    message_id: object,
-    model: object,
-    usage: object,
-    role: object,
-    request_id: object,
-    session_id: object,
-    cwd: object,
-    sidechain: object,
-    timestamp: object,
-    api_error: object,
-    latest: float,
-) -> Response | None:
-    """A line with usage but no `type` (older writers, some tools' exports): an assistant
-    response when its message says so (`role: "assistant"`); any other usage on such a line is
-    ambiguous and skipped with its reason."""
+def _message_fields(message: object) -> SimpleNamespace | None:
+    if not isinstance(message, dict):
+        return None
+    return SimpleNamespace(
+        id=message.get("id"),
+        model=message.get("model"),
+        usage=_usage_fields(message.get("usage")),
+        role=message.get("role"),
+    )
+
+
+class _Unusable:
+    """A usage with an unusable count: a rule that reads any of its counts skips the line (a
+    line whose usage is not counted, such as a user line's, is not skipped for it)."""
+
+    def __init__(self, reason: SkipReason) -> None:
+        self.reason = reason
+
+    def __getattr__(self, name: str) -> object:
+        raise Skipped(self.reason)
+
+
+def _usage_fields(usage: object) -> object:
+    """A usage's counts as the typed decoder checks them (`_count`), in the typed shape."""
     if type(usage) is not dict:
         return None
-    if role != "assistant":
-        raise Skipped(SkipReason.UNTYPED_USAGE)
-    return response(
-        message_id,
-        model,
-        usage,
-        request_id,
-        session_id,
-        cwd,
-        sidechain,
-        timestamp,
-        api_error,
-        latest,
+    get = usage.get
+    try:
+        inp = get("input_tokens")
+        out = get("output_tokens")
+        cache_write = get("cache_creation_input_tokens")
+        cache_read = get("cache_read_input_tokens")
+        inp, out, cache_write, cache_read = (
+            _count(inp),
+            _count(out),
+            _count(cache_write),
+            _count(cache_read),
+        )
+        split = get("cache_creation")
+        parts = None
+        if type(split) is dict and (
+            "ephemeral_5m_input_tokens" in split or "ephemeral_1h_input_tokens" in split
+        ):
+            write_1h = _count(split.get("ephemeral_1h_input_tokens"))
+            write_5m = _count(split.get("ephemeral_5m_input_tokens"))
+            parts = SimpleNamespace(
+                ephemeral_5m_input_tokens=write_5m, ephemeral_1h_input_tokens=write_1h
+            )
+    except Skipped as skipped:
+        return _Unusable(skipped.reason)
+    return SimpleNamespace(
+        input_tokens=inp,
+        output_tokens=out,
+        cache_creation_input_tokens=cache_write,
+        cache_read_input_tokens=cache_read,
+        cache_creation=parts,
+        speed=get("speed"),
     )
 
 
@@ -271,48 +314,14 @@ def title(session_id: object) -> Title:
     return Title(_text(session_id))
 
 
-def _tokens(usage: dict[str, Any]) -> Tokens:
-    get = usage.get
-    inp = get("input_tokens")
-    out = get("output_tokens")
-    cache_write = get("cache_creation_input_tokens")
-    cache_read = get("cache_read_input_tokens")
-    # The usual case, checked inline: four whole numbers >= 0 (`type is int` rejects bools).
-    if not (
-        type(inp) is int
-        and type(out) is int
-        and type(cache_write) is int
-        and type(cache_read) is int
-        and min(inp, out, cache_write, cache_read) >= 0
-        and max(inp, out, cache_write, cache_read) <= MAX_TOKENS
-    ):
-        inp, out, cache_write, cache_read = (
-            _count(inp),
-            _count(out),
-            _count(cache_write),
-            _count(cache_read),
-        )
-    split = get("cache_creation")
-    if type(split) is dict and (
-        "ephemeral_5m_input_tokens" in split or "ephemeral_1h_input_tokens" in split
-    ):
-        write_1h = _count(split.get("ephemeral_1h_input_tokens"))
-        write_5m = _count(split.get("ephemeral_5m_input_tokens"))
-        return split_tokens(inp, out, cache_write, cache_read, write_5m, write_1h)
-    return Tokens(inp, out, cache_write, 0, cache_read)  # older builds: all writes are 5-minute
-
-
-def split_tokens(
-    inp: int, out: int, cache_write: int, cache_read: int, write_5m: int, write_1h: int
-) -> Tokens:
-    """Counts already checked, with the 5m/1h split of newer builds (0 for a part not given)."""
-    # Trust the total when the split disagrees with it: what is not 1h is 5m.
+def split_writes(cache_write: int, write_5m: int, write_1h: int) -> tuple[int, int]:
+    """(5-minute, 1-hour) cache writes from checked counts, with the 5m/1h split of newer builds
+    (0 for a part not given). Trust the total when the split disagrees with it: what is not 1h is
+    5m."""
     if write_5m + write_1h != cache_write and cache_write:
         write_1h = min(write_1h, cache_write)
-        write_5m = cache_write - write_1h
-    elif not cache_write:
-        cache_write = write_5m + write_1h
-    return _new(Tokens, (inp, out, write_5m, write_1h, cache_read))
+        return cache_write - write_1h, write_1h
+    return write_5m, write_1h
 
 
 def _count(value: object) -> int:

@@ -17,23 +17,21 @@ from typing import Annotated, Any
 import msgspec
 
 from claude_tray.core.bounds import MAX_TOKENS
-from claude_tray.core.records import Skipped, SkipReason
-from claude_tray.core.tokens import Tokens
+from claude_tray.core.records import SkipReason
 from claude_tray.core.transcript import (
+    Item,
     Record,
-    compact,
-    counted_response,
-    interpret,
-    progress_response,
-    split_tokens,
-    title,
-    untyped_response,
+    interpret_items,
+    interpret_lines,
+    record_of,
 )
 
 _Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_TOKENS)]
 """A token count as `core.transcript` accepts it, checked in C; anything else (a bool, a float, a
 negative or huge number) fails the typed decode and the line takes the generic path, where
-`core.transcript` decides (and names the reason for a skip)."""
+`core.transcript` decides (and names the reason for a skip). A usage is this struct or null on
+every line shape (a progress line's nested message too): `core.transcript.interpret_lines` reads
+its counts as checked."""
 
 
 class _Split(msgspec.Struct, gc=False):
@@ -57,17 +55,11 @@ class _Message(msgspec.Struct, gc=False):
     role: Any = None
 
 
-class _AnyMessage(msgspec.Struct, gc=False):
-    id: Any = None
-    model: Any = None
-    usage: Any = None
-
-
 class _Nested(msgspec.Struct, gc=False):
     """A subagent's line as a `progress` line of its parent carries it (`data.message`)."""
 
     type: Any = None
-    message: _AnyMessage | None = None
+    message: _Message | None = None
     requestId: Any = None
     timestamp: Any = None
     isApiErrorMessage: Any = None
@@ -114,104 +106,27 @@ def decode_line(line: bytes, latest: float) -> Record | None:
     Raises `Skipped` for a line that is not JSON, not UTF-8, or whose usage values are unusable
     (`latest`: the latest plausible timestamp, see `core.bounds`).
     """
+    return record_of(line_items(line, latest))
+
+
+def line_items(line: bytes, latest: float) -> list[Item]:
+    """`core.transcript.interpret_lines` of one line: typed when it has the usual shape, else
+    generic; a line that is not JSON or not UTF-8 gives its skip reason."""
     try:
         parsed = _TYPED.decode(line)
     except msgspec.ValidationError:  # valid JSON of an unusual shape
         try:
-            return interpret(_GENERIC.decode(line), latest)
+            return interpret_items(_GENERIC.decode(line), latest)
         except (msgspec.DecodeError, UnicodeDecodeError) as error:
-            raise Skipped(decode_failure(line, error)) from None
+            return [decode_failure(line, error)]
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
-        raise Skipped(decode_failure(line, error)) from None
-    return line_record(parsed, latest)
+        return [decode_failure(line, error)]
+    return interpret_lines([parsed], latest)
 
 
 def line_record(parsed: Line, latest: float) -> Record | None:
     """The record a typed line stands for (see `decode_line`, which raises the same `Skipped`)."""
-    kind = parsed.type
-    if kind == "assistant":
-        message = parsed.message
-        if message is None or message.usage is None:
-            return None
-        usage = message.usage
-        return counted_response(
-            message.id,
-            message.model,
-            _tokens(usage),
-            usage.speed == "fast",
-            parsed.requestId,
-            parsed.sessionId,
-            parsed.cwd,
-            parsed.isSidechain,
-            parsed.timestamp,
-            parsed.isApiErrorMessage,
-            latest,
-        )
-    if kind == "system" and parsed.subtype == "compact_boundary":
-        return compact(
-            parsed.sessionId, parsed.cwd, parsed.timestamp, parsed.compactMetadata, latest
-        )
-    if kind == "progress":
-        nested = parsed.data.message if parsed.data is not None else None
-        if nested is None or nested.type != "assistant" or nested.message is None:
-            return None
-        return progress_response(
-            nested.message.id,
-            nested.message.model,
-            nested.message.usage,
-            nested.requestId,
-            parsed.sessionId,
-            parsed.cwd,
-            nested.timestamp or parsed.timestamp,
-            nested.isApiErrorMessage,
-            latest,
-        )
-    if kind is None and parsed.message is not None:
-        message = parsed.message
-        if message.usage is None:
-            return None
-        return untyped_response(
-            message.id,
-            message.model,
-            msgspec.structs.asdict(message.usage) | _split_dict(message.usage),
-            message.role,
-            parsed.requestId,
-            parsed.sessionId,
-            parsed.cwd,
-            parsed.isSidechain,
-            parsed.timestamp,
-            parsed.isApiErrorMessage,
-            latest,
-        )
-    if kind == "ai-title":
-        return title(parsed.sessionId)
-    return None
-
-
-def _tokens(usage: _Usage) -> Tokens:
-    """The tokens of a usage whose counts msgspec checked (a missing or null count is 0)."""
-    inp = usage.input_tokens or 0
-    out = usage.output_tokens or 0
-    write = usage.cache_creation_input_tokens or 0
-    read = usage.cache_read_input_tokens or 0
-    split = usage.cache_creation
-    if split is None or (
-        split.ephemeral_5m_input_tokens is None and split.ephemeral_1h_input_tokens is None
-    ):
-        return Tokens(inp, out, write, 0, read)
-    return split_tokens(
-        inp,
-        out,
-        write,
-        read,
-        split.ephemeral_5m_input_tokens or 0,
-        split.ephemeral_1h_input_tokens or 0,
-    )
-
-
-def _split_dict(usage: _Usage) -> dict[str, Any]:
-    split = usage.cache_creation
-    return {"cache_creation": None if split is None else msgspec.structs.asdict(split)}
+    return record_of(interpret_lines([parsed], latest))
 
 
 def not_an_object_reason(line: bytes) -> SkipReason:

@@ -4,8 +4,8 @@ processes on a first read of a history, so it imports only what reading needs (n
 A buffer of whole lines is decoded at once (`decode.decode_lines`); a buffer holding a line that is
 not a JSON object of the usual shape is read line by line (`_scan`), where only the lines that can
 matter are decoded and every other line is checked for the shape of an object. Both hand each
-decoded line to the same interpretation (`decode.line_record`, `core.transcript`), so they count
-the same (a test compares them).
+decoded line to the same interpretation (`core.transcript.interpret_lines`), so they count the
+same (a test compares them).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ except ImportError:  # a Python built without its own BLAKE2
     from hashlib import blake2b
 
 from claude_tray.core.bounds import latest_plausible
-from claude_tray.core.records import CompactBoundary, Response, Skipped, SkipReason, Speed, Title
+from claude_tray.core.records import CompactBoundary, SkipReason, Title
+from claude_tray.core.transcript import Item, interpret_lines
 from claude_tray.core.unrecorded import Unrecorded
 from claude_tray.engine.decode import (
-    decode_line,
     decode_lines,
     is_json_object,
-    line_record,
+    line_items,
     not_an_object_reason,
 )
 from claude_tray.storage.ledger_rows import (
@@ -132,7 +132,7 @@ class _FileReader:
         self.rows: dict[object, MessageValues] = {}
         """The copy kept of each message, by its identity: (message id, request id), or the
         line itself (`line:` + bytes) for a response without an id. Hashed into the ledger's
-        key once, for the copy kept (`message_rows`)."""
+        key once, when the message is first met."""
         self.unrecorded: dict[int, UnrecordedRow] = {}
         self._sessions: dict[str, _SessionAccumulator] = {}
         self._buffer: tuple[bytes | memoryview, list[bytes] | None] = (b"", None)
@@ -182,20 +182,7 @@ class _FileReader:
             return
         self.lines += len(parsed)
         self._buffer = (view, None)
-        latest = self.latest
-        respond = self._response
-        for index, line in enumerate(parsed):
-            if line.message is None and line.type is None:
-                continue  # nothing to count (a shortcut only: `line_record` says the same)
-            try:
-                record = line_record(line, latest)
-            except Skipped as skipped:
-                self._skip(skipped.reason)
-                continue
-            if type(record) is Response:
-                respond(record, None, index)
-            elif record is not None:
-                self._record(record, None, index)
+        self._take(interpret_lines(parsed, self.latest), None)
         self._buffer = (b"", None)
 
     def _line_at(self, index: int) -> bytes:
@@ -241,73 +228,124 @@ class _FileReader:
             pos = end + 1
 
     def _decode(self, line: bytes) -> None:
-        try:
-            record = decode_line(line, self.latest)
-        except Skipped as skipped:
-            self._skip(skipped.reason)
-            return
-        if record is not None:
-            self._record(record, line, 0)
-
-    def _record(
-        self, record: Response | CompactBoundary | Title, line: bytes | None, index: int
-    ) -> None:
-        """`line`: the record's line, or None for the `index`-th line of a buffer read at once."""
-        if isinstance(record, Response):
-            self._response(record, line, index)
-        elif isinstance(record, CompactBoundary):
-            self._compact(record)
-        else:
-            self._title(record)
+        self._take(line_items(line, self.latest), line)
 
     def _skip(self, reason: SkipReason) -> None:
         self.skipped[reason.value] += 1
 
-    def _response(self, response: Response, line: bytes | None, index: int) -> None:
-        self.responses += 1
-        session = response.session_id or self.fallback_session
-        tokens = response.tokens
-        prompt, total, long_context = tokens.sizes()
-        moment = response.timestamp
-        acc = self._sessions.get(session)
-        if acc is None:
-            acc = self._sessions[session] = _SessionAccumulator(session)
-        # `_SessionAccumulator.response`, spelled out: this runs once per usage line.
-        if moment < acc.first:
-            acc.first = moment
-        if moment >= acc.last:
-            acc.last = moment
-            acc.project = response.project or acc.project
-        if not (response.sidechain or response.api_error):  # the main conversation's context
-            if prompt > acc.max_context:
-                acc.max_context = prompt
-            if acc.latest is None or moment >= acc.latest.timestamp:
-                acc.latest = response
-        if not total and response.api_error:
-            return  # a client-side error costs nothing: no ledger row
-        identity: object
-        if response.message_id:
-            identity = (response.message_id, response.request_id)
-        else:  # cannot be deduped: counted once as it stands, whichever pass reads it
-            identity = b"line:" + (self._line_at(index) if line is None else line)
-        # `MessageRow`'s columns as a plain tuple (flags as bools: SQLite stores 1 and 0), keyed
-        # when it is the copy kept.
-        row: MessageValues = (
-            0,
-            moment,
-            session,
-            response.project,
-            response.model,
-            *tokens,
-            total,
-            response.sidechain,
-            response.speed is Speed.FAST,
-            long_context,
-        )
+    def _take(self, items: list[Item], line: bytes | None) -> None:
+        """Count what `interpret_lines` found in a buffer (`line`: the one line it was, or None
+        for the lines of the buffer `_lines` decoded at once)."""
         rows = self.rows
-        kept = rows.get(identity)
-        if kept is None or replaces(row, kept):  # the ledger applies it across files too
-            rows[identity] = row
+        sessions = self._sessions
+        fallback = self.fallback_session
+        share = _strings.setdefault
+        from_bytes = int.from_bytes
+        responses = 0
+        for item in items:
+            if type(item) is not tuple:
+                if type(item) is CompactBoundary:
+                    self._compact(item)
+                elif type(item) is Title:
+                    self._title(item)
+                else:
+                    self._skip(item)  # type: ignore[arg-type]
+                continue
+            (
+                index,
+                message_id,
+                request_id,
+                session,
+                project,
+                model,
+                moment,
+                inp,
+                out,
+                write_5m,
+                write_1h,
+                read,
+                prompt,
+                total,
+                sidechain,
+                fast,
+                api_error,
+                long_context,
+            ) = item  # type: ignore[misc]  # a plain tuple: `UsageValues`
+            responses += 1
+            if session is None:
+                session = fallback
+            acc = sessions.get(session)
+            if acc is None:
+                acc = sessions[session] = _SessionAccumulator(session)
+            # `_SessionAccumulator._touch` spelled out, with the newest main-conversation
+            # context: this runs once per usage line.
+            if moment < acc.first:
+                acc.first = moment
+            if moment >= acc.last:
+                acc.last = moment
+                acc.project = project or acc.project
+            if not (sidechain or api_error):  # the main conversation's context
+                if prompt > acc.max_context:
+                    acc.max_context = prompt
+                if moment >= acc.context_ts:
+                    acc.context_ts = moment
+                    acc.context_tokens = prompt
+                    acc.model = model
+            if not total and api_error:
+                continue  # a client-side error costs nothing: no ledger row
+            identity: object
+            if message_id is not None:
+                identity = (message_id, request_id)
+            else:  # cannot be deduped: counted once as it stands, whichever pass reads it
+                identity = b"line:" + (self._line_at(index) if line is None else line)
+            # `MessageRow`'s columns as a plain tuple (flags as bools: SQLite stores 1 and 0),
+            # keyed once per message and with its strings shared (see `FileRead`).
+            kept = rows.get(identity)
+            if kept is not None:
+                row: MessageValues = (
+                    kept[0],
+                    moment,
+                    session,
+                    project,
+                    model,
+                    inp,
+                    out,
+                    write_5m,
+                    write_1h,
+                    read,
+                    total,
+                    sidechain,
+                    fast,
+                    long_context,
+                )
+                if not replaces(row, kept):  # the ledger applies it across files too
+                    continue
+                key = kept[0]
+            elif message_id is not None:  # `_hash`, spelled out
+                key = from_bytes(
+                    blake2b(f"{message_id}:{request_id or ''}".encode(), digest_size=8).digest(),
+                    "big",
+                    signed=True,
+                )
+            else:
+                key = _hash(identity)  # type: ignore[arg-type]
+            rows[identity] = (
+                key,
+                moment,
+                share(session, session),
+                None if project is None else share(project, project),
+                share(model, model),
+                inp,
+                out,
+                write_5m,
+                write_1h,
+                read,
+                total,
+                sidechain,
+                fast,
+                long_context,
+            )
+        self.responses += responses
 
     def _compact(self, boundary: CompactBoundary) -> None:
         session = boundary.session_id or self.fallback_session
@@ -337,25 +375,7 @@ class _FileReader:
         """The rows kept, keyed, as plain tuples (see `FileRead`)."""
         if len(_strings) > 100_000:
             _strings.clear()
-        share = _strings.setdefault
-        rows: list[MessageValues] = []
-        for identity, row in self.rows.items():
-            if type(identity) is tuple:
-                key = _hash(f"{identity[0]}:{identity[1] or ''}".encode())
-            else:
-                key = _hash(identity)  # type: ignore[arg-type]
-            session, project, model = row[2], row[3], row[4]
-            rows.append(
-                (
-                    key,
-                    row[1],
-                    None if session is None else share(session, session),
-                    None if project is None else share(project, project),
-                    share(model, model),
-                    *row[5:],
-                )
-            )
-        return rows
+        return list(self.rows.values())
 
     def _session(self, session: str) -> _SessionAccumulator:
         acc = self._sessions.get(session)
@@ -369,16 +389,29 @@ class _FileReader:
 
 class _SessionAccumulator:
     """The newest context facts of one session within one read (a response's are taken in
-    `_FileReader._response`)."""
+    `_FileReader._take`)."""
 
-    __slots__ = ("first", "last", "latest", "latest_compact", "max_context", "project", "session")
+    __slots__ = (
+        "context_tokens",
+        "context_ts",
+        "first",
+        "last",
+        "latest_compact",
+        "max_context",
+        "model",
+        "project",
+        "session",
+    )
 
     def __init__(self, session: str) -> None:
         self.session = session
         self.project: str | None = None
         self.first = float("inf")
         self.last = float("-inf")
-        self.latest: Response | None = None
+        self.context_ts = float("-inf")
+        """The newest main-conversation response's moment, prompt and model (none yet: -inf)."""
+        self.context_tokens: int | None = None
+        self.model: str | None = None
         self.latest_compact: CompactBoundary | None = None
         self.max_context = 0
 
@@ -395,15 +428,15 @@ class _SessionAccumulator:
             self.latest_compact = boundary
 
     def mark(self) -> SessionMark:
-        latest, compact = self.latest, self.latest_compact
+        compact = self.latest_compact
         return SessionMark(
             session=self.session,
             project=self.project,
-            model=latest.model if latest else None,
+            model=self.model,
             first_ts=self.first,
             last_ts=self.last,
-            context_tokens=latest.tokens.prompt if latest else None,
-            context_ts=latest.timestamp if latest else None,
+            context_tokens=self.context_tokens,
+            context_ts=None if self.context_tokens is None else self.context_ts,
             compact_tokens=compact.post_tokens if compact else None,
             compact_ts=compact.timestamp if compact else None,
             max_context=self.max_context,

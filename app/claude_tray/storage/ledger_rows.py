@@ -8,6 +8,7 @@ streamed response is logged as it grows): all copies share a key, and the ledger
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 
@@ -128,6 +129,8 @@ _RANK: tuple[tuple[str, int], ...] = (("total", 1), ("sidechain", -1))
 
 
 _RANK_AT = tuple((MESSAGE_COLUMNS.index(column), sign) for column, sign in _RANK)
+_RANKED = itemgetter(*(at for at, _ in _RANK_AT))
+"""The ranked columns' values: two copies equal in them have the same rank."""
 
 
 def rank(row: MessageValues) -> tuple[int, ...]:
@@ -137,7 +140,11 @@ def rank(row: MessageValues) -> tuple[int, ...]:
 
 def replaces(new: MessageValues, kept: MessageValues | None) -> bool:
     """Whether `new` is the copy to keep instead of `kept` (always, when nothing is kept yet)."""
-    return kept is None or rank(new) > rank(kept)
+    if kept is None:
+        return True
+    # Most copies of a message are equal in rank (a response logged once per content block):
+    # told apart without building the ranks.
+    return _RANKED(new) != _RANKED(kept) and rank(new) > rank(kept)
 
 
 def replaces_sql(new: str, kept: str, earlier: bool = False) -> str:
