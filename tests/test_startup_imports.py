@@ -39,6 +39,9 @@ NEVER_WHEN_NOTHING_IS_NEW = {
     "dataclasses",  # making one compiles its methods at import (and loads `inspect`): the
     "inspect",  # types on this path are named tuples and plain classes
     "tomllib",  # no config file here; the built-in prices' parse is kept (`parsed_toml`)
+    "logging",  # nothing is logged (`storage.lazy_log`; with traceback, tokenize, string...)
+    "tzlocal",  # TZ names the zone (`storage.zone._plain_zone`)
+    "threading",
 }
 NEVER_FOR_JSON = {
     "shutil",  # (with bz2, lzma) the terminal's width: for tables and help only

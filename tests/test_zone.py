@@ -25,7 +25,13 @@ from claude_tray.cli.main import main
 from claude_tray.storage.budget_state import read_budget_state
 from claude_tray.storage.config import Config
 from claude_tray.storage.paths import app_paths
-from claude_tray.storage.zone import LibcZone, forget_local_zone, local_zone, local_zone_source
+from claude_tray.storage.zone import (
+    LibcZone,
+    _plain_zone,
+    forget_local_zone,
+    local_zone,
+    local_zone_source,
+)
 from tests.transcripts import ClaudeData, assistant
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
@@ -242,3 +248,92 @@ def test_doctor_names_the_zone_and_where_it_came_from(
     app_paths().config_file.write_text('timezone = "Europe/Paris"\n')
     assert main(["doctor", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["timezone"] == "Europe/Paris (from the config)"
+
+
+# -- the zone named plainly, read without tzlocal (which loads `logging`) ---------------------
+
+
+def _zone_folder() -> Path:
+    for folder in zoneinfo.TZPATH:
+        if (Path(folder) / "Europe" / "Berlin").is_file():
+            return Path(folder)
+    pytest.fail("no zone files on zoneinfo's search path")
+
+
+def _system(tmp_path: Path, link: bool = True, timezone: str | None = None) -> Path:
+    """A root with /etc/localtime (a link to Europe/Berlin's zone file, or a copy of it)."""
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    berlin = _zone_folder() / "Europe" / "Berlin"
+    if link:
+        (root / "etc" / "localtime").symlink_to(berlin)
+    else:
+        (root / "etc" / "localtime").write_bytes(berlin.read_bytes())
+    if timezone is not None:
+        (root / "etc" / "timezone").write_text(timezone)
+    return root
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the system's files read here are Linux's")
+@pytest.mark.parametrize(
+    ("link", "timezone", "other", "plain"),
+    [
+        (True, None, None, True),  # systemd: the link alone
+        (True, "Europe/Berlin\n", None, True),  # Debian, Ubuntu: both, the same zone
+        (True, "Europe/Paris\n", None, False),  # they disagree: tzlocal's rules decide
+        (True, "Europe/Berlin # here\n", None, False),  # not plain
+        (True, None, "etc/conf.d/clock", False),  # another setting tzlocal reads
+        (True, None, "var/db/zoneinfo", False),
+        (False, None, None, False),  # a copy of a zone file names no zone
+    ],
+)
+def test_a_plainly_named_system_zone_is_tzlocal_s_answer_without_tzlocal(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    link: bool,
+    timezone: str | None,
+    other: str | None,
+    plain: bool,
+) -> None:
+    monkeypatch.delenv("TZ")
+    root = _system(tmp_path, link, timezone)
+    if other is not None:
+        (root / other).parent.mkdir(parents=True, exist_ok=True)
+        (root / other).write_text("")
+    ours = _plain_zone(None, str(root))
+    if not plain:
+        assert ours is None
+        return
+    assert ours is tzlocal.unix._get_localzone(str(root))
+    assert getattr(ours, "key", None) == "Europe/Berlin"
+    assert _plain_zone("", str(root)) is ours  # an empty TZ is no TZ
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="on Windows tzlocal decides (its own rules)")
+@pytest.mark.parametrize(
+    ("tz", "plain"),
+    [
+        ("Asia/Tokyo", True),
+        (":Asia/Tokyo", True),
+        ("UTC", True),
+        ("JST-9", False),  # a POSIX rule: the C library's offsets (`LibcZone`)
+        ("Nowhere/Atlantis", False),
+        ("../etc/passwd", False),
+        ("<zone file>", False),  # a file: tzlocal names it
+        (":", False),
+    ],
+)
+def test_tz_naming_a_zone_is_tzlocal_s_answer_without_tzlocal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tz: str, plain: bool
+) -> None:
+    if tz == "<zone file>":
+        tz = str(_zone_folder() / "Asia" / "Tokyo")
+    monkeypatch.setenv("TZ", tz)
+    root = _system(tmp_path)  # the system says Europe/Berlin: TZ wins
+    ours = _plain_zone(tz, str(root))
+    if not plain:
+        assert ours is None
+        return
+    assert ours is tzlocal.unix._get_localzone(str(root))
+    forget_local_zone()
+    assert local_zone() is ours

@@ -12,6 +12,7 @@ import sys
 
 from claude_tray import APP_NAME, __version__
 from claude_tray.cli.errors import EXIT_FAILURE, EXIT_USAGE, CommandError
+from claude_tray.storage.lazy_log import when_logging_loads
 from claude_tray.storage.private import enter_private_umask
 
 TYPE_CHECKING = False
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
-# argparse, importlib and logging are imported where they are used: `hook` and `statusline` run on
-# every prompt and every assistant message, and never need them (each costs a few ms a call).
+# argparse and importlib are imported where they are used: `hook` and `statusline` run on every
+# prompt and every assistant message, and never need them (each costs a few ms a call); `logging`
+# only when something is logged (see `_configure_logging`).
 
 COMMAND_MODULES = {
     "claude_tray.cli.usage_commands": ("today", "daily", "sessions", "status"),
@@ -197,13 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     collecting = gc.isenabled()
     gc.disable()  # while the command's modules load: see `_collect_again`
     _load_site()
-    import logging
-
     debug = "--debug" in argv
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format=f"{APP_NAME}: %(levelname)s: %(message)s",
-    )
+    when_logging_loads(lambda: _configure_logging(debug))
     try:
         parser = build_parser(argv)
         args = parser.parse_args(argv)
@@ -235,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{APP_NAME}: {error}", file=sys.stderr)
             return EXIT_FAILURE
         if debug:
+            import logging
+
             logging.exception("unexpected error")
         print(
             f"{APP_NAME}: unexpected error: {type(error).__name__}: {error} "
@@ -244,6 +243,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     finally:
         _collect_again(collecting)
+
+
+def _configure_logging(debug: bool) -> None:
+    """What is logged goes to stderr, one line each (details with `--debug`). Run when `logging`
+    loads (`storage.lazy_log`): a run that logs nothing never imports it."""
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format=f"{APP_NAME}: %(levelname)s: %(message)s",
+    )
 
 
 # The imports of a command and its parser make some 20,000 objects that live as long as the

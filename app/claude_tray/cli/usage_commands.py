@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
@@ -38,8 +37,9 @@ from claude_tray.engine.unrecorded import UnrecordedEstimate, unrecorded_estimat
 from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_sums, totals_by_label
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.budget_state import record_budget_state
+from claude_tray.storage.lazy_log import LazyLogger
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 UNRECORDED_LABEL = "Unrecorded calls (title, /compact)"
 

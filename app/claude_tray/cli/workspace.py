@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -17,12 +16,13 @@ from claude_tray.engine.ingest import SKEW_MARGIN_S
 from claude_tray.engine.snapshot import Clock
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.config import ConfigError
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.ledger_faults import LedgerError
 from claude_tray.storage.paths import app_paths, missing_configured_roots
 from claude_tray.storage.private import tighten
 from claude_tray.storage.zone import resolve_timezone
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 _only_machines: list[str] | None = None
 """`--machine NAME…` of this run: every total is restricted to these machines."""

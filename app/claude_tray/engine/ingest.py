@@ -10,7 +10,6 @@ is read again from the start (the ledger's upserts keep that from counting anyth
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from claude_tray.engine.discover import (
     discover_named,
     no_cycle_collection,
 )
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.ledger import Ledger, LedgerError, RowsRejected
 from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_rows import FileMark, FileRecord
@@ -35,7 +35,7 @@ __all__ = ["SKEW_MARGIN_S", "PassStats", "ingest"]
 if TYPE_CHECKING:
     from claude_tray.engine.read import FileRead
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 COMMIT_EVERY_S = 1.0
 """A long pass commits this often, so a second process waiting to write is not held up long."""

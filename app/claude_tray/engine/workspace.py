@@ -7,7 +7,6 @@ ledger's daily backup and a learned root.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -21,6 +20,7 @@ from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, Progress, ingest
 from claude_tray.engine.snapshot import RECENT_S, Clock, build_snapshot
 from claude_tray.storage import ledger_backup
 from claude_tray.storage.config import Config, builtin_prices, load_config, price_table
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.learned_roots import add_learned_root, is_watched, watched_roots
 from claude_tray.storage.ledger import Ledger, LedgerError
 from claude_tray.storage.ledger_faults import Fault
@@ -32,7 +32,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from claude_tray.engine.sync import SyncSettings, SyncStats
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 
 LISTINGS_FILE = "folders.json"

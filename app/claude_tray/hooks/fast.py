@@ -22,7 +22,7 @@ import time
 
 from claude_tray.hooks.hook_log import log_trouble
 from claude_tray.storage import json_c
-from claude_tray.storage.lazy_log import when_first_used
+from claude_tray.storage.lazy_log import when_logging_loads
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ def _write(stream: IO[bytes], text: str | bytes) -> None:
 def _route_logging() -> None:
     """Send what our modules log (a corrupt budget file) to the hooks' log, never to stderr;
     set up only if something is logged at all (`logging` costs each call a few ms to load)."""
-    when_first_used(_send_logs_to_hook_log)
+    when_logging_loads(_send_logs_to_hook_log)
 
 
 def _send_logs_to_hook_log() -> None:

@@ -10,19 +10,19 @@ too. A root the user removed is remembered as removed and not learned again.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from typing import Any, NamedTuple
 
 from claude_tray.storage.atomic import write_atomic
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.locking import locked
 from claude_tray.storage.paths import CLAUDE_CONFIG_VARIABLE, AppPaths, claude_roots
 from claude_tray.storage.regular import read_regular
 from claude_tray.storage.wsl import wsl_roots
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 FILE_NAME = "learned_roots.json"
 PROJECTS = "projects"

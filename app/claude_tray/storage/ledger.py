@@ -16,7 +16,6 @@ inside one `BEGIN IMMEDIATE` transaction, so two ingests of the same bytes count
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import sqlite3
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from claude_tray.storage import ledger_backup, ledger_sums
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.ledger_faults import (
     Fault,
     LedgerError,
@@ -66,7 +66,7 @@ from claude_tray.storage.ledger_schema import (
 if TYPE_CHECKING:
     from claude_tray.storage.ledger_sync import SyncTables
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 __all__ = [
     "FileMark",

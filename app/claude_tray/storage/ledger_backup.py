@@ -9,16 +9,16 @@ and the newest 7 are kept (`ledger_backups` in the config; 0 turns them off).
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sqlite3
 import time
 from pathlib import Path
 from typing import NamedTuple
 
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.ledger_schema import SCHEMA_VERSION, connect
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 FOLDER = "backups"
 PREFIX = "ledger-"

@@ -15,7 +15,6 @@ Only for real corruption (`quick_check` fails, or SQLite reports CORRUPT or NOTA
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import time
@@ -25,12 +24,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from claude_tray.storage import ledger_backup
+from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.ledger import Ledger
 from claude_tray.storage.ledger_faults import Fault, LedgerError
 from claude_tray.storage.ledger_rows import MESSAGE_COLUMNS, UPSERT_SESSION
 from claude_tray.storage.ledger_schema import connect, prepare
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 _SESSION_COLUMNS = (
     "session",

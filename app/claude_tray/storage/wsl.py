@@ -10,12 +10,13 @@ the UNC root) so that the rule is tested on any OS with a fake file tree.
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from claude_tray.storage.lazy_log import LazyLogger
+
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 UNC_ROOT = Path("//wsl.localhost")
 DATA_FOLDERS = (".claude", ".config/claude")

@@ -5,27 +5,36 @@ own setting (`/etc/localtime` and friends on Linux and macOS, the registry on Wi
 maps it to an IANA zone. Zone rules come from the system's zone files, else from the `tzdata`
 package, so a machine without zone files (Windows, minimal containers) gets every DST change right.
 
+Where the zone is named plainly, we read the name ourselves and tzlocal is not loaded (it loads
+`logging`, a few ms of a warm `today`): a `TZ` that names an IANA zone (not on Windows), and, on
+Linux without `TZ`, an `/etc/localtime` that links to a zone file of zoneinfo's search path when
+no other setting that tzlocal reads exists (or `/etc/timezone` names the very same zone). tzlocal
+gives the same zone there (`_plain_zone`); everything else (a `TZ` that names a file or a POSIX
+rule, macOS without `TZ`, Windows, a copied `/etc/localtime`, settings that disagree) is
+tzlocal's to decide, as before.
+
 A `TZ` that names no IANA zone (a POSIX rule such as `JST-9` or `CET-1CEST,M3.5.0,M10.5.0/3`) is
 still what the C library uses for every other program: then the offsets come from the C library too.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import threading
 import time
 import warnings
 import zoneinfo
+from _thread import allocate_lock
 from datetime import datetime, timedelta, tzinfo
 
-log = logging.getLogger(__name__)
+from claude_tray.storage.lazy_log import LazyLogger
+
+log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
 _REFRESH_SECONDS = 60.0
 """A long-running tray sees a change of the system's zone (a laptop abroad) within this."""
 
-_lock = threading.Lock()
+_lock = allocate_lock()  # `threading.Lock`, without loading `threading` on every CLI run
 _cached: tuple[str | None, float, tzinfo] | None = None
 
 
@@ -76,10 +85,13 @@ def zone_name(zone: tzinfo) -> str:
 
 
 def _find_local_zone(tz_env: str | None) -> tzinfo:
-    import tzlocal  # here, not at import: most commands never ask for the local zone
-
     if sys.platform != "win32":
         time.tzset()  # the C library's view of `TZ`, for `LibcZone` and `time.localtime`
+    plain = _plain_zone(tz_env)
+    if plain is not None:
+        return plain
+    import tzlocal  # here, not at import: most commands never ask for the local zone
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -93,6 +105,67 @@ def _find_local_zone(tz_env: str | None) -> tzinfo:
     for warning in caught:
         log.info("timezone lookup: %s", warning.message)
     return zone
+
+
+def _plain_zone(tz_env: str | None, root: str = "/") -> tzinfo | None:
+    """The local zone where it is named plainly (see the module's docstring), else None: then
+    tzlocal decides. `root`: where the system's files are (tests)."""
+    if sys.platform == "win32":  # there tzlocal takes `TZ` only if it knows the name
+        return None
+    elif tz_env:
+        name = tz_env[1:] if tz_env.startswith(":") else tz_env
+        return None if not name or os.path.isabs(name) else _zone_or_none(name)
+    elif sys.platform == "linux":
+        return _linked_zone(root)
+    else:
+        return None
+
+
+def _linked_zone(root: str) -> tzinfo | None:
+    """`/etc/localtime`'s zone, when it links to a zone file on zoneinfo's search path and
+    nothing else tzlocal reads says otherwise."""
+    if any(os.path.lexists(os.path.join(root, other)) for other in _TZLOCAL_ALSO_READS):
+        return None
+    link = os.path.join(root, "etc", "localtime")
+    if not os.path.islink(link):
+        return None
+    name = _name_on_zone_path(os.path.realpath(link))
+    if name is None:
+        return None
+    try:
+        with open(os.path.join(root, "etc", "timezone"), encoding="ascii") as named:
+            if named.read().strip() != name:
+                return None
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _zone_or_none(name)
+
+
+_TZLOCAL_ALSO_READS = (
+    "var/db/zoneinfo",
+    "etc/sysconfig/clock",
+    "etc/conf.d/clock",
+    "system/bin/getprop",  # Termux
+)
+"""Besides `etc/localtime` and `etc/timezone`, what tzlocal reads on Linux to find the zone."""
+
+
+def _name_on_zone_path(path: str) -> str | None:
+    """The zone name of a zone file under one of zoneinfo's search folders (`zoneinfo.TZPATH`)."""
+    for folder in zoneinfo.TZPATH:
+        top = os.path.join(os.path.realpath(folder), "")
+        if path.startswith(top) and len(path) > len(top):
+            return path[len(top) :]
+    return None
+
+
+def _zone_or_none(name: str) -> tzinfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
 
 
 def _has_zone(name: str) -> bool:
