@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claude_tray.engine import read
+from claude_tray.core.bounds import MAX_TOKENS
+from claude_tray.core.records import Response, SkipReason, Speed
+from claude_tray.core.tokens import Tokens
+from claude_tray.core.transcript import Item, interpret_items, interpret_lines
+from claude_tray.engine import decode, read
 from claude_tray.engine.decode import decode_lines
-from tests.inputs.test_fuzz import FUZZ, JSON_VALUES, dumps, poisoned_line, shaped_line
+from claude_tray.storage.ledger_rows import MessageValues, rank, replaces
+from tests.inputs.test_fuzz import FUZZ, JSON_VALUES, LATEST, dumps, poisoned_line, shaped_line
 from tests.transcripts import assistant, compact, user
 
 T = "2026-11-20T09:{:02d}:00Z"
@@ -140,3 +146,205 @@ def test_usual_lines_take_the_fast_path_and_count_as_line_by_line(lines: list[by
     assert decode_lines(data) is not None
     fast, slow = both_ways(data)
     assert fast == slow
+
+
+# -- one interpretation, whichever decoder read the line ---------------------------------------
+# `core.transcript.interpret_lines` reads lines in the typed decoder's shape; a line the typed
+# decoder refuses is decoded generically and put in that shape (`interpret_items`). A line both
+# can decode must come out the same either way, and a buffer the same as its lines one by one.
+
+ANY = st.one_of(st.none(), st.booleans(), st.integers(-2, 3), st.text(max_size=3))
+COUNT = st.one_of(st.none(), st.integers(0, 400), st.sampled_from([MAX_TOKENS, 0]))
+MOMENT = st.one_of(
+    st.integers(0, 59).map(T.format),
+    st.sampled_from(
+        [
+            "2026-11-20T09:00:00.123Z",
+            "2026-11-20T09:00:00",
+            "2026-11-20 09:00:00+02:00",
+            "2026-11-20T09:00:00.1234567Z",
+            "2022-12-31T23:59:59Z",
+            "9999-12-31T23:59:59Z",
+            "garbage",
+            "",
+        ]
+    ),
+    ANY,
+)
+
+
+@st.composite
+def usage_object(draw: st.DrawFn) -> dict[str, Any]:
+    """A usage whose counts the typed decoder accepts (or leaves out), with every split shape."""
+    usage: dict[str, Any] = {}
+    for key in (
+        "input_tokens",
+        "output_tokens",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+    ):
+        if draw(st.booleans()):
+            usage[key] = draw(COUNT)
+    split = draw(st.sampled_from(["none", "null", "empty", "5m", "1h", "both"]))
+    if split == "null":
+        usage["cache_creation"] = None
+    elif split != "none":
+        parts: dict[str, Any] = {}
+        if split in ("5m", "both"):
+            parts["ephemeral_5m_input_tokens"] = draw(COUNT)
+        if split in ("1h", "both"):
+            parts["ephemeral_1h_input_tokens"] = draw(COUNT)
+        usage["cache_creation"] = parts
+    if draw(st.booleans()):
+        usage["speed"] = draw(st.one_of(st.none(), st.sampled_from(["fast", "standard", ""])))
+    return usage
+
+
+@st.composite
+def typed_line(draw: st.DrawFn) -> bytes:
+    """A line of every kind that counts, with odd values wherever the typed decoder takes any."""
+    message: dict[str, Any] = {
+        "id": draw(st.one_of(st.sampled_from(["m1", "m2", ""]), ANY)),
+        "model": draw(st.one_of(st.sampled_from(["claude-opus-4-5", "<synthetic>", ""]), ANY)),
+        "role": draw(st.sampled_from(["assistant", "user", None])),
+        "usage": draw(st.one_of(st.none(), usage_object())),
+    }
+    fields = {
+        "sessionId": draw(st.one_of(st.sampled_from(["s", "t", ""]), ANY)),
+        "cwd": draw(st.one_of(st.just("/home/u/app"), ANY)),
+        "timestamp": draw(MOMENT),
+        "requestId": draw(st.one_of(st.sampled_from(["r1", "r2", ""]), ANY)),
+        "isSidechain": draw(ANY),
+        "isApiErrorMessage": draw(ANY),
+    }
+    kind = draw(st.sampled_from(["assistant", "progress", None, "user", "system", "ai-title"]))
+    line: dict[str, Any] = {k: v for k, v in fields.items() if draw(st.booleans()) or k == "type"}
+    if kind is not None:
+        line["type"] = kind
+    if kind == "progress":
+        nested = {k: fields[k] for k in ("requestId", "timestamp", "isApiErrorMessage")}
+        nested |= {"type": draw(st.sampled_from(["assistant", "user"])), "message": message}
+        line["data"] = {"message": nested}
+    elif kind == "system":
+        line["subtype"] = draw(st.sampled_from(["compact_boundary", "other"]))
+        line["compactMetadata"] = {"postTokens": draw(COUNT), "preTokens": draw(ANY)}
+    else:
+        line["message"] = message
+    return dumps(line)
+
+
+def typed(line: bytes) -> decode.Line:
+    parsed = decode._TYPED.decode(line)
+    assert isinstance(parsed, decode.Line)
+    return parsed
+
+
+@FUZZ
+@given(st.one_of(typed_line(), GOOD, GOOD.map(escaped)))
+def test_a_line_is_interpreted_the_same_from_the_typed_and_the_generic_decoder(line: bytes) -> None:
+    both = interpret_lines([typed(line)], LATEST)
+    assert both == interpret_items(json.loads(line), LATEST)
+    assert both == decode.line_items(line, LATEST)
+
+
+def reindexed(item: Item, index: int) -> Item:
+    return (index, *item[1:]) if type(item) is tuple else item  # type: ignore[return-value]
+
+
+@FUZZ
+@given(st.lists(st.one_of(typed_line(), GOOD), max_size=12))
+def test_a_buffer_is_interpreted_as_its_lines_one_by_one(lines: list[bytes]) -> None:
+    parsed = [typed(line) for line in lines]
+    one_by_one = [
+        reindexed(item, index)
+        for index, line in enumerate(parsed)
+        for item in interpret_lines([line], LATEST)
+    ]
+    assert interpret_lines(parsed, LATEST) == one_by_one
+
+
+def test_an_unusable_count_skips_only_a_line_whose_usage_counts() -> None:
+    bad = {"input_tokens": -1, "output_tokens": 2**40}
+    counted = assistant("s", T.format(1), "a", output=3)
+    counted["message"]["usage"] = bad
+    assert decode.line_items(dumps(counted), LATEST) == [SkipReason.BAD_TOKENS]
+    counted["timestamp"] = "garbage"  # the counts are read first
+    assert decode.line_items(dumps(counted), LATEST) == [SkipReason.BAD_TOKENS]
+    talk = user("s", T.format(1))
+    talk["message"]["usage"] = bad
+    assert decode.line_items(dumps(talk), LATEST) == []
+    untyped = {k: v for k, v in counted.items() if k != "type"}
+    untyped["message"] = {**untyped["message"], "role": "user"}
+    assert decode.line_items(dumps(untyped), LATEST) == [SkipReason.UNTYPED_USAGE]
+    nested = progress("s", T.format(1), None, output=1)
+    nested["data"]["message"]["message"]["usage"] = bad
+    assert decode.line_items(dumps(nested), LATEST) == [SkipReason.PROGRESS_WITHOUT_ID]
+
+
+def test_a_response_comes_out_with_its_values_in_place() -> None:
+    line = assistant(
+        "s", "2026-11-20T09:00:00.5Z", "a", input=1, output=2, cache_write=7, write_1h=3
+    ) | {"isSidechain": True}
+    line["message"]["usage"] |= {"cache_read_input_tokens": 4, "speed": "fast"}
+    record = decode.decode_line(dumps(line), LATEST)
+    assert record == Response(
+        message_id="a",
+        request_id="req-a",
+        session_id="s",
+        project="/home/u/app",
+        model="claude-opus-4-5",
+        timestamp=datetime(2026, 11, 20, 9, 0, 0, 500_000, UTC).timestamp(),
+        tokens=Tokens(input=1, output=2, cache_write_5m=4, cache_write_1h=3, cache_read=4),
+        sidechain=True,
+        speed=Speed.FAST,
+        api_error=False,
+    )
+    [values] = interpret_lines([typed(dumps(line))], LATEST)
+    assert values[12:14] == (1 + 7 + 4, 1 + 7 + 4 + 2) and values[17] is False  # type: ignore[index]
+
+
+RANKED = st.tuples(st.integers(0, 3), st.booleans())
+
+
+@FUZZ
+@given(RANKED, RANKED)
+def test_replaces_is_the_rank_order(new: tuple[int, bool], kept: tuple[int, bool]) -> None:
+    def row(total: int, sidechain: bool) -> MessageValues:
+        return (1, 0.0, "s", None, "m", 0, 0, 0, 0, 0, total, sidechain, False, False)
+
+    a, b = row(*new), row(*kept)
+    assert replaces(a, b) == (rank(a) > rank(b)) and replaces(a, None)
+
+
+def response_line(**usage: Any) -> bytes:
+    line = assistant("s", T.format(1), "a", output=1)
+    line["message"]["usage"] |= usage
+    return dumps(line)
+
+
+def test_a_split_that_disagrees_with_the_total_of_cache_writes_gives_way_to_it() -> None:
+    def writes(total: int, five: int | None, hour: int | None) -> tuple[int, int]:
+        split = {"ephemeral_5m_input_tokens": five, "ephemeral_1h_input_tokens": hour}
+        line = response_line(cache_creation_input_tokens=total, cache_creation=split)
+        record = decode.decode_line(line, LATEST)
+        assert isinstance(record, Response)
+        return record.tokens.cache_write_5m, record.tokens.cache_write_1h
+
+    assert writes(10, 7, 3) == (7, 3)
+    assert writes(10, 2, 3) == (7, 3)  # what is not 1h is 5m
+    assert writes(10, 2, 30) == (0, 10)
+    assert writes(10, None, 4) == (6, 4)
+    assert writes(10, None, None) == (10, 0)  # no split: all 5-minute
+    assert writes(0, 2, 3) == (2, 3)  # no total: the split's
+
+
+def test_a_progress_line_takes_its_nested_moment_else_its_own() -> None:
+    line = progress("s", T.format(1), "sub", output=1)
+    line["timestamp"] = T.format(2)
+    record = decode.decode_line(dumps(line), LATEST)
+    assert isinstance(record, Response) and record.sidechain
+    assert record.timestamp == datetime(2026, 11, 20, 9, 1, tzinfo=UTC).timestamp()
+    del line["data"]["message"]["timestamp"]
+    record = decode.decode_line(dumps(line), LATEST)
+    assert isinstance(record, Response)
+    assert record.timestamp == datetime(2026, 11, 20, 9, 2, tzinfo=UTC).timestamp()
