@@ -4,6 +4,7 @@ for a later pass, and every other file's rows in the same pass are kept."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from claude_tray.engine import read as read_module
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.ledger import Ledger, RowsRejected
-from claude_tray.storage.ledger_rows import FileMark, MessageRow
+from claude_tray.storage.ledger_rows import FileMark, FileRecord, MessageRow
 from tests.tools import held_open_by_another_process
 from tests.transcripts import ClaudeData, assistant
 
@@ -65,6 +66,45 @@ def test_one_bad_file_does_not_roll_back_the_pass(
         monkeypatch.setattr(read_module, "read_file", real)
         ws.refresh()  # the bad file was not marked read: it is read again, now whole
         assert ws.ledger.query("SELECT sum(output) FROM messages") == [(9,)]
+
+
+def test_a_group_stored_in_a_batch_is_a_transaction_of_its_own(tmp_path: Path) -> None:
+    """A first read stores thousands of rows per group. In a savepoint, SQLite keeps the pages a
+    write changes in an in-memory journal that the end of each row's statement walks whole, so a
+    group's cost grew with its square: a group inside a batch commits what the batch wrote before
+    and is a transaction of its own, never a savepoint; a rejected group is undone whole and the
+    batch goes on."""
+    path = tmp_path / "ledger.sqlite3"
+
+    def files(*rows: tuple[str, list[MessageRow]]) -> list[FileRecord]:
+        return [
+            FileRecord(name, FileMark(1, hash(name), 10, 10, 1), 1, messages, [], {}, True)
+            for name, messages in rows
+        ]
+
+    def committed() -> list[int]:
+        other = sqlite3.connect(path)
+        try:
+            return [key for (key,) in other.execute("SELECT key FROM messages ORDER BY key")]
+        finally:
+            other.close()
+
+    statements: list[str] = []
+    with Ledger(path) as ledger:
+        with ledger.batch():
+            ledger.record("/a", FileMark(1, 1, 10, 10, 1), 1, [row(1, 5)], [], {}, True)
+            ledger._db.set_trace_callback(statements.append)
+            ledger.record_files(files(("/b", [row(2, 7)]), ("/c", [row(3, 8)])), alone=True)
+            assert committed() == [1]  # /a, committed when the group began
+            with pytest.raises(RowsRejected, match="not stored"):
+                ledger.record_files(files(("/d", [row(4, 1)]), ("/e", [row(5, 2**70)])), alone=True)
+            assert committed() == [1, 2, 3]
+            ledger.record_files(files(("/f", [row(6, 9)])), alone=True)
+            ledger._db.set_trace_callback(None)
+        assert committed() == [1, 2, 3, 6]
+        assert sorted(ledger.file_marks()) == ["/a", "/b", "/c", "/f"]
+        assert ledger.query("SELECT sum(messages), sum(output) FROM slots") == [(4, 29)]
+    assert statements and not [s for s in statements if "SAVEPOINT" in s.upper()]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SQLite's POSIX locks")

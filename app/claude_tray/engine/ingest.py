@@ -313,7 +313,7 @@ def _store(
             rows += len(result.rows)
             if grouped and rows < GROUP_ROWS and len(group) < GROUP_FILES:
                 continue
-            _record(ledger, group, stats, firsts, progress)
+            _record(ledger, group, stats, firsts, progress, grouped)
             group, rows = [], 0
             if time.perf_counter() - committed_at > COMMIT_EVERY_S:
                 ledger.commit_point()
@@ -321,7 +321,7 @@ def _store(
             if deadline is not None and time.perf_counter() > deadline:
                 break
         if group:
-            _record(ledger, group, stats, firsts, progress)
+            _record(ledger, group, stats, firsts, progress, grouped)
 
 
 GROUP_ROWS = 20_000
@@ -335,7 +335,9 @@ def _record(
     stats: PassStats,
     firsts: set[str],
     progress: Callable[[int], None] | None,
+    grouped: bool = False,
 ) -> None:
+    """Store a group of files (`grouped`: a transaction of its own, see `Ledger.record_files`)."""
     records = [
         FileRecord(
             result.path,
@@ -351,11 +353,11 @@ def _record(
         for result in group
     ]
     try:
-        ledger.record_files(records)
+        ledger.record_files(records, alone=grouped)
     except RowsRejected as rejected:
         if len(group) > 1:  # find the file at fault: the others are stored
             for result in group:
-                _record(ledger, [result], stats, firsts, progress)
+                _record(ledger, [result], stats, firsts, progress, grouped)
             return
         stats.problems.append((group[0].path, str(rejected)))
         return
