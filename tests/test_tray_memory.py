@@ -366,3 +366,99 @@ def test_the_engine_gives_memory_back_after_each_full_pass(claude: ClaudeData) -
         assert engine.stop(30)
     assert [p.full for p in passes] == [True, False, True]
     assert calls == [0, 2]  # each before its pass was reported
+
+
+TRAY_PARTS_PROBE = """
+import io, json, sys
+from pathlib import Path
+from claude_tray.app import tray_app
+marked = tray_app.leave_out_unused_pillow()
+# What `TrayApp._build` imports, and what the tray does at its start: its log, the notification
+# icon, an icon saved as PNG (as pystray's gtk backend does with each new image).
+from claude_tray.adapters import autostart, notify
+from claude_tray.runtime import engine, watcher
+from claude_tray.ui import tray
+from claude_tray.core.names import Look
+from claude_tray.core.view import IconSpec
+from claude_tray.ui.icon import render_icon
+folder = Path(sys.argv[1])
+tray_app.setup_logging(folder / "logs", debug=False)
+tray_app.log.info("a line")
+icon = tray_app.notification_icon(folder)
+buffer = io.BytesIO()
+image = render_icon(IconSpec(Look.WARNING, "92", None), 22)
+image.save(buffer, "PNG")
+(folder / "icon.png").write_bytes(buffer.getvalue())
+(folder / "icon.raw").write_bytes(image.tobytes())
+loaded = sorted(name for name, module in sys.modules.items() if module is not None)
+json.dump({"marked": marked, "icon": str(icon), "modules": loaded}, sys.stdout)
+"""
+NEVER_IN_THE_TRAY = {
+    "logging.handlers",  # the log rotates with `tray_app.RotatingLog`; it would load pickle
+    "pickle",
+    "PIL._imagingft",  # Pillow's TrueType engine: the digits are bitmap glyphs
+    "PIL.BmpImagePlugin",  # image formats the tray never reads nor writes (PNG only)
+    "PIL.GifImagePlugin",
+    "PIL.JpegImagePlugin",
+    "PIL.PpmImagePlugin",
+}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pystray writes an ICO there, which needs BMP")
+def test_the_trays_parts_load_no_module_it_never_uses(tmp_path: Path) -> None:
+    """The tray's modules, its log and its PNG icons in a fresh process: none of the modules the
+    tray never uses is loaded, and the PNGs it writes still hold the icon's pixels."""
+    from PIL import Image
+
+    done = subprocess.run(
+        [sys.executable, "-c", TRAY_PARTS_PROBE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    found = json.loads(done.stdout)
+    assert sorted(found["marked"]) == sorted(NEVER_IN_THE_TRAY - {"logging.handlers", "pickle"})
+    loaded = set(found["modules"])
+    assert "PIL.PngImagePlugin" in loaded and "claude_tray.runtime.engine" in loaded
+    assert not NEVER_IN_THE_TRAY & loaded, NEVER_IN_THE_TRAY & loaded
+    assert "a line" in (tmp_path / "logs" / "claude-tray.log").read_text()
+    with Image.open(tmp_path / "icon.png") as png:
+        assert png.mode == "RGBA" and png.size == (22, 22)
+        assert png.tobytes() == (tmp_path / "icon.raw").read_bytes()
+    with Image.open(found["icon"]) as png:
+        assert png.size == (128, 128)
+
+
+def test_the_log_rotates_as_the_standard_handler_does(tmp_path: Path) -> None:
+    """`RotatingLog` against `logging.handlers.RotatingFileHandler`, the same records: the same
+    files, each the same bytes (the newest in the log itself, the oldest dropped)."""
+    import logging
+    import logging.handlers
+
+    from claude_tray.app.tray_app import RotatingLog
+
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    ours.mkdir()
+    theirs.mkdir()
+    handlers: list[logging.Handler] = [
+        RotatingLog(ours / "t.log", 1000, 3),
+        logging.handlers.RotatingFileHandler(
+            theirs / "t.log", maxBytes=1000, backupCount=3, encoding="utf-8"
+        ),
+    ]
+    for n in range(200):
+        record = logging.LogRecord(
+            "t", logging.INFO, __file__, 1, "line %d é" + "x" * (n % 37), (n,), None
+        )
+        for handler in handlers:
+            handler.handle(record)
+    for handler in handlers:
+        handler.close()
+    names = sorted(p.name for p in ours.iterdir())
+    assert names == ["t.log", "t.log.1", "t.log.2", "t.log.3"]
+    assert names == sorted(p.name for p in theirs.iterdir())
+    for name in names:
+        assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
+    assert "line 199 é" in (ours / "t.log").read_text(encoding="utf-8")
+    assert "line 0 é" not in "".join((ours / n).read_text(encoding="utf-8") for n in names)

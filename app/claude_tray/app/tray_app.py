@@ -16,7 +16,6 @@ import dataclasses
 import io
 import json
 import logging
-import logging.handlers
 import os
 import signal
 import subprocess
@@ -91,7 +90,7 @@ def run_tray(debug: bool) -> int:
         return EXIT_NO_DISPLAY
     keep_gl_out()  # before GTK loads: no GL driver in a tray (~50 MB less resident memory)
     keep_heap_small()  # before the threads start: freed buffers go back to the system
-    leave_out_truetype()  # before Pillow loads
+    leave_out_unused_pillow()  # before Pillow loads
     paths = app_paths()
     lock = try_lock_forever(paths.lock_file)
     if lock is None:
@@ -110,17 +109,71 @@ def run_tray(debug: bool) -> int:
 
 
 PILLOW_TRUETYPE = "PIL._imagingft"
+PILLOW_READERS = (
+    "PIL.BmpImagePlugin",
+    "PIL.GifImagePlugin",
+    "PIL.JpegImagePlugin",
+    "PIL.PpmImagePlugin",
+)
+"""The image formats Pillow loads before its first save besides PNG (`Image.preinit`)."""
 
 
-def leave_out_truetype() -> None:
-    """Pillow's `ImageDraw` imports `ImageFont`, which loads Pillow's TrueType module with its own
-    copies of FreeType, HarfBuzz and Brotli (~1.2 MB resident that no other process shares).
-    The tray's icons draw their digits with bitmap glyphs (`ui.glyphs`) and never a font, so the
-    module is marked as absent (`None` in `sys.modules`, Python's documented way): `ImageFont`
-    imports without it (it expects it may be missing) and would raise only if a font were
-    loaded. A process that already loaded it keeps it."""
-    if PILLOW_TRUETYPE not in sys.modules:
-        sys.modules[PILLOW_TRUETYPE] = None  # type: ignore[assignment]  # "absent", by design
+def leave_out_unused_pillow(platform: str = sys.platform) -> list[str]:
+    """Mark the Pillow modules the tray never uses as absent (`None` in `sys.modules`, Python's
+    documented way), before Pillow loads; returns those marked. A process that already loaded
+    one keeps it.
+
+    - `PIL._imagingft`: `ImageDraw` imports `ImageFont`, which loads Pillow's TrueType module with
+      its own copies of FreeType, HarfBuzz and Brotli (~1.2 MB resident that no other process
+      shares). The icons draw their digits with bitmap glyphs (`ui.glyphs`), never a font:
+      `ImageFont` imports without it (it expects it may be missing) and would raise only if a
+      font were loaded.
+    - the BMP, GIF, JPEG and PPM plugins, which Pillow's first `save` imports (each in a
+      `try`/`except ImportError`) along with PNG's, the only format the tray writes (pystray's
+      gtk, appindicator and darwin backends, the indicator's icons, the notification icon).
+      Not on Windows: pystray writes an ICO there, whose plugin needs BMP's."""
+    absent = [PILLOW_TRUETYPE]
+    if platform != "win32":
+        absent.extend(PILLOW_READERS)
+    marked = [name for name in absent if name not in sys.modules]
+    for name in marked:
+        sys.modules[name] = None  # type: ignore[assignment]  # "absent", by design
+    return marked
+
+
+class RotatingLog(logging.FileHandler):
+    """The tray's log file, rotated at `max_bytes` with `backups` numbered copies (`.1` the
+    newest), as `logging.handlers.RotatingFileHandler` does, without importing that module (and
+    with it `socket`, `pickle` and `queue`: ~0.3 MB the tray would keep for its whole life)."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        super().__init__(path, encoding="utf-8")
+        self.max_bytes = max_bytes
+        self.backups = backups
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self.stream is not None and self.max_bytes > 0:
+                size = self.stream.tell() + len(self.format(record)) + len(self.terminator)
+                if size >= self.max_bytes and os.path.isfile(self.baseFilename):
+                    self.rotate()
+        except Exception:
+            self.handleError(record)
+            return
+        super().emit(record)
+
+    def rotate(self) -> None:
+        """Close the file, shift `.1`… to `.2`… (the oldest dropped), the file to `.1`, reopen."""
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None  # reopened below
+        base = self.baseFilename
+        for n in range(self.backups - 1, 0, -1):
+            if os.path.exists(f"{base}.{n}"):
+                os.replace(f"{base}.{n}", f"{base}.{n + 1}")
+        if self.backups > 0 and os.path.exists(base):
+            os.replace(base, f"{base}.1")
+        self.stream = self._open()
 
 
 def setup_logging(log_dir: Path, debug: bool) -> None:
@@ -137,9 +190,7 @@ def setup_logging(log_dir: Path, debug: bool) -> None:
         root.addHandler(logging.StreamHandler(sys.stderr))
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            log_dir / LOG_FILE, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
-        )
+        handler = RotatingLog(log_dir / LOG_FILE, LOG_BYTES, LOG_BACKUPS)
     except OSError as error:
         log.warning("cannot log to %s: %s", log_dir, error)
         return
