@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from claude_tray.cli.main import main
+from claude_tray.cli.main import PLAIN_COMMANDS, _plain_args, build_parser, main
 from tests.transcripts import ClaudeData, assistant
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp()
@@ -385,3 +385,36 @@ def test_help_is_laid_out_for_the_terminal_s_width(
     today.formatter_class = argparse.HelpFormatter
     assert today.format_help() == printed
     assert (len(printed.splitlines()[0]) > 80) == (columns == 200)  # one usage line when wide
+
+
+PLAIN = [[command, *flags] for command in PLAIN_COMMANDS for flags in ([], ["--json"])] + [
+    ["--json", command] for command in PLAIN_COMMANDS
+]
+
+
+@pytest.mark.parametrize("argv", PLAIN, ids=" ".join)
+def test_a_plain_command_line_is_read_as_the_parser_reads_it(argv: list[str]) -> None:
+    """`today`, `status` (with or without `--json`) are read without building the parser: what
+    the command gets is what the parser would give it, option by option."""
+    parsed = build_parser(argv).parse_args(argv)
+    assert vars(_plain_args(argv)) == vars(parsed)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["today", "--debug"],
+        ["today", "--json", "--json"],
+        ["today", "--timezone", "UTC"],
+        ["today", "--machine", "a"],
+        ["status", "-h"],
+        ["today", "extra"],
+        ["daily", "--json"],
+        ["--json"],
+        ["today", "--js"],  # argparse takes a prefix of an option: it decides
+    ],
+    ids=" ".join,
+)
+def test_any_other_command_line_goes_through_the_parser(argv: list[str]) -> None:
+    assert _plain_args(argv) is None

@@ -42,6 +42,8 @@ NEVER_WHEN_NOTHING_IS_NEW = {
     "logging",  # nothing is logged (`storage.lazy_log`; with traceback, tokenize, string...)
     "tzlocal",  # TZ names the zone (`storage.zone._plain_zone`)
     "threading",
+    "argparse",  # a plain `today`/`status` is read without the parser (`cli.main._plain_args`)
+    "gettext",
 }
 NEVER_FOR_JSON = {
     "shutil",  # (with bz2, lzma) the terminal's width: for tables and help only

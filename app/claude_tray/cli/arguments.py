@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import date
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 
 def iso_date(value: str) -> date:
@@ -11,6 +14,8 @@ def iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
+        import argparse  # loaded already: the parser is reading the arguments
+
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 

@@ -137,6 +137,35 @@ def _add_global_options(parser: argparse.ArgumentParser, default: object) -> Non
     )
 
 
+PLAIN_COMMANDS = {
+    "today": ("claude_tray.cli.usage_commands", "run_today"),
+    "status": ("claude_tray.cli.usage_commands", "run_status"),
+}
+"""Commands that scripts and status bars run over and over, as `COMMAND`, `COMMAND --json` or
+`--json COMMAND`: read without building the parser (argparse with gettext, and the parser itself,
+cost each run a few ms), into what the parser makes of them (`tests/test_cli.py` holds the two
+equal). Any other word or option goes through the parser."""
+
+
+def _plain_args(argv: Sequence[str]) -> Any:
+    """The parser's namespace for a plain command line of `PLAIN_COMMANDS`; None for any other."""
+    words = [word for word in argv if word != "--json"]
+    if len(words) != 1 or len(argv) > 2 or words[0] not in PLAIN_COMMANDS:
+        return None
+    import importlib
+    from types import SimpleNamespace
+
+    module, handler = PLAIN_COMMANDS[words[0]]
+    return SimpleNamespace(
+        json="--json" in argv,
+        debug=False,
+        machine=None,
+        command=words[0],
+        timezone=None,
+        handler=getattr(importlib.import_module(module), handler),
+    )
+
+
 def _modules_for(argv: Sequence[str]) -> list[str]:
     words = [word for word in argv if not word.startswith("-")]
     if not words and ("-h" in argv or "--help" in argv):
@@ -202,10 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv
     when_logging_loads(lambda: _configure_logging(debug))
     try:
-        parser = build_parser(argv)
-        args = parser.parse_args(argv)
-        if args.command is None:
-            args = parser.parse_args(["run", *argv])
+        args = _plain_args(argv)
+        if args is None:
+            parser = build_parser(argv)
+            args = parser.parse_args(argv)
+            if args.command is None:
+                args = parser.parse_args(["run", *argv])
         handler = getattr(args, "handler", None)
         if getattr(args, "json", False):  # JSON for a program: no progress bar on stderr
             from claude_tray.cli.progress import want_progress
@@ -215,8 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from claude_tray.cli.workspace import only_machines
 
             only_machines(args.machine)
-        if handler is None:
-            parser.print_help()
+        if handler is None:  # a command that needs a subcommand (not a plain one)
+            build_parser(argv).print_help()
             return EXIT_USAGE
         _collect_again(collecting, frozen=entry)
         return _run(handler, args)

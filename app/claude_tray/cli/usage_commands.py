@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
@@ -38,6 +37,10 @@ from claude_tray.engine.usage import Total, day_ranges, history_dates, priced_su
 from claude_tray.engine.workspace import Workspace
 from claude_tray.storage.budget_state import record_budget_state
 from claude_tray.storage.lazy_log import LazyLogger
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 

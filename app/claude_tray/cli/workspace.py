@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -21,6 +20,10 @@ from claude_tray.storage.ledger_faults import LedgerError
 from claude_tray.storage.paths import app_paths, missing_configured_roots
 from claude_tray.storage.private import tighten
 from claude_tray.storage.zone import resolve_timezone
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
 
@@ -107,6 +110,8 @@ def _timezone_name(name: str) -> str:
     try:
         resolve_timezone(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        import argparse  # loaded already: the parser is reading the arguments
+
         raise argparse.ArgumentTypeError(f"unknown timezone {name!r}") from None
     return name
 
