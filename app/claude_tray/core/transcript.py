@@ -1,4 +1,6 @@
-"""Interpret one decoded transcript line (a JSON object) as a record.
+"""Interpret decoded transcript lines as records: a whole buffer of lines in one call
+(`interpret_lines`, a first read's millions of lines), or one line (`interpret`) through the same
+code, so there is one definition of each rule.
 
 Claude Code calls its format internal and changes it between versions: unknown line types and
 fields are ignored, missing or null fields take their neutral value, and only a field whose value
@@ -353,6 +355,9 @@ def _text(value: object) -> str | None:
     return value if type(value) is str and value else None
 
 
+_from_iso = datetime.fromisoformat
+
+
 def parse_timestamp(value: object, latest: float) -> float:
     """ISO 8601 (with `Z` or an offset, with or without fractions) to epoch seconds.
 
@@ -362,7 +367,7 @@ def parse_timestamp(value: object, latest: float) -> float:
     if not isinstance(value, str):
         raise Skipped(SkipReason.BAD_TIMESTAMP)
     try:
-        moment = datetime.fromisoformat(value)
+        moment = _from_iso(value)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         seconds = moment.timestamp()
