@@ -65,6 +65,7 @@ def interpret_lines(lines: Sequence[Any], latest: float) -> list[Item]:
     """
     items: list[Item] = []
     append = items.append
+    when, proportions, weigh = parse_timestamp, split_writes, sizes  # looked up once
     for index, line in enumerate(lines):
         kind = line.type
         message = line.message
@@ -130,8 +131,8 @@ def interpret_lines(lines: Sequence[Any], latest: float) -> list[Item]:
                 if write_5m is None and write_1h is None:
                     write_5m, write_1h = write, 0
                 elif write_5m is None or write_1h is None or write_5m + write_1h != write:
-                    write_5m, write_1h = split_writes(write, write_5m or 0, write_1h or 0)
-            prompt, total, long_context = sizes(inp, out, write_5m, write_1h, read)
+                    write_5m, write_1h = proportions(write, write_5m or 0, write_1h or 0)
+            prompt, total, long_context = weigh(inp, out, write_5m, write_1h, read)
             model = message.model
             if not (type(model) is str and model):
                 model = "unknown"
@@ -146,7 +147,7 @@ def interpret_lines(lines: Sequence[Any], latest: float) -> list[Item]:
                     session_id if type(session_id) is str and session_id else None,
                     cwd if type(cwd) is str and cwd else None,
                     model,
-                    parse_timestamp(timestamp, latest),
+                    when(timestamp, latest),
                     inp,
                     out,
                     write_5m,
