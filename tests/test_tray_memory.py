@@ -372,7 +372,7 @@ TRAY_PARTS_PROBE = """
 import io, json, sys
 from pathlib import Path
 from claude_tray.app import tray_app
-marked = tray_app.leave_out_unused_pillow()
+marked = tray_app.leave_out_unused_modules()
 # What `TrayApp._build` imports, and what the tray does at its start: its log, the notification
 # icon, an icon saved as PNG (as pystray's gtk backend does with each new image).
 from claude_tray.adapters import autostart, notify
@@ -390,10 +390,14 @@ image = render_icon(IconSpec(Look.WARNING, "92", None), 22)
 image.save(buffer, "PNG")
 (folder / "icon.png").write_bytes(buffer.getvalue())
 (folder / "icon.raw").write_bytes(image.tobytes())
+from claude_tray.engine.read import read_file
+found = read_file(sys.argv[2], 0)  # through msgspec, which would have used typing_extensions
+read = repr((found.lines, found.responses, found.rows, sorted(found.skipped.items())))
 loaded = sorted(name for name, module in sys.modules.items() if module is not None)
-json.dump({"marked": marked, "icon": str(icon), "modules": loaded}, sys.stdout)
+json.dump({"marked": marked, "icon": str(icon), "modules": loaded, "read": read}, sys.stdout)
 """
 NEVER_IN_THE_TRAY = {
+    "typing_extensions",  # msgspec uses `typing`'s own instead
     "logging.handlers",  # the log rotates with `tray_app.RotatingLog`; it would load pickle
     "pickle",
     "PIL._imagingft",  # Pillow's TrueType engine: the digits are bitmap glyphs
@@ -405,13 +409,27 @@ NEVER_IN_THE_TRAY = {
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pystray writes an ICO there, which needs BMP")
-def test_the_trays_parts_load_no_module_it_never_uses(tmp_path: Path) -> None:
-    """The tray's modules, its log and its PNG icons in a fresh process: none of the modules the
-    tray never uses is loaded, and the PNGs it writes still hold the icon's pixels."""
+def test_the_trays_parts_load_no_module_it_never_uses(tmp_path: Path, claude: ClaudeData) -> None:
+    """The tray's modules, its log, its PNG icons and a transcript read in a fresh process: none
+    of the modules the tray never uses is loaded, the PNGs it writes still hold the icon's
+    pixels, and the transcript reads as it does here (where msgspec has typing_extensions):
+    token counts msgspec's typed decode checks (negative, a bool, a float, too large) included."""
     from PIL import Image
 
+    stamp = "2026-11-20T10:00:%02d.000Z"
+    odd: list[Any] = [-5, True, 1.5, 10**16, 7]
+    transcript = claude.write(
+        "s1",
+        *(
+            assistant("s1", stamp % n, f"m{n}", input=value, output=3)
+            for n, value in enumerate(odd)
+        ),
+        assistant("s1", stamp % 9, "m9", input=4, output=5, cache_write=6, write_1h=2),
+        '{"type": "assistant", "message": {"usage": {"output_tokens": "x"}}}',
+    )
+    here = read_file(str(transcript), 0)
     done = subprocess.run(
-        [sys.executable, "-c", TRAY_PARTS_PROBE, str(tmp_path)],
+        [sys.executable, "-c", TRAY_PARTS_PROBE, str(tmp_path), str(transcript)],
         capture_output=True,
         text=True,
         check=True,
@@ -428,6 +446,10 @@ def test_the_trays_parts_load_no_module_it_never_uses(tmp_path: Path) -> None:
         assert png.tobytes() == (tmp_path / "icon.raw").read_bytes()
     with Image.open(found["icon"]) as png:
         assert png.size == (128, 128)
+    assert here.responses >= 2 and sum(here.skipped.values()) >= 1
+    assert found["read"] == repr(
+        (here.lines, here.responses, here.rows, sorted(here.skipped.items()))
+    )
 
 
 def test_the_log_rotates_as_the_standard_handler_does(tmp_path: Path) -> None:

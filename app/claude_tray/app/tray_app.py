@@ -90,7 +90,7 @@ def run_tray(debug: bool) -> int:
         return EXIT_NO_DISPLAY
     keep_gl_out()  # before GTK loads: no GL driver in a tray (~50 MB less resident memory)
     keep_heap_small()  # before the threads start: freed buffers go back to the system
-    leave_out_unused_pillow()  # before Pillow loads
+    leave_out_unused_modules()  # before Pillow and msgspec load
     paths = app_paths()
     lock = try_lock_forever(paths.lock_file)
     if lock is None:
@@ -118,21 +118,27 @@ PILLOW_READERS = (
 """The image formats Pillow loads before its first save besides PNG (`Image.preinit`)."""
 
 
-def leave_out_unused_pillow(platform: str = sys.platform) -> list[str]:
-    """Mark the Pillow modules the tray never uses as absent (`None` in `sys.modules`, Python's
-    documented way), before Pillow loads; returns those marked. A process that already loaded
-    one keeps it.
+TYPING_BACKPORTS = "typing_extensions"
+"""msgspec's helpers import it for `get_type_hints` and fall back to `typing`'s, the same on
+Python 3.11+ (`include_extras`, `Required`, `NotRequired`): ~0.3 MB the tray would keep."""
+
+
+def leave_out_unused_modules(platform: str = sys.platform) -> list[str]:
+    """Mark the modules the tray never needs as absent (`None` in `sys.modules`, Python's
+    documented way) before the libraries that would import them load; returns those marked. A
+    process that already loaded one keeps it. Each library named here imports the module in a
+    `try`/`except ImportError` and does without it:
 
     - `PIL._imagingft`: `ImageDraw` imports `ImageFont`, which loads Pillow's TrueType module with
       its own copies of FreeType, HarfBuzz and Brotli (~1.2 MB resident that no other process
       shares). The icons draw their digits with bitmap glyphs (`ui.glyphs`), never a font:
-      `ImageFont` imports without it (it expects it may be missing) and would raise only if a
-      font were loaded.
-    - the BMP, GIF, JPEG and PPM plugins, which Pillow's first `save` imports (each in a
-      `try`/`except ImportError`) along with PNG's, the only format the tray writes (pystray's
-      gtk, appindicator and darwin backends, the indicator's icons, the notification icon).
-      Not on Windows: pystray writes an ICO there, whose plugin needs BMP's."""
-    absent = [PILLOW_TRUETYPE]
+      `ImageFont` imports without it and would raise only if a font were loaded.
+    - the BMP, GIF, JPEG and PPM plugins, which Pillow's first `save` imports along with PNG's,
+      the only format the tray writes (pystray's gtk, appindicator and darwin backends, the
+      indicator's icons, the notification icon). Not on Windows: pystray writes an ICO there,
+      whose plugin needs BMP's.
+    - `typing_extensions` (see `TYPING_BACKPORTS`)."""
+    absent = [PILLOW_TRUETYPE, TYPING_BACKPORTS]
     if platform != "win32":
         absent.extend(PILLOW_READERS)
     marked = [name for name in absent if name not in sys.modules]
