@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import math
 import random
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,7 +28,9 @@ from claude_tray.core.trends import Bucket, cache_savings
 from claude_tray.engine.usage import PricedSum, priced_buckets, priced_sums
 from claude_tray.storage.config import builtin_prices
 from claude_tray.storage.ledger import Ledger
-from claude_tray.storage.ledger_rows import FileMark, MessageRow
+from claude_tray.storage.ledger_rollup import rebuild_rollup
+from claude_tray.storage.ledger_rows import FileMark, FileRecord, MessageRow
+from claude_tray.storage.ledger_sync import SeenFile
 
 T0 = 1_771_200_000.0  # a slot boundary (a multiple of 900) in February 2026
 DAY = 86400.0
@@ -263,16 +268,136 @@ def test_the_rollup_holds_the_sums_of_the_messages_through_every_write(ledger: L
     check_queries(ledger)
 
 
-def test_a_bulk_load_sums_the_rollup_once_at_the_end(ledger: Ledger) -> None:
+def test_a_bulk_load_sums_each_group_as_it_is_stored(ledger: Ledger) -> None:
+    """Into an empty ledger, the rollup is summed group by group while the rest is read (no
+    triggers meanwhile), so that the end of the load has only the indexes to build."""
     rnd = random.Random(7)
+    first = [message(rnd, key) for key in range(1, 1001)]
     with ledger.batch(bulk=True):
-        record(ledger, "/a", [message(rnd, key) for key in range(1, 1001)])
+        record(ledger, "/a", first)
         assert trigger_names(ledger) == set()
-        assert ledger.query("SELECT count(*) FROM slots")[0][0] == 0
-        record(ledger, "/b", [message(rnd, key, extra=10**7) for key in range(500, 1500)])
+        assert rollup(ledger) == expected_rollup(ledger)
+        store_group(ledger, [("/b", [message(rnd, key) for key in range(1001, 2001)])])
+        assert rollup(ledger) == expected_rollup(ledger)
+        # Copies equal to messages stored (a resumed session's copies) replace nothing.
+        store_group(ledger, [("/c", first[::3]), ("/d", [message(rnd, 2001)])])
+        assert rollup(ledger) == expected_rollup(ledger)
+    assert ledger.stats()["messages"] == 2001
     assert trigger_names(ledger) == set(TRIGGERS)
     assert rollup(ledger) == expected_rollup(ledger)
     check_queries(ledger)
+
+
+def test_a_bulk_load_in_which_a_copy_replaces_a_stored_message_sums_the_rollup_at_the_end(
+    ledger: Ledger,
+) -> None:
+    rnd = random.Random(8)
+    with ledger.batch(bulk=True):
+        record(ledger, "/a", [message(rnd, key) for key in range(1, 1001)])
+        store_group(ledger, [("/b", [message(rnd, key, extra=10**7) for key in range(500, 1500)])])
+        store_group(ledger, [("/c", [message(rnd, key) for key in range(1500, 1600)])])
+    assert ledger.query("SELECT count(*) FROM messages WHERE total > 10000000")[0][0] == 1000
+    assert trigger_names(ledger) == set(TRIGGERS)
+    assert rollup(ledger) == expected_rollup(ledger)
+    check_queries(ledger)
+
+
+def test_a_bulk_load_with_other_writes_between_its_groups_sums_the_rollup_at_the_end(
+    ledger: Ledger,
+) -> None:
+    """Any write that does not sum what it stores (another machine's better copies, pruning)
+    leaves the rollup to be summed whole at the end of the load."""
+    rnd = random.Random(10)
+    with ledger.batch(bulk=True):
+        store_group(ledger, [("/a", [message(rnd, key) for key in range(1, 1001)])])
+        better = [message(rnd, key, extra=10**7) for key in range(1, 101)]
+        ledger.sync.import_file(better, [], SeenFile("x", "devserver", 1, 1, 100, None, 0.0))
+        store_group(ledger, [("/b", [message(rnd, key) for key in range(1001, 2001)])])
+    assert ledger.query("SELECT count(*) FROM messages WHERE machine = 'devserver'") == [(100,)]
+    assert slots(ledger) == summed_afresh(ledger)  # machines apart: the rollup's own sum
+    with ledger.batch(bulk=True):
+        store_group(ledger, [("/c", [message(rnd, key) for key in range(2001, 3001)])])
+        assert ledger.prune_before(T0 + 5 * DAY + 450.5)["messages"] > 0
+        store_group(ledger, [("/d", [message(rnd, key) for key in range(3001, 4001)])])
+    assert trigger_names(ledger) == set(TRIGGERS)
+    assert slots(ledger) == summed_afresh(ledger)
+
+
+def slots(ledger: Ledger) -> list[tuple[object, ...]]:
+    return ledger.query(
+        "SELECT * FROM slots ORDER BY slot, model, fast, long, session, project, machine"
+    )
+
+
+def summed_afresh(ledger: Ledger) -> list[tuple[object, ...]]:
+    """The rollup as one sum over every message gives it (in a transaction undone after)."""
+    db = sqlite3.connect(ledger.path, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        rebuild_rollup(db)
+        rows = db.execute(
+            "SELECT * FROM slots ORDER BY slot, model, fast, long, session, project, machine"
+        ).fetchall()
+        db.execute("ROLLBACK")
+        return rows
+    finally:
+        db.close()
+
+
+def store_group(ledger: Ledger, files: Sequence[tuple[str, Sequence[MessageRow]]]) -> None:
+    """Store files as a first read stores a group of them (a transaction of its own)."""
+    ledger.record_files(
+        [
+            FileRecord(name, FileMark(1, hash(name), 1, 1, 1), 1, rows, [], {}, True)
+            for name, rows in files
+        ],
+        alone=True,
+    )
+
+
+def test_a_bulk_load_killed_after_some_groups_leaves_them_summed_at_the_next_open(
+    tmp_path: Path,
+) -> None:
+    """A process killed in the middle of a bulk load (no exception handler runs, the groups
+    committed so far stay, without the indexes and triggers and with a rollup summed so far):
+    the next open builds the indexes and sums the rollup again, and a later read goes on."""
+    path = tmp_path / "ledger.sqlite3"
+    script = f"""
+import os, random, signal, sys
+sys.path[:0] = {[str(Path(__file__).parent.parent), *sys.path]!r}
+from pathlib import Path
+from claude_tray.storage.ledger import Ledger
+from tests.test_ledger_speed_paths import message, store_group
+rnd = random.Random(12)
+ledger = Ledger(Path({str(path)!r}))
+with ledger.batch(bulk=True):
+    store_group(ledger, [("/a", [message(rnd, key) for key in range(1, 701)])])
+    store_group(ledger, [("/b", [message(rnd, key) for key in range(701, 1401)])])
+    store_group(ledger, [("/c", [message(rnd, key) for key in range(1401, 2101)])])
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    raw = sqlite3.connect(path)
+    try:  # as the kill left it: two groups committed, summed so far, no triggers
+        assert raw.execute("SELECT count(*) FROM messages").fetchone()[0] == 1400
+        assert raw.execute("SELECT sum(messages) FROM slots").fetchone()[0] == 1400
+        assert (
+            raw.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'slots_%'"
+            ).fetchone()[0]
+            == 0
+        )
+    finally:
+        raw.close()
+    with Ledger(path) as ledger:
+        assert ledger.stats()["messages"] == 1400
+        assert trigger_names(ledger) == set(TRIGGERS)
+        assert rollup(ledger) == expected_rollup(ledger)
+        assert sorted(ledger.file_marks()) == ["/a", "/b"]
+        record(ledger, "/c", [message(random.Random(5), key) for key in range(1401, 1501)])
+        assert rollup(ledger) == expected_rollup(ledger)
+        check_queries(ledger)
 
 
 def test_an_interrupted_bulk_load_is_summed_again_when_the_ledger_opens(tmp_path: Path) -> None:

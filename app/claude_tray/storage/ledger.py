@@ -35,10 +35,13 @@ from claude_tray.storage.ledger_faults import (
     classify,
 )
 from claude_tray.storage.ledger_rollup import (
+    add_triggers,
     delete_messages_before,
     drop_triggers,
     rebuild_rollup,
     rollup_agrees,
+    sum_after,
+    triggers_present,
 )
 from claude_tray.storage.ledger_rows import (
     UPSERT_EARLIER,
@@ -154,6 +157,11 @@ class Ledger:
         self.machines: tuple[str, ...] | None = None
         """The machines every sum and session list is restricted to ('' is this one; see
         `ledger_sync`), or None for all of them (`--machine`)."""
+        self._summed: int | None = None
+        """In a bulk load into an empty ledger: the id of the last message summed into the
+        rollup so far (`record_files` sums each group it stores). None otherwise, and once any
+        other write, or a copy replacing a stored message, leaves the rollup to be summed whole
+        at the end of the load."""
         try:
             self._db = self._open_checking_journal()
         except NewerSchema as newer:
@@ -253,8 +261,10 @@ class Ledger:
         `record` inside it is its own savepoint, so one file's failure undoes only that file.
 
         `bulk` (a first ingest into an empty ledger): the secondary indexes and the rollup's
-        triggers are dropped while loading; the indexes are built and the rollup is summed once at
-        the end, several times faster than keeping them up to date row by row.
+        triggers are dropped while loading, several times faster than keeping them up to date
+        row by row; the indexes are built at the end. Into an empty ledger, the rollup is summed
+        group by group as they are stored, while the rest is still being read (whole at the end
+        when a stored message was replaced by a better copy, or written to otherwise).
 
         `low_memory`: sorting for those builds spills to temporary files instead of memory (a bulk
         import of millions of another machine's rows: ~2.4x less memory, ~30% slower)."""
@@ -275,7 +285,11 @@ class Ledger:
                 for name in INDEX_NAMES:
                     self._db.execute(f"DROP INDEX IF EXISTS {name}")
                 drop_triggers(self._db)
+                if self._last_id() == 0:  # empty: the rollup is summed as groups are stored
+                    self._db.execute("DELETE FROM slots")
+                    self._summed = 0
         except (sqlite3.Error, OSError) as error:
+            self._summed = None
             self._rollback()
             raise LedgerError.from_error(self.path, error) from error
         try:
@@ -283,7 +297,11 @@ class Ledger:
             if bulk:
                 for statement in INDEXES:
                     self._db.execute(statement)
-                rebuild_rollup(self._db)
+                summed, self._summed = self._summed, None
+                if summed == self._last_id() and not triggers_present(self._db):
+                    add_triggers(self._db)
+                else:  # a copy replaced a stored message, or another write came between
+                    rebuild_rollup(self._db)
             self._db.execute("COMMIT")
         except (sqlite3.Error, OSError) as error:
             self._rollback()
@@ -291,6 +309,13 @@ class Ledger:
         except BaseException:
             self._rollback()
             raise
+        finally:
+            self._summed = None
+
+    def _last_id(self) -> int:
+        """The id of the message inserted last (0: none)."""
+        last: int | None = self._db.execute("SELECT max(id) FROM messages").fetchone()[0]
+        return last or 0
 
     def _rollback(self) -> None:
         if self._db.in_transaction:
@@ -321,10 +346,14 @@ class Ledger:
             self._db.execute("BEGIN IMMEDIATE")
 
     @contextmanager
-    def _write(self, alone: bool = False) -> Iterator[sqlite3.Connection]:
+    def _write(self, alone: bool = False, sums: bool = False) -> Iterator[sqlite3.Connection]:
         """One atomic write: a transaction of its own, or a savepoint inside a batch. `alone`:
         inside a batch too a transaction of its own, begun once what the batch wrote before is
-        committed (a write of thousands of rows: see `record_files`)."""
+        committed (a write of thousands of rows: see `record_files`). `sums`: the write adds
+        what it stores to a bulk load's rollup itself; any other write during a bulk load
+        leaves the rollup to be summed whole at its end."""
+        if not sums:
+            self._summed = None
         if self._db.in_transaction and alone:
             self._db.execute("COMMIT")
             self._db.execute("BEGIN IMMEDIATE")
@@ -427,7 +456,10 @@ class Ledger:
 
     @_guarded
     def _record(self, files: Sequence[FileRecord], alone: bool) -> None:
-        with self._write(alone) as db:
+        with self._write(alone, sums=True) as db:
+            summed = self._summed
+            if summed is not None:
+                changes = db.total_changes
             start = 0
             while start < len(files):  # runs of files with the same tie rule, in order
                 earlier = files[start].earlier
@@ -439,6 +471,15 @@ class Ledger:
                     [row for one in files[start:end] for row in one.messages],
                 )
                 start = end
+            if summed is not None:
+                # Each message inserted is one change and takes the next id; a copy that
+                # replaced a message is one change more, and that message may be summed already.
+                last = self._last_id()
+                if last - summed == db.total_changes - changes:
+                    sum_after(db, summed)
+                    summed = last
+                else:
+                    summed = None
             db.executemany(
                 "INSERT OR IGNORE INTO unrecorded (key, session, kind, ts, pre_tokens, "
                 "post_tokens) VALUES (?, ?, ?, ?, ?, ?)",
@@ -466,6 +507,7 @@ class Ledger:
                 "lines = CASE WHEN ? THEN excluded.lines ELSE files.lines + excluded.lines END",
                 [(one.path, *one.mark, one.lines, one.restarted) for one in files],
             )
+        self._summed = summed  # only once the write is done: a write undone sums nothing
 
     # -- queries ----------------------------------------------------------------------------
 

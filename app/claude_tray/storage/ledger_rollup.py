@@ -2,9 +2,10 @@
 
 Reports over long periods read `slots`: token sums, count, and first and last time per slot,
 session, folder, machine, model, speed and long-context flag. Triggers keep it exact on every
-insert, update and delete of a message; a bulk first ingest drops them and sums the rollup once
-at the end, and opening a ledger whose triggers are missing (an older ledger, an interrupted
-bulk load) rebuilds it. A year of a heavy user (1 million messages) is about 70,000 rollup rows.
+insert, update and delete of a message; a bulk first ingest drops them and sums each group of
+messages it stores (all of them once at its end instead when a message stored before changed),
+and opening a ledger whose triggers are missing (an older ledger, an interrupted bulk load)
+rebuilds it. A year of a heavy user (1 million messages) is about 70,000 rollup rows.
 
 Derived data, like an index: made when missing, rebuilt from `messages` whenever its triggers
 are not all there. Clustered by its key, ordered for sums per slot and model (the slot sums read
@@ -66,15 +67,21 @@ def _key_values(row: str) -> str:
     )
 
 
+def _merge(count: str) -> str:
+    """How a sum of `count` messages joins the rollup row of its key, which may hold others: a
+    message's trigger adds one, a bulk load the sums of a group (`sum_after`)."""
+    sums = ", ".join(f"{c} = {c} + excluded.{c}" for c in TOKEN_COLUMNS)
+    return f"""ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET
+        messages = messages + {count}, first_ts = min(first_ts, excluded.first_ts),
+        last_ts = max(last_ts, excluded.last_ts), {sums}"""
+
+
 def _add(row: str) -> str:
     tokens = ", ".join(f"{row}.{c}" for c in TOKEN_COLUMNS)
-    sums = ", ".join(f"{c} = {c} + excluded.{c}" for c in TOKEN_COLUMNS)
     return f"""
     INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, {", ".join(TOKEN_COLUMNS)})
     VALUES ({_key_values(row)}, 1, {row}.ts, {row}.ts, {tokens})
-    ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET
-        messages = messages + 1, first_ts = min(first_ts, excluded.first_ts),
-        last_ts = max(last_ts, excluded.last_ts), {sums};"""
+    {_merge("1")};"""
 
 
 def _remove(row: str) -> str:
@@ -111,21 +118,47 @@ def drop_triggers(db: sqlite3.Connection) -> None:
         db.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
-def rebuild_rollup(db: sqlite3.Connection) -> None:
-    """Sum the rollup afresh from every message and (re)make its triggers; inside a transaction."""
-    db.execute("DELETE FROM slots")
-    _sum_into_slots(db, "", ())
+def triggers_present(db: sqlite3.Connection) -> int:
+    """How many of the rollup's triggers the ledger holds."""
+    names = ", ".join(f"'{name}'" for name in TRIGGER_NAMES)
+    found: int = db.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({names})"
+    ).fetchone()[0]
+    return found
+
+
+def add_triggers(db: sqlite3.Connection) -> None:
     for statement in TRIGGERS:
         db.execute(statement)
 
 
-def _sum_into_slots(db: sqlite3.Connection, where: str, params: tuple[object, ...]) -> None:
+def rebuild_rollup(db: sqlite3.Connection) -> None:
+    """Sum the rollup afresh from every message and (re)make its triggers; inside a transaction."""
+    db.execute("DELETE FROM slots")
+    _sum_into_slots(db, "", ())
+    add_triggers(db)
+
+
+def sum_after(db: sqlite3.Connection, last_id: int) -> None:
+    """Add the messages inserted after the one with id `last_id` to the rollup: a bulk load
+    (without the triggers) sums each group it stores, so that its end has only the indexes left
+    to build. Exact only while no message summed before has changed since (the caller's to
+    know); inside a transaction."""
+    _sum_into_slots(db, "WHERE id > ?", (last_id,), merge=True)
+
+
+def _sum_into_slots(
+    db: sqlite3.Connection, where: str, params: tuple[object, ...], merge: bool = False
+) -> None:
+    """Sum the messages `where` selects into the rollup (`merge`: into rows that may hold
+    other messages of the same key)."""
     sums = ", ".join(f"sum({c})" for c in TOKEN_COLUMNS)
     db.execute(
         f"INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, "
         f"{', '.join(TOKEN_COLUMNS)}) "
         f"SELECT {_key_values('')}, count(*), min(ts), max(ts), {sums} "
-        f"FROM messages {where} GROUP BY 1, 2, 3, 4, 5, 6, 7",
+        f"FROM messages {where} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
+        f"{_merge('excluded.messages') if merge else ''}",
         params,
     )
 
@@ -139,8 +172,7 @@ def delete_messages_before(db: sqlite3.Connection, ts: float) -> int:
     (cut,) = db.execute(f"SELECT {slot_sql('?1')}", (ts,)).fetchone()
     db.execute("DELETE FROM slots WHERE slot <= ?", (cut,))
     _sum_into_slots(db, "WHERE ts >= ? AND ts < ?", (cut * SLOT_SECONDS, (cut + 1) * SLOT_SECONDS))
-    for statement in TRIGGERS:
-        db.execute(statement)
+    add_triggers(db)
     return deleted
 
 
@@ -149,11 +181,7 @@ def ensure_rollup(db: sqlite3.Connection) -> None:
     the rollup, or a bulk load that did not finish); a no-op otherwise."""
 
     def complete() -> bool:
-        names = ", ".join(f"'{name}'" for name in TRIGGER_NAMES)
-        found = db.execute(
-            f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({names})"
-        ).fetchone()[0]
-        return bool(found == len(TRIGGER_NAMES))
+        return triggers_present(db) == len(TRIGGER_NAMES)
 
     if complete():
         return
