@@ -418,3 +418,48 @@ def test_a_plain_command_line_is_read_as_the_parser_reads_it(argv: list[str]) ->
 )
 def test_any_other_command_line_goes_through_the_parser(argv: list[str]) -> None:
     assert _plain_args(argv) is None
+
+
+ENTRY = """
+import atexit, sys
+{before}
+atexit.register(lambda: print("teardown", file=sys.stderr))
+from claude_tray.cli.main import main
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize(
+    ("before", "teardown"), [("", False), ("import threading", True), ("import logging", True)]
+)
+def test_a_plain_command_s_process_ends_without_python_s_teardown(
+    claude: ClaudeData, tray_home: Path, before: str, teardown: bool
+) -> None:
+    """The process of a plain `today --json` ends once its output is flushed, without Python's
+    teardown (no exit hook runs); not when a module whose work that teardown finishes was
+    loaded (threads, log handlers...). Its output and exit code are the same either way."""
+    moment = datetime.fromtimestamp(NOW - 60, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    claude.write("s1", assistant("s1", moment, "m1", input=1000, output=50))
+    for _ in range(2):  # a first read, then a warm run
+        done = subprocess.run(
+            [sys.executable, "-c", ENTRY.format(before=before), "today", "--json"],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ),
+            timeout=120,
+        )
+        assert done.returncode == 0
+        assert json.loads(done.stdout)["totalTokens"] == 1050
+        assert done.stderr == ("teardown\n" if teardown else "")
+    (tray_home / "config.toml").write_text("timezone = 5\n")  # a command that fails: exit 2
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY.format(before=before), "today", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("claude-tray: ")
+    assert done.stderr.endswith("teardown\n" if teardown else "\n")

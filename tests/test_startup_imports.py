@@ -91,6 +91,7 @@ def test_the_cycle_collector_is_on_again_when_the_command_runs(claude: ClaudeDat
     claude.write("s1", assistant("s1", "2026-01-01T10:00:00.000Z", "m1", input=10, output=5))
     seen = """
 import gc, sys
+import threading  # so that `main` returns (no `cli.main._end_now`): what follows it runs
 from claude_tray.cli import usage_commands
 from claude_tray.cli.main import main
 states = []
