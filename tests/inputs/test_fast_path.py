@@ -348,3 +348,14 @@ def test_a_progress_line_takes_its_nested_moment_else_its_own() -> None:
     record = decode.decode_line(dumps(line), LATEST)
     assert isinstance(record, Response)
     assert record.timestamp == datetime(2026, 11, 20, 9, 2, tzinfo=UTC).timestamp()
+
+
+def test_the_rows_a_read_sends_hold_their_flags_as_plain_ints(tmp_path: Path) -> None:
+    """sqlite3 binds an exact int directly and a bool through its adapt path (slower)."""
+    flagged = assistant("s", T.format(1), "a", sidechain=True, input=300_000, speed="fast")
+    plain = assistant("s", T.format(2), "b", output=1)
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(dumps(flagged) + b"\n" + dumps(plain) + b"\n")
+    rows = sorted(read.read_file(str(path), 0).rows, key=lambda row: row[1])
+    assert [row[11:14] for row in rows] == [(1, 1, 1), (0, 0, 0)]
+    assert all(type(flag) is int for row in rows for flag in row[11:14])

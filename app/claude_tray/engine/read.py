@@ -298,8 +298,10 @@ class _FileReader:
                 identity = (message_id, request_id)
             else:  # cannot be deduped: counted once as it stands, whichever pass reads it
                 identity = b"line:" + (self._line_at(index) if line is None else line)
-            # `MessageRow`'s columns as a plain tuple (flags as bools: SQLite stores 1 and 0),
-            # keyed once per message and with its strings shared (see `FileRead`).
+            # `MessageRow`'s columns as a plain tuple, keyed once per message and with its
+            # strings shared (see `FileRead`); the flags stored as exact ints (`+flag`): the
+            # ledger's sqlite3 binds a bool through its slow adapt path (0.34 s against 0.20 s
+            # for a first read's 203k rows, measured by store).
             kept = rows.get(identity)
             if kept is not None:
                 row: MessageValues = (
@@ -341,9 +343,9 @@ class _FileReader:
                 write_1h,
                 read,
                 total,
-                sidechain,
-                fast,
-                long_context,
+                +sidechain,
+                +fast,
+                +long_context,
             )
         self.responses += responses
 
