@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -576,3 +578,25 @@ def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(
     assert ledger_after_a_first_read("workers") == one
     assert 0 < len(_READ_HERE) < 24  # the first files here, the others in the workers
     assert len(one[0]) == 24 and len(one[3]) == 24
+
+
+def test_a_first_read_stores_its_groups_with_the_cycle_collector_off(
+    claude: ClaudeData, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first read makes a few hundred thousand row tuples and no cycle among them: the cycle
+    collector is held off while its groups are read and stored, and is on again after."""
+    claude.write("s1", assistant("s1", T.format(1), "m1", output=2))
+    claude.write("s2", assistant("s2", T.format(2), "m2", output=3))
+    collecting: list[bool] = []
+    real = Ledger.record_files
+
+    def noting(ledger: Ledger, files: Any, alone: bool = False) -> None:
+        collecting.append(gc.isenabled())
+        real(ledger, files, alone)
+
+    monkeypatch.setattr(Ledger, "record_files", noting)
+    assert gc.isenabled()
+    ws.refresh()
+    assert collecting == [False]
+    assert gc.isenabled()
+    assert totals(ws)[:3] == (2, 0, 5)

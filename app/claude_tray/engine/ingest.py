@@ -302,7 +302,11 @@ def _store(
     grouped = grouped and batch and deadline is None
     group: list[FileRead] = []
     rows = 0
-    with ledger.batch(bulk=bulk) if batch else contextlib.nullcontext():
+    # A first read (grouped) makes a few hundred thousand row tuples and no cycle among them:
+    # the cycle collector would only walk them over and over, in this process and in the
+    # thread that receives the workers' results.
+    quiet = no_cycle_collection() if grouped else contextlib.nullcontext()
+    with quiet, ledger.batch(bulk=bulk) if batch else contextlib.nullcontext():
         committed_at = time.perf_counter()
         for result in results:
             done.add(result.path)
