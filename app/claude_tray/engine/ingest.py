@@ -479,7 +479,8 @@ def _read_all(plan: list[_Work], parallel: bool = True, lean: bool = False) -> I
     done = 0
     try:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        try:
             # While the workers start (an interpreter and the reader's imports each), this
             # process reads the first files itself (at most `HEAD_SHARE` of the bytes: a
             # big first file goes to a worker).
@@ -497,6 +498,10 @@ def _read_all(plan: list[_Work], parallel: bool = True, lean: bool = False) -> I
             for result in results:
                 done += 1
                 yield result
+        finally:
+            # Not waited for: the workers end while this process stores the last results
+            # (joined at exit), and a pass given up midway reads nothing more.
+            pool.shutdown(wait=False, cancel_futures=True)
     except (BrokenProcessPool, OSError) as error:  # e.g. no way to start a process here
         log.warning("reading in worker processes failed (%s); reading in this one", error)
         yield from (read_file(w.path, w.start, w.head, chunk) for w in plan[done:])
