@@ -124,11 +124,6 @@ def line_items(line: bytes, latest: float) -> list[Item]:
     return interpret_lines([parsed], latest)
 
 
-def line_record(parsed: Line, latest: float) -> Record | None:
-    """The record a typed line stands for (see `decode_line`, which raises the same `Skipped`)."""
-    return record_of(interpret_lines([parsed], latest))
-
-
 def not_an_object_reason(line: bytes) -> SkipReason:
     """Why a line that is not `{...}` is skipped: valid JSON of another kind (an array, a number,
     a string) is "not an object"; anything else is malformed."""
