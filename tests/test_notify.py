@@ -19,6 +19,26 @@ from claude_tray.adapters.notify import (
     make_notifier,
 )
 from tests.desktop import Desktop, running_desktop
+from tests.tools import missing
+
+
+def through_jeepney(icon: Path | None = None) -> Backend:
+    return notify.dbus_backend(icon, notify.jeepney_session)
+
+
+def through_gio(icon: Path | None = None) -> Backend:
+    """The tray's way where GTK runs: GLib's own D-Bus client (PyGObject)."""
+    try:
+        import gi
+
+        gi.require_version("Gio", "2.0")
+        from gi.repository import Gio  # noqa: F401
+    except (ImportError, ValueError):
+        missing("PyGObject", "apt-get install python3-gi")
+    return notify.dbus_backend(icon, notify.gio_session)
+
+
+DBUS_WAYS = [through_jeepney, through_gio]
 
 
 class Recorder:
@@ -153,10 +173,13 @@ def test_failing_notify_send_falls_through(
     assert "notify-send failed (OSError: notify-send says no)" in caplog.text
 
 
-def test_no_session_bus_means_dbus_fails_and_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("make", DBUS_WAYS)
+def test_no_session_bus_means_dbus_fails_and_is_skipped(
+    make: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
     after = Recorder("after", True)
-    notifier = FallbackNotifier([notify.dbus_backend(), after.backend])
+    notifier = FallbackNotifier([make(), after.backend])  # type: ignore[operator]
     assert notifier.send("t", "b") is True
     assert notifier.working == ("after",)
 
@@ -171,7 +194,7 @@ def dunst(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
 
 
 @pytest.mark.desktop
-@pytest.mark.parametrize("make", [notify.dbus_backend, notify.notify_send_backend])
+@pytest.mark.parametrize("make", [*DBUS_WAYS, notify.notify_send_backend])
 def test_real_daemon_receives_escaped_body(
     make: object, dunst: Desktop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -202,7 +225,7 @@ def test_factory_on_a_real_desktop_sends_once(
 
 
 @pytest.mark.desktop
-@pytest.mark.parametrize("make", [notify.dbus_backend, notify.notify_send_backend])
+@pytest.mark.parametrize("make", [*DBUS_WAYS, notify.notify_send_backend])
 def test_urgency_and_icon_reach_the_daemon(
     make: object, dunst: Desktop, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

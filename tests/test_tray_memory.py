@@ -390,14 +390,23 @@ image = render_icon(IconSpec(Look.WARNING, "92", None), 22)
 image.save(buffer, "PNG")
 (folder / "icon.png").write_bytes(buffer.getvalue())
 (folder / "icon.raw").write_bytes(image.tobytes())
+# A notification as the tray sends one with GTK up (GLib's D-Bus client loaded); the bus named
+# in the environment does not exist, so it fails, but it must not have loaded jeepney.
+import gi
+gi.require_version("Gio", "2.0")
+from gi.repository import Gio
+from claude_tray.adapters.notify import FallbackNotifier, dbus_backend
+sent = FallbackNotifier([dbus_backend()]).send("title", "body")
 from claude_tray.engine.read import read_file
 found = read_file(sys.argv[2], 0)  # through msgspec, which would have used typing_extensions
 read = repr((found.lines, found.responses, found.rows, sorted(found.skipped.items())))
 loaded = sorted(name for name, module in sys.modules.items() if module is not None)
-json.dump({"marked": marked, "icon": str(icon), "modules": loaded, "read": read}, sys.stdout)
+report = {"marked": marked, "icon": str(icon), "modules": loaded, "read": read, "sent": sent}
+json.dump(report, sys.stdout)
 """
 NEVER_IN_THE_TRAY = {
     "typing_extensions",  # msgspec uses `typing`'s own instead
+    "jeepney",  # notifications go through GLib's D-Bus client, which GTK loaded
     "logging.handlers",  # the log rotates with `tray_app.RotatingLog`; it would load pickle
     "pickle",
     "PIL._imagingft",  # Pillow's TrueType engine: the digits are bitmap glyphs
@@ -430,13 +439,16 @@ def test_the_trays_parts_load_no_module_it_never_uses(tmp_path: Path, claude: Cl
     here = read_file(str(transcript), 0)
     done = subprocess.run(
         [sys.executable, "-c", TRAY_PARTS_PROBE, str(tmp_path), str(transcript)],
+        env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus"},
         capture_output=True,
         text=True,
         check=True,
         timeout=120,
     )
     found = json.loads(done.stdout)
-    assert sorted(found["marked"]) == sorted(NEVER_IN_THE_TRAY - {"logging.handlers", "pickle"})
+    marked = NEVER_IN_THE_TRAY - {"logging.handlers", "pickle", "jeepney"}
+    assert sorted(found["marked"]) == sorted(marked)
+    assert found["sent"] is False  # no bus: the notification failed (and was logged)
     loaded = set(found["modules"])
     assert "PIL.PngImagePlugin" in loaded and "claude_tray.runtime.engine" in loaded
     assert not NEVER_IN_THE_TRAY & loaded, NEVER_IN_THE_TRAY & loaded
