@@ -45,6 +45,11 @@ MAX_WORKERS = 4
 HEAD_SHARE = 0.04
 """A parallel pass reads about this share of its bytes (its first files) in this process, while the
 worker processes start."""
+MAP_CHUNK = 16
+"""Files handed to a worker process at once. Each hand-over and each answer is a message this
+process sends, waits for and unpickles: on a history of 5,278 transcripts its thread that takes
+the answers used 0.34-0.37 s of CPU at 4 files a chunk, 0.16-0.20 s at 16. A last chunk of 16 is
+still little work (about 4 MB)."""
 
 
 class PassStats:
@@ -491,7 +496,7 @@ def _read_all(plan: list[_Work], parallel: bool = True, lean: bool = False) -> I
             rest = plan[first:]
             paths, starts = [w.path for w in rest], [w.start for w in rest]
             heads = [w.head for w in rest]
-            results = pool.map(read_file, paths, starts, heads, chunksize=4)
+            results = pool.map(read_file, paths, starts, heads, chunksize=MAP_CHUNK)
             for work in plan[:first]:
                 done += 1
                 yield read_file(work.path, work.start, work.head, chunk)
