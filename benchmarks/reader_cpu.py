@@ -27,6 +27,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def _stored(value: object) -> object:
+    """A value as SQLite stores it (a bool is the integer 1 or 0)."""
+    return int(value) if type(value) is bool else value
+
+
 def measure(history: str, part: int, parts: int, passes: int) -> str:
     """One line: the checkout, CPU seconds of each pass (full reader, decode alone, the rest)
     and the digest."""
@@ -54,7 +59,7 @@ def measure(history: str, part: int, parts: int, passes: int) -> str:
         if index == passes - 1:
             for reader, rows, marks, end in read:
                 seen = (
-                    sorted(rows),
+                    sorted(tuple(map(_stored, row)) for row in rows),
                     sorted(marks),
                     reader.lines,
                     reader.responses,
