@@ -463,3 +463,18 @@ def test_a_plain_command_s_process_ends_without_python_s_teardown(
     assert done.stdout == ""
     assert done.stderr.startswith("claude-tray: ")
     assert done.stderr.endswith("teardown\n" if teardown else "\n")
+
+
+def test_a_plain_command_started_without_stderr_still_ends_well(claude: ClaudeData) -> None:
+    """A process started with no stderr (closed: `sys.stderr` is None) ends as before."""
+    moment = datetime.fromtimestamp(NOW - 60, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    claude.write("s1", assistant("s1", moment, "m1", input=1000, output=50))
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY.format(before="sys.stderr = None"), "today", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["totalTokens"] == 1050  # (an exit hook would print here)

@@ -247,8 +247,9 @@ def _end_now(code: int) -> None:
     if any(name in sys.modules for name in _NEEDS_TEARDOWN):
         return
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started without that stream
+                stream.flush()
     except (OSError, ValueError):  # a closed pipe, a closed stream: Python's exit reports it
         return
     os._exit(code)
