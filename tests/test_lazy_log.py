@@ -25,10 +25,12 @@ def python(code: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_setup_runs_when_anything_loads_logging() -> None:
     done = python(
         """
-import importlib.machinery, sys
+import importlib.machinery, importlib.util, sys
 from claude_tray.storage.lazy_log import when_logging_loads
 ran = []
 when_logging_loads(lambda: ran.append(sys.modules["logging"].getLogger().name))
+assert "logging" not in sys.modules and not ran
+assert importlib.util.find_spec("logging") is not None  # looked for, not loaded: nothing runs
 assert "logging" not in sys.modules and not ran
 import logging.handlers  # as a library would: not through our loggers
 assert ran == ["root"], ran

@@ -36,16 +36,17 @@ def when_logging_loads(setup: Callable[[], None]) -> None:
 
 class _LoggingLoads:
     """First on `sys.meta_path`: finds `logging` through the finders after it, with a loader that
-    runs the setups once the module has run. Steps aside after that one import."""
+    runs the setups once the module has run. Steps aside once `logging` is loaded (a mere
+    `importlib.util.find_spec("logging")` loads nothing, and leaves it in place)."""
 
     def find_spec(
         self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
         if name != "logging":
             return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
         for finder in sys.meta_path:
+            if isinstance(finder, _LoggingLoads):
+                continue
             find = getattr(finder, "find_spec", None)
             spec: ModuleSpec | None = None if find is None else find(name, path, target)
             if spec is not None:
@@ -70,6 +71,7 @@ class _ThenSetUp:
         if module.__spec__ is not None:
             module.__spec__.loader = self.loader
         self.loader.exec_module(module)
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _LoggingLoads)]
         while _setups:
             _setups.pop(0)()
 
