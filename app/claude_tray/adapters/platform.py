@@ -240,7 +240,7 @@ def keep_heap_small() -> bool:
 def give_back_memory() -> bool:
     """Linux with glibc: hand the free memory inside the C heap back to the system
     (`malloc_trim(0)`, which since glibc 2.8 also releases the free pages between blocks still
-    in use, not only the heap's top). The tray calls it after each full pass: what a pass freed
+    in use, not only the heap's top). The tray calls it after each pass: what a pass freed
     otherwise stays resident until the heap needs it again. A fraction of a millisecond on the
     tray's heap. True when memory was given back; False elsewhere (other allocators give it
     back by themselves, or not at all)."""
