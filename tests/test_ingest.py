@@ -600,3 +600,48 @@ def test_a_first_read_stores_its_groups_with_the_cycle_collector_off(
     assert collecting == [False]
     assert gc.isenabled()
     assert totals(ws)[:3] == (2, 0, 5)
+
+
+def test_a_bulk_first_read_builds_the_indexes_before_its_last_files(
+    claude: ClaudeData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first read into an empty ledger (bulk) builds the ledger's indexes once most of its
+    bytes are stored, while the rest is still read, and leaves the ledger as a read that is no
+    bulk load does."""
+    from claude_tray.engine import ingest
+
+    for n in range(20):
+        lines = [assistant(f"s{n}", T.format(n), f"m{n}", input=n, output=2 * n)]
+        if n:  # a resumed session's copy of the previous file's response: a tie
+            lines.append(
+                assistant(f"s{n}", T.format(n - 1), f"m{n - 1}", input=n - 1, output=2 * n - 2)
+            )
+        path = claude.write(f"s{n}", *lines)
+        os.utime(path, (1_800_000_000 + n, 1_800_000_000 + n))
+
+    def ledger_after_a_first_read(home: str) -> list[list[tuple[object, ...]]]:
+        monkeypatch.setenv("CLAUDE_TRAY_HOME", str(tmp_path / home))
+        with Workspace.open() as ws:
+            ws.refresh()
+            return [
+                ws.ledger.query(f"SELECT * FROM {table} ORDER BY 1, 2")
+                for table in ("messages", "sessions", "slots", "unrecorded")
+            ] + [ws.ledger.query("SELECT path, offset, lines FROM files ORDER BY path")]
+
+    plain = ledger_after_a_first_read("plain")
+    indexed: list[bool] = []
+    real = Ledger.record_files
+
+    def noting(ledger: Ledger, files: Any, alone: bool = False) -> None:
+        names = ledger.query("SELECT name FROM sqlite_master WHERE type = 'index'")
+        indexed.append(("messages_ts",) in names and ("messages_session",) in names)
+        real(ledger, files, alone)
+
+    monkeypatch.setattr(Ledger, "record_files", noting)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 1)  # a bulk load, read in this process
+    monkeypatch.setattr(ingest, "MAX_WORKERS", 1)
+    monkeypatch.setattr(ingest, "GROUP_FILES", 1)
+    assert ledger_after_a_first_read("bulk") == plain
+    assert len(indexed) == 20
+    assert not indexed[0] and indexed[-1]
+    assert 15 <= indexed.index(True) <= 19  # after 85% of the bytes

@@ -288,6 +288,31 @@ def test_a_bulk_load_sums_each_group_as_it_is_stored(ledger: Ledger) -> None:
     check_queries(ledger)
 
 
+def test_a_bulk_load_told_to_index_before_its_end_indexes_the_rest_as_it_comes(
+    ledger: Ledger,
+) -> None:
+    rnd = random.Random(14)
+    with ledger.batch(bulk=True):
+        store_group(ledger, [("/a", [message(rnd, key) for key in range(1, 1001)])])
+        assert index_names(ledger) == set()
+        ledger.index_now()
+        assert index_names(ledger) == {"messages_ts", "messages_session"}
+        store_group(ledger, [("/b", [message(rnd, key) for key in range(1001, 1501)])])
+        assert rollup(ledger) == expected_rollup(ledger)
+    assert ledger.query("PRAGMA integrity_check") == [("ok",)]
+    assert trigger_names(ledger) == set(TRIGGERS)
+    assert rollup(ledger) == expected_rollup(ledger)
+    check_queries(ledger)
+
+
+def index_names(ledger: Ledger) -> set[str]:
+    rows = ledger.query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+        "'messages' AND name NOT LIKE 'sqlite_%'"
+    )
+    return {str(name) for (name,) in rows}
+
+
 def test_a_bulk_load_in_which_a_copy_replaces_a_stored_message_sums_the_rollup_at_the_end(
     ledger: Ledger,
 ) -> None:

@@ -243,6 +243,7 @@ def ingest(
                 told,
                 batch=not background,
                 grouped=not lean,
+                index_at=int(new_bytes * INDEX_SHARE) if bulk else None,
             )
     except LedgerError as error:
         if error.fault is Fault.CORRUPT:
@@ -294,6 +295,7 @@ def _store(
     progress: Callable[[int], None] | None = None,
     batch: bool = True,
     grouped: bool = True,
+    index_at: int | None = None,
 ) -> None:
     """Record each file's results: each file all or nothing, committed every second or so (with
     `batch`; else each file at once, in a transaction of its own); a file whose rows the ledger
@@ -303,7 +305,8 @@ def _store(
 
     With `batch` and no deadline (a first read), files are stored in groups (`GROUP_ROWS`): one
     statement per table for the whole group; a group the ledger rejects is stored again file by
-    file, so only the file at fault is left out. Not `grouped`: each file as soon as it is read."""
+    file, so only the file at fault is left out. Not `grouped`: each file as soon as it is read.
+    `index_at`: once this many bytes are stored, the ledger builds its indexes (`INDEX_SHARE`)."""
     grouped = grouped and batch and deadline is None
     group: list[FileRead] = []
     rows = 0
@@ -324,6 +327,9 @@ def _store(
                 continue
             _record(ledger, group, stats, firsts, progress, grouped)
             group, rows = [], 0
+            if index_at is not None and stats.bytes_read >= index_at:
+                ledger.index_now()
+                index_at = None
             if time.perf_counter() - committed_at > COMMIT_EVERY_S:
                 ledger.commit_point()
                 committed_at = time.perf_counter()
@@ -333,6 +339,10 @@ def _store(
             _record(ledger, group, stats, firsts, progress, grouped)
 
 
+INDEX_SHARE = 0.85
+"""A bulk load builds the ledger's indexes once it has stored this share of its bytes, while the
+rest is still being read, so that its end does not wait for them (the rows stored after are
+indexed as they come: a little more work than building the indexes over them too)."""
 GROUP_ROWS = 20_000
 GROUP_FILES = 1_000
 """A first read stores the files it read in groups of about this many rows (or files)."""

@@ -262,9 +262,10 @@ class Ledger:
 
         `bulk` (a first ingest into an empty ledger): the secondary indexes and the rollup's
         triggers are dropped while loading, several times faster than keeping them up to date
-        row by row; the indexes are built at the end. Into an empty ledger, the rollup is summed
-        group by group as they are stored, while the rest is still being read (whole at the end
-        when a stored message was replaced by a better copy, or written to otherwise).
+        row by row; the indexes are built at the end, or when the caller says (`index_now`).
+        Into an empty ledger, the rollup is summed group by group as they are stored, while the
+        rest is still being read (whole at the end when a stored message was replaced by a
+        better copy, or written to otherwise).
 
         `low_memory`: sorting for those builds spills to temporary files instead of memory (a bulk
         import of millions of another machine's rows: ~2.4x less memory, ~30% slower)."""
@@ -311,6 +312,14 @@ class Ledger:
             raise
         finally:
             self._summed = None
+
+    @_guarded
+    def index_now(self) -> None:
+        """In a bulk load: build the secondary indexes now; what is stored after is indexed as
+        it comes. A first read does it before its last files come in, so that its end does not
+        wait for them."""
+        for statement in INDEXES:
+            self._db.execute(statement)
 
     def _last_id(self) -> int:
         """The id of the message inserted last (0: none)."""
