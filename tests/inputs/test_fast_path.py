@@ -359,3 +359,23 @@ def test_the_rows_a_read_sends_hold_their_flags_as_plain_ints(tmp_path: Path) ->
     rows = sorted(read.read_file(str(path), 0).rows, key=lambda row: row[1])
     assert [row[11:14] for row in rows] == [(1, 1, 1), (0, 0, 0)]
     assert all(type(flag) is int for row in rows for flag in row[11:14])
+
+
+def test_a_line_of_another_shape_is_read_by_itself_and_the_rest_at_once(tmp_path: Path) -> None:
+    usual = [dumps(assistant("s", T.format(n), f"m{n}", output=n)) for n in range(1, 7)]
+    odd = dumps({"type": "assistant", "message": "text"})  # valid JSON the typed decoder refuses
+    data = b"\n".join([*usual[:3], b"", odd, *usual[3:]]) + b"\n"
+    assert decode.decode_buffer(data) == (None, 3)  # blank lines are not counted
+    assert decode.decode_buffer(b"{not json\n" + data) == (None, None)
+    reader = read._FileReader(tmp_path / "s.jsonl")
+    scanned: list[bytes] = []
+
+    def scan(buffer: bytes, stop: int, pos: int = 0) -> None:
+        scanned.append(buffer[pos:stop])
+        read._FileReader._scan(reader, buffer, stop, pos)
+
+    reader._scan = scan  # type: ignore[method-assign]  # a spy: the real scan runs
+    reader._lines(data, len(data))
+    assert scanned == [odd]
+    fast, slow = both_ways(data)
+    assert fast == slow and fast[:2] == (7, 6)

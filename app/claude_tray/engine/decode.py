@@ -12,6 +12,7 @@ read line by line instead, where each line gets its own decision and skip reason
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import msgspec
@@ -92,12 +93,27 @@ _GENERIC = msgspec.json.Decoder()
 
 def decode_lines(data: bytes | memoryview) -> list[Line] | None:
     """Every line of `data` (whole lines), decoded at once; blank lines are left out. None when
-    any line is not a JSON object of the usual shape: such a buffer is read line by line
-    (`decode_line`), so that a bad line costs only itself."""
+    any line is not a JSON object of the usual shape (see `decode_buffer`)."""
+    return decode_buffer(data)[0]
+
+
+def decode_buffer(data: bytes | memoryview) -> tuple[list[Line] | None, int | None]:
+    """`(lines, None)`: every line of `data` decoded at once, blank lines left out. Else
+    `(None, n)` when valid JSON of an unusual shape stopped it at its `n`-th non-blank line (the
+    lines before it are of the usual shape), or `(None, None)` for anything else (a line that is
+    not JSON, not UTF-8): such lines are read one by one (`decode_line`), so that a bad line costs
+    only itself."""
     try:
-        return _TYPED.decode_lines(data)
-    except (msgspec.DecodeError, UnicodeDecodeError):  # a ValidationError is a DecodeError
-        return None
+        return _TYPED.decode_lines(data), None
+    except msgspec.ValidationError as error:
+        found = _REFUSED_AT.match(str(error))
+        return None, int(found[1]) if found else None
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None, None
+
+
+_REFUSED_AT = re.compile(r".* - at `\$\[(\d+)\][^`]*`$", re.DOTALL)
+"""Where msgspec's ValidationError of `decode_lines` says it stopped: `... - at `$[12].message``."""
 
 
 def decode_line(line: bytes, latest: float) -> Record | None:

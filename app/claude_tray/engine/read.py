@@ -27,6 +27,7 @@ from claude_tray.core.records import CompactBoundary, SkipReason, Title
 from claude_tray.core.transcript import Item, interpret_lines
 from claude_tray.core.unrecorded import Unrecorded
 from claude_tray.engine.decode import (
+    decode_buffer,
     decode_lines,
     is_json_object,
     line_items,
@@ -173,17 +174,33 @@ class _FileReader:
         return offset
 
     def _lines(self, data: bytes, stop: int) -> None:
-        """Handle the lines of `data[:stop]`: all at once when each is a JSON object of the usual
-        shape, else line by line (`_scan`)."""
-        view = memoryview(data)[:stop] if stop < len(data) else data
-        parsed = decode_lines(view)
-        if parsed is None:
-            self._scan(data, stop)
-            return
-        self.lines += len(parsed)
-        self._buffer = (view, None)
-        self._take(interpret_lines(parsed, self.latest), None)
-        self._buffer = (b"", None)
+        """Handle the lines of `data[:stop]`: all at once while each is a JSON object of the
+        usual shape; a line of another shape is read by itself as `_scan` reads it (and so is
+        the rest of a buffer holding a line that is not JSON at all)."""
+        start = 0
+        while start < stop:
+            view = memoryview(data)[start:stop] if start or stop < len(data) else data
+            parsed, refused = decode_buffer(view)
+            if parsed is None:
+                cut = None if refused is None else _nth_line(data, start, stop, refused)
+                if cut is None:
+                    self._scan(data, stop, start)
+                    return
+                begin, end = cut  # the lines before it have the usual shape
+                parsed = decode_lines(memoryview(data)[start:begin]) if begin > start else []
+                if parsed is None:  # cannot happen (msgspec stops at the first refused line)
+                    self._scan(data, stop, start)
+                    return
+                view = memoryview(data)[start:begin]
+            else:
+                begin = end = stop
+            self.lines += len(parsed)
+            self._buffer = (view, None)
+            self._take(interpret_lines(parsed, self.latest), None)
+            self._buffer = (b"", None)
+            if begin < stop:
+                self._scan(data, end, begin)
+            start = end + 1
 
     def _line_at(self, index: int) -> bytes:
         """The bytes of the `index`-th non-blank line of the buffer `_lines` decoded at once."""
@@ -193,8 +210,8 @@ class _FileReader:
             self._buffer = (data, lines)
         return lines[index]
 
-    def _scan(self, data: bytes, stop: int) -> None:
-        """Handle the lines of `data[:stop]` one by one, without splitting the buffer.
+    def _scan(self, data: bytes, stop: int, pos: int = 0) -> None:
+        """Handle the lines of `data[pos:stop]` one by one, without splitting the buffer.
 
         Most bytes belong to lines that carry nothing we count (tool results, file contents): only
         lines holding `"usage"`, a compact boundary, a title or an escape are decoded; the others
@@ -202,8 +219,7 @@ class _FileReader:
         still counted.
         """
         find = data.find
-        marks = [find(marker, 0, stop) for marker in (_USAGE, _COMPACT, _TITLE, _ESCAPE)]
-        pos = 0
+        marks = [find(marker, pos, stop) for marker in (_USAGE, _COMPACT, _TITLE, _ESCAPE)]
         while pos < stop:
             end = find(b"\n", pos, stop)
             if end < 0:
@@ -443,6 +459,23 @@ class _SessionAccumulator:
             compact_ts=compact.timestamp if compact else None,
             max_context=self.max_context,
         )
+
+
+def _nth_line(data: bytes, start: int, stop: int, n: int) -> tuple[int, int] | None:
+    """(first byte, end) of the `n`-th non-blank line of `data[start:stop]`, None if there is
+    none (the count of `decode_lines`, which leaves blank lines out)."""
+    find = data.find
+    pos = start
+    while pos < stop:
+        end = find(b"\n", pos, stop)
+        if end < 0:
+            end = stop
+        if data[pos] == 123 or data[pos:end].strip():  # `{`: not blank (no copy of the line)
+            if not n:
+                return pos, end
+            n -= 1
+        pos = end + 1
+    return None
 
 
 def _fingerprint(handle: BinaryIO, length: int) -> tuple[int, int]:
