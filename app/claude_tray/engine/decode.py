@@ -5,9 +5,9 @@ typed struct that names only the fields we read, so their content (text, tool in
 skipped without building Python objects for it. Any line of another shape falls back to a generic
 decode. Either way the field values go through `core.transcript`, the one interpretation of them.
 
-A first read of a history decodes whole buffers of lines at once (`decode_lines`, one call into C
-for thousands of lines); a buffer holding any line that is not a JSON object of the usual shape is
-read line by line instead, where each line gets its own decision and skip reason.
+A first read of a history decodes whole buffers of lines at once (`decode_buffer`, one call into C
+for thousands of lines); a line that is not a JSON object of the usual shape is read by itself
+instead (`engine.read`), where it gets its own decision and skip reason.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """Reading one transcript's new bytes into ledger rows: the part of ingest that runs in worker
 processes on a first read of a history, so it imports only what reading needs (no SQLite).
 
-A buffer of whole lines is decoded at once (`decode.decode_lines`); a buffer holding a line that is
-not a JSON object of the usual shape is read line by line (`_scan`), where only the lines that can
-matter are decoded and every other line is checked for the shape of an object. Both hand each
-decoded line to the same interpretation (`core.transcript.interpret_lines`), so they count the
-same (a test compares them).
+A buffer of whole lines is decoded at once (`decode.decode_buffer`); a line of an unusual shape
+(valid JSON the typed decoder refuses) is read by itself and the lines around it at once again,
+and from a line that is not JSON at all the rest of the buffer is read line by line (`_scan`),
+where only the lines that can matter are decoded and every other line is checked for the shape of
+an object. All hand the decoded lines to the same interpretation (`core.transcript.
+interpret_lines`), so they count the same (tests compare them).
 """
 
 from __future__ import annotations
