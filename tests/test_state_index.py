@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from claude_tray.cli.main import main
 from claude_tray.core.snapshot import last_seen
 from claude_tray.engine.workspace import Workspace
 from claude_tray.hooks.fast import handle_event, run_statusline
@@ -401,3 +402,36 @@ def test_the_records_it_gives_are_those_read_all_gives(scenario: AppPaths) -> No
         assert facts.record("5e55-no-such-session") is None
         with pytest.raises(KeyError):
             facts["5e55-no-such-session"]
+
+
+@pytest.mark.parametrize("command", [["status", "--json"], ["sessions", "--json"]])
+def test_a_run_whose_pass_read_nothing_scans_the_state_folder_once(
+    scenario: AppPaths,
+    claude: ClaudeData,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """`status` and `sessions` take the sessions' facts from the scan with which their pass
+    learned its roots when that pass read no transcript (`cli.workspace.session_facts`); after a
+    pass that read one, from a new scan. The answer is the same either way."""
+    scans: list[int] = []
+    real = SessionIndex.scan
+
+    def counted(self: SessionIndex, now: float | None = None) -> Any:
+        scans.append(1)
+        return real(self, now)
+
+    monkeypatch.setattr(SessionIndex, "scan", counted)
+    monkeypatch.setenv("CLAUDE_TRAY_NOW", str(NOW))
+    answers, counts = [], []
+    for append in (False, False, True, False):  # the first run reads the scenario's transcript
+        if append:  # a new line: the pass reads it
+            claude.append(claude.transcript("live"), assistant("live", iso(NOW - 30), "m2"))
+        scans.clear()
+        assert main(command) == 0
+        answers.append(capsys.readouterr().out)
+        counts.append(len(scans))
+    assert counts == [2, 1, 2, 1]
+    assert answers[0] == answers[1]
+    assert answers[2] == answers[3] != answers[1]

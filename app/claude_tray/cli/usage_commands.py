@@ -27,7 +27,12 @@ from claude_tray.cli.shapes import (
     totals_json,
     unpriced_models,
 )
-from claude_tray.cli.workspace import add_timezone_option, clock_for, open_workspace
+from claude_tray.cli.workspace import (
+    add_timezone_option,
+    clock_for,
+    open_workspace,
+    session_facts,
+)
 from claude_tray.core.formats import money, paint, percent
 from claude_tray.core.periods import day_period
 from claude_tray.core.snapshot import SessionState, Snapshot, Spend
@@ -279,7 +284,7 @@ def run_sessions(args: argparse.Namespace) -> int:
         return run_sessions_all(args)
     with open_workspace() as workspace:
         clock = clock_for(args, workspace)
-        facts = workspace.session_facts()
+        facts = session_facts(workspace)
         if args.active:
             states: Sequence[SessionState] = workspace.snapshot(clock, facts).sessions
             states = sorted(states, key=lambda s: -s.last_activity)
@@ -350,7 +355,7 @@ def _partial(snapshot: Snapshot, spend: Spend) -> str:
 def run_status(args: argparse.Namespace) -> int:
     with open_workspace(today_for=args) as workspace:
         clock = clock_for(args, workspace)
-        snapshot = workspace.snapshot(clock)
+        snapshot = workspace.snapshot(clock, session_facts(workspace))
         record_budget_state(workspace.paths, snapshot.today, clock.now)
     if args.json:
         print_json(

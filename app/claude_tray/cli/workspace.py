@@ -19,6 +19,7 @@ from claude_tray.storage.lazy_log import LazyLogger
 from claude_tray.storage.ledger_faults import LedgerError
 from claude_tray.storage.paths import app_paths, missing_configured_roots
 from claude_tray.storage.private import tighten
+from claude_tray.storage.state_index import StateFacts
 from claude_tray.storage.zone import resolve_timezone
 
 TYPE_CHECKING = False
@@ -95,6 +96,17 @@ def open_workspace(
     if workspace.repaired is not None and workspace.repaired.action != "none":
         print(f"claude-tray: warning: {workspace.repaired.line()}", file=sys.stderr)
     return workspace
+
+
+def session_facts(workspace: Workspace) -> StateFacts:
+    """The live facts of the sessions for this run's views: from the scan of the state folder
+    with which this run's pass learned its roots, when that pass read no transcript (it took a
+    few tens of ms; a state file a hook writes meanwhile shows at the next run, as one written
+    just after a second scan would); after a pass that read transcripts, from a new scan."""
+    scanned = workspace.scanned
+    if scanned is not None and workspace.last_pass.files_read == 0:
+        return StateFacts(scanned)
+    return workspace.session_facts()
 
 
 def add_timezone_option(parser: argparse.ArgumentParser) -> None:

@@ -26,7 +26,7 @@ from claude_tray.storage.ledger import Ledger, LedgerError
 from claude_tray.storage.ledger_faults import Fault
 from claude_tray.storage.ledger_repair import RepairReport, open_or_repair, repair
 from claude_tray.storage.paths import AppPaths, app_paths
-from claude_tray.storage.state_index import SessionIndex, StateFacts
+from claude_tray.storage.state_index import SessionIndex, SessionSummary, StateFacts
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -76,6 +76,8 @@ class Workspace:
         """The listings of settled folders, kept between passes (`engine.discover`)."""
         self.sessions = SessionIndex(paths)
         """What each session's state file says, kept between passes (`storage.state_index`)."""
+        self.scanned: dict[str, SessionSummary] | None = None
+        """The state folder as `learn_roots` last scanned it."""
 
     @classmethod
     def open(cls, env: Mapping[str, str] | None = None, config: Config | None = None) -> Workspace:
@@ -147,7 +149,8 @@ class Workspace:
         that no watched root holds; returns the roots added (remembered in the app's state)."""
         added: list[Path] = []
         first: dict[str, str] = {}  # each root once, with the first session that names it
-        for session_id, summary in self.sessions.scan().items():
+        self.scanned = self.sessions.scan()
+        for session_id, summary in self.scanned.items():
             if summary.root is not None:
                 first.setdefault(summary.root, session_id)
         for text, session_id in first.items():
