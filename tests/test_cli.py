@@ -429,6 +429,17 @@ sys.exit(main())
 """
 
 
+def entry(before: str) -> subprocess.CompletedProcess[str]:
+    """`today --json` as the process's own command line, with `before` run first."""
+    return subprocess.run(
+        [sys.executable, "-c", ENTRY.format(before=before), "today", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+
+
 @pytest.mark.parametrize(
     ("before", "teardown"), [("", False), ("import threading", True), ("import logging", True)]
 )
@@ -441,24 +452,12 @@ def test_a_plain_command_s_process_ends_without_python_s_teardown(
     moment = datetime.fromtimestamp(NOW - 60, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     claude.write("s1", assistant("s1", moment, "m1", input=1000, output=50))
     for _ in range(2):  # a first read, then a warm run
-        done = subprocess.run(
-            [sys.executable, "-c", ENTRY.format(before=before), "today", "--json"],
-            capture_output=True,
-            text=True,
-            env=dict(os.environ),
-            timeout=120,
-        )
+        done = entry(before)
         assert done.returncode == 0
         assert json.loads(done.stdout)["totalTokens"] == 1050
         assert done.stderr == ("teardown\n" if teardown else "")
     (tray_home / "config.toml").write_text("timezone = 5\n")  # a command that fails: exit 2
-    done = subprocess.run(
-        [sys.executable, "-c", ENTRY.format(before=before), "today", "--json"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=120,
-    )
+    done = entry(before)
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.startswith("claude-tray: ")
@@ -469,12 +468,6 @@ def test_a_plain_command_started_without_stderr_still_ends_well(claude: ClaudeDa
     """A process started with no stderr (closed: `sys.stderr` is None) ends as before."""
     moment = datetime.fromtimestamp(NOW - 60, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     claude.write("s1", assistant("s1", moment, "m1", input=1000, output=50))
-    done = subprocess.run(
-        [sys.executable, "-c", ENTRY.format(before="sys.stderr = None"), "today", "--json"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        timeout=120,
-    )
+    done = entry("sys.stderr = None")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["totalTokens"] == 1050  # (an exit hook would print here)
