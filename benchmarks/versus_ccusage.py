@@ -15,6 +15,9 @@ All runs use CLAUDE_CONFIG_DIR=DIR, TZ=UTC and a scratch HOME (see benchtools.is
    day's tokens must be equal.
 3. warm today: ``claude-tray today --json`` on the ledger step 2 filled against ccusage's
    ``daily`` (which reads everything every time).
+   The rest after today: ``claude-tray daily --json`` on each ledger step 1 left (a new user's
+   second command: the rest of the history read then) against ccusage's ``daily``; every day's
+   tokens must be equal. The issue sets no target: a user expects it no slower (>= 1x).
 4. status line: ``benchmarks/hook_latency.py --ccusage`` (claude-tray's ``statusline`` against
    ``ccusage statusline`` on the same payload, round robin; ``--statusline-history`` on DIR).
 
@@ -73,6 +76,7 @@ def must(result: RunResult, what: str) -> RunResult:
 class Bench:
     def __init__(self, args: argparse.Namespace, tray: list[str], ccusage: str) -> None:
         self.args = args
+        self.skip = set(filter(None, args.skip.split(",")))
         self.tray = tray
         self.ccusage = ccusage
         self.scratch = tempfile.mkdtemp(prefix="versus-ccusage-")
@@ -81,6 +85,8 @@ class Bench:
         self.problems: list[str] = []
         self.notes: list[str] = []
         """Lines printed above the table (how claude-tray was run, today's totals)."""
+        self.today_envs: list[dict[str, str]] = []
+        """The ledgers the cold `today` runs left (today read, the rest not yet)."""
 
     def env(self, fresh: bool, home: str | None = None) -> dict[str, str]:
         if fresh:
@@ -115,9 +121,9 @@ class Bench:
         today = time.strftime("%Y-%m-%d", time.gmtime())
         ours_runs, theirs_runs = [], []
         for _ in range(self.args.repeat):
-            ours_runs.append(
-                must(run_measured([*self.tray, "today", "--json"], self.env(True)), "today")
-            )
+            env = self.env(True)
+            self.today_envs.append(env)
+            ours_runs.append(must(run_measured([*self.tray, "today", "--json"], env), "today"))
             theirs_runs.append(self.theirs("--since", today))
         ours, theirs = median_run(ours_runs), median_run(theirs_runs)
         mine = ours.json() or {}
@@ -157,6 +163,34 @@ class Bench:
             for _ in range(self.args.warm_repeat)
         ]
         self.row("warm `today --json` vs `ccusage daily`", median_run(warm), theirs, 50)
+        if "rest" not in self.skip:
+            self.rest_after_today(their, theirs)
+
+    # 3b -----------------------------------------------------------------------------------
+    def rest_after_today(self, their: dict[str, Any], theirs: RunResult) -> None:
+        """A new user's second step: `daily --json` on the ledger a cold `today` left (the rest
+        of the history read then), against ccusage's full `daily` (no target in the issue: a
+        user expects it no slower than ccusage)."""
+        runs = [
+            must(run_measured([*self.tray, "daily", "--json"], env), "daily after today")
+            for env in self.today_envs
+        ]
+        if not runs:
+            return
+        for run in runs:
+            mine = daily_rows(run.json())
+            differ = [
+                d
+                for d in sorted(set(mine) | set(their))
+                if tokens_of(mine.get(d)) != tokens_of(their.get(d))
+            ]
+            if differ:
+                self.problems.append(
+                    f"daily after today: {len(differ)} days differ, first {differ[0]}"
+                )
+        self.row(
+            "`daily --json` after a cold `today` vs `ccusage daily`", median_run(runs), theirs, 1
+        )
 
     # 4 ------------------------------------------------------------------------------------
     def statusline(self) -> None:
@@ -232,7 +266,11 @@ def main() -> int:
         help="status lines on DIR too (ccusage then rescans it whenever its 1 s cache expires); "
         "default: an empty data folder, so both answer from their own state",
     )
-    ap.add_argument("--skip", default="", help="comma list of steps to skip: today,full,statusline")
+    ap.add_argument(
+        "--skip",
+        default="",
+        help="comma list of steps to skip: today, full, rest (daily after today), statusline",
+    )
     ap.add_argument("--no-prewarm", action="store_true")
     ap.add_argument("--json-out", help="write the figures as JSON here")
     args = ap.parse_args()
@@ -246,7 +284,7 @@ def main() -> int:
         prewarm(args.history)
     bench = Bench(args, tray, ccusage)
     bench.notes.append(compiled)
-    skip = set(filter(None, args.skip.split(",")))
+    skip = bench.skip
     try:
         if "today" not in skip:
             bench.cold_today()
