@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -379,3 +380,33 @@ def test_a_line_of_another_shape_is_read_by_itself_and_the_rest_at_once(tmp_path
     assert scanned == [odd]
     fast, slow = both_ways(data)
     assert fast == slow and fast[:2] == (7, 6)
+
+
+@pytest.mark.parametrize("between", [b" ", b"\t", b"\r"])
+def test_a_line_holding_two_objects_beside_a_response_without_id_reads_as_line_by_line(
+    tmp_path: Path, between: bytes
+) -> None:
+    """msgspec's `decode_lines` reads JSON values separated by any whitespace: a line holding two
+    objects (a lost newline) gives it two values, and a response without an id, keyed by its
+    line's bytes, was looked up by the value's index among the lines (IndexError: every command
+    failed on such a file, for good)."""
+    without_id = [dumps(assistant("s", T.format(n), None, output=n)) for n in (1, 2)]
+    usual = dumps(assistant("s", T.format(3), "m3", output=7))
+    data = usual + b"\n" + without_id[0] + between + without_id[1] + b"\n"
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(data)
+    found = read.read_file(str(path), 0)  # raised IndexError
+    assert found.problem is None and found.mark.offset == len(data) and found.lines == 2
+    fast, slow = both_ways(data)
+    assert fast == slow
+
+
+def test_a_value_across_lines_beside_a_response_without_id_reads_as_line_by_line() -> None:
+    """A value spread over two lines is one value to `decode_lines` but two lines to the key of
+    a response without an id: its line was taken from the wrong place."""
+    spread = dumps(assistant("s", T.format(1), "m1", output=3)).replace(b', "cwd"', b',\n"cwd"')
+    without_id = dumps(assistant("s", T.format(2), None, output=5))
+    data = spread + b"\n" + without_id + b"\n"
+    assert decode_lines(data) is not None and len(decode_lines(data) or []) == 2
+    fast, slow = both_ways(data)
+    assert fast == slow

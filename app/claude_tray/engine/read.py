@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 try:  # `hashlib.blake2b` itself, without `hashlib` loading OpenSSL (a few ms of every run)
     from _blake2 import blake2b
@@ -195,20 +195,24 @@ class _FileReader:
                 view = memoryview(data)[start:begin]
             else:
                 begin = end = stop
-            self.lines += len(parsed)
-            self._buffer = (view, None)
-            self._take(interpret_lines(parsed, self.latest), None)
-            self._buffer = (b"", None)
+            items = interpret_lines(parsed, self.latest)
+            lines = _lines_of(view, len(parsed)) if _keyed_by_line(items) else None
+            if lines is False:  # its values are not one to a line: read as `_scan` reads it
+                self._scan(data, begin, start)
+            else:
+                self.lines += len(parsed)
+                self._buffer = (view, lines)
+                self._take(items, None)
+                self._buffer = (b"", None)
             if begin < stop:
                 self._scan(data, end, begin)
             start = end + 1
 
     def _line_at(self, index: int) -> bytes:
-        """The bytes of the `index`-th non-blank line of the buffer `_lines` decoded at once."""
-        data, lines = self._buffer
-        if lines is None:
-            lines = [line for line in bytes(data).split(b"\n") if line.strip()]
-            self._buffer = (data, lines)
+        """The bytes of the line of the `index`-th value of the buffer `_lines` decoded at once
+        (whose values it checked are one to a line, `_lines_of`)."""
+        lines = self._buffer[1]
+        assert lines is not None  # `_lines` took them for a response without id
         return lines[index]
 
     def _scan(self, data: bytes, stop: int, pos: int = 0) -> None:
@@ -460,6 +464,29 @@ class _SessionAccumulator:
             compact_ts=compact.timestamp if compact else None,
             max_context=self.max_context,
         )
+
+
+def _keyed_by_line(items: list[Item]) -> bool:
+    """Whether a response without a message id is among `items` (its key is its line's bytes)."""
+    return any(type(item) is tuple and item[1] is None for item in items)
+
+
+def _lines_of(data: bytes | memoryview, values: int) -> list[bytes] | Literal[False]:
+    """The non-blank lines of a buffer `decode_lines` read as `values` values, when each holds
+    one of them; else False. msgspec reads JSON values separated by any whitespace, so a line
+    holding two objects (a lost newline, a lone `\r`) gives two values, and an object spread
+    over lines one: the `n`-th value is then not the `n`-th line. Every line `{...}` means no
+    value spans a line break (`}` then `{` cannot follow each other inside a JSON value, nor a
+    raw newline stand in a string), so each line holds at least one value: exactly one when
+    there are as many lines as values."""
+    lines = [line for line in bytes(data).split(b"\n") if line.strip()]
+    if len(lines) != values:
+        return False
+    for line in lines:
+        line = line.strip()
+        if line[:1] != b"{" or line[-1:] != b"}":
+            return False
+    return lines
 
 
 def _nth_line(data: bytes, start: int, stop: int, n: int) -> tuple[int, int] | None:
