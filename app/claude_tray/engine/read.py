@@ -468,7 +468,8 @@ class _SessionAccumulator:
 
 def _keyed_by_line(items: list[Item]) -> bool:
     """Whether a response without a message id is among `items` (its key is its line's bytes)."""
-    return any(type(item) is tuple and item[1] is None for item in items)
+    # `item[1]`: a `UsageValues` tuple's message id
+    return any(type(item) is tuple and item[1] is None for item in items)  # type: ignore[misc]
 
 
 def _lines_of(data: bytes | memoryview, values: int) -> list[bytes] | Literal[False]:
