@@ -1,0 +1,97 @@
+"""A bulk load's rollup, summed group by group while the load goes on (`Ledger.record_files`
+with `alone`, `ledger_rollup.sum_after`), against the rollup summed afresh from the messages
+(`rebuild_rollup`, one GROUP BY): equal after any sequence of groups, whatever they hold (new
+messages, copies equal to, better or worse than stored ones, several copies of a message in one
+group), with the indexes built at any point and other writes between the groups. Real SQLite,
+a real ledger file."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger_rows import FileMark, FileRecord, MessageRow
+from claude_tray.storage.ledger_sync import SeenFile
+from tests.inputs.test_fuzz import FUZZ
+from tests.test_ledger_speed_paths import (
+    T0,
+    TRIGGERS,
+    expected_rollup,
+    message,
+    rollup,
+    slots,
+    summed_afresh,
+    trigger_names,
+)
+
+COPY = st.sampled_from(["new", "equal", "better", "worse", "better twice"])
+GROUP = st.tuples(st.just("group"), st.lists(st.tuples(COPY, st.integers(0, 40)), max_size=12))
+OTHER = st.sampled_from([("index", []), ("record", []), ("machine", []), ("prune", [])])
+STEPS = st.lists(st.one_of(GROUP, GROUP, GROUP, OTHER), min_size=1, max_size=8)
+
+
+def mark(name: str) -> FileMark:
+    return FileMark(1, hash(name), 1, 1, 1)
+
+
+@FUZZ
+@given(STEPS, st.integers(0, 2**32))
+def test_a_bulk_loads_rollup_is_the_sum_of_its_messages(
+    steps: list[tuple[str, list[tuple[str, int]]]], seed: int
+) -> None:
+    rnd = random.Random(seed)
+    stored: dict[int, MessageRow] = {}
+    next_key = 1
+
+    def copy(kind: str, pick: int) -> list[MessageRow]:
+        nonlocal next_key
+        if kind == "new" or not stored:
+            row = message(rnd, next_key)
+            next_key += 1
+            stored[row.key] = row
+            return [row]
+        kept = stored[sorted(stored)[pick % len(stored)]]
+        if kind == "equal":
+            return [kept]
+        # A better copy (a streamed response's last one, maybe in another session's file and
+        # another slot) moves the message between rollup rows; a worse one changes nothing.
+        change = {"better": 1000, "worse": -1, "better twice": 1000}[kind]
+        row = kept._replace(output=kept.output + change, total=kept.total + change)
+        if change > 0:
+            row = row._replace(
+                ts=row.ts + rnd.choice((0, 1, 3600)), session=rnd.choice(("s1", "s9"))
+            )
+            stored[row.key] = row
+        if kind == "better twice":  # two better copies in one group
+            again = row._replace(output=row.output + 1, total=row.total + 1)
+            stored[row.key] = again
+            return [row, again]
+        return [row]
+
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.sqlite3") as ledger:
+        with ledger.batch(bulk=True):
+            for number, (what, copies) in enumerate(steps):
+                name = f"/f{number}"
+                if what == "group":
+                    rows = [row for kind, pick in copies for row in copy(kind, pick)]
+                    files = [FileRecord(name, mark(name), 1, rows, [], {}, True)]
+                    ledger.record_files(files, alone=True)
+                elif what == "index":
+                    ledger.index_now()
+                elif what == "record":  # a write that does not sum what it stores
+                    rows = copy("new", 0) + copy("better", rnd.randrange(10**6))
+                    ledger.record(name, mark(name), 1, rows, [], {}, restarted=True)
+                elif what == "machine":  # another machine's better copy
+                    better = copy("better", rnd.randrange(10**6))
+                    ledger.sync.import_file(better, [], SeenFile(name, "m2", 1, 1, 1, None, 0.0))
+                else:
+                    ledger.prune_before(T0 + rnd.uniform(0, 5 * 86400))
+        assert trigger_names(ledger) == set(TRIGGERS)
+        assert slots(ledger) == summed_afresh(ledger)
+        if not any(what in ("machine",) for what, _ in steps):
+            assert rollup(ledger) == expected_rollup(ledger)
