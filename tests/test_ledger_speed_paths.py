@@ -547,3 +547,168 @@ def test_the_report_queries_read_the_rollup_in_order(
     assert "SEARCH s USING PRIMARY KEY (slot>? AND slot<?)" in plan
     assert "SEARCH m USING INDEX messages_ts (ts>? AND ts<?)" in plan
     assert not [step for step in plan if step.startswith("SCAN m")]  # never all the messages
+
+
+# -- a large group into a ledger that holds rows (the rest of a history read after today) ------
+
+
+def schema(path: Path) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT * FROM sqlite_master ORDER BY type, name").fetchall()
+    finally:
+        db.close()
+
+
+def summed_within(ledger: Ledger) -> list[tuple[object, ...]]:
+    """`summed_afresh` inside a batch of the ledger's own (in a savepoint undone after)."""
+    db = ledger._db
+    db.execute("SAVEPOINT afresh")
+    try:
+        rebuild_rollup(db)
+        return db.execute(
+            "SELECT * FROM slots ORDER BY slot, model, fast, long, session, project, machine"
+        ).fetchall()
+    finally:
+        db.execute("ROLLBACK TO afresh")
+        db.execute("RELEASE afresh")
+
+
+def store_earlier(ledger: Ledger, files: Sequence[tuple[str, Sequence[MessageRow]]]) -> None:
+    """Store files as the rest of a history read after today is stored: a group of its own,
+    from transcripts older than every one read before (a copy equal to one stored replaces it)."""
+    ledger.record_files(
+        [
+            FileRecord(name, FileMark(1, hash(name), 1, 1, 1), 1, rows, [], {}, True, True)
+            for name, rows in files
+        ],
+        alone=True,
+    )
+
+
+def test_a_large_group_into_a_ledger_that_holds_rows_is_summed_as_a_whole(tmp_path: Path) -> None:
+    """The group's transaction sets the rollup's insert and update triggers aside and sums the
+    group at its end: messages new to the ledger, better and equal copies of messages stored
+    before (which move between rollup rows), another machine's messages replaced by local
+    copies, and messages stored and replaced within the group itself. The rollup is exactly a
+    sum afresh after each group, and the schema is as it was, byte for byte."""
+    rnd = random.Random(21)
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as ledger:
+        first = [message(rnd, key) for key in range(1, 1501)]
+        record(ledger, "/today", first)
+        theirs = [message(rnd, key, extra=10**6) for key in range(1501, 1701)]
+        ledger.sync.import_file(theirs, [], SeenFile("x", "devserver", 1, 1, 200, None, 0.0))
+        before = schema(path)
+        statements: list[str] = []
+        ledger._db.set_trace_callback(statements.append)
+        with ledger.batch():
+            new = [message(rnd, key) for key in range(2001, 4001)]
+            better = [message(rnd, key, extra=10**7) for key in range(1, 301)]
+            store_earlier(ledger, [("/b", new), ("/c", better), ("/d", first[300:600])])
+            assert slots(ledger) == summed_within(ledger)
+            assert rollup(ledger) != []
+            # Copies of the same messages twice in one group, of messages stored by the group
+            # before, and local copies that win over the other machine's.
+            again = [message(rnd, key, extra=10**8) for key in range(3001, 3301)]
+            local = [message(rnd, key, extra=10**7) for key in range(1501, 1601)]
+            more = [message(rnd, key) for key in range(5001, 7001)]
+            store_earlier(ledger, [("/e", more), ("/f", again), ("/g", local), ("/h", more[::2])])
+            assert slots(ledger) == summed_within(ledger)
+        ledger._db.set_trace_callback(None)
+        assert ledger.query("SELECT count(*) FROM messages WHERE machine = 'devserver'") == [(100,)]
+        assert ledger.query("SELECT count(*) FROM messages WHERE total > 10000000") == [(700,)]
+        assert schema(path) == before
+        assert slots(ledger) == summed_afresh(ledger)
+        record(ledger, "/live", [message(rnd, key, extra=10**9) for key in range(1, 51)])
+        assert slots(ledger) == summed_afresh(ledger)
+    dropped = [s for s in statements if s.startswith("DROP TRIGGER slots_")]
+    assert dropped == ["DROP TRIGGER slots_insert", "DROP TRIGGER slots_update"] * 2
+
+
+def test_a_small_group_into_a_ledger_that_holds_rows_goes_through_the_triggers(
+    tmp_path: Path,
+) -> None:
+    """No change of schema for a few rows (another process's statements would be prepared
+    again for nothing)."""
+    rnd = random.Random(22)
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as ledger:
+        record(ledger, "/today", [message(rnd, key) for key in range(1, 501)])
+        statements: list[str] = []
+        ledger._db.set_trace_callback(statements.append)
+        with ledger.batch():
+            store_earlier(ledger, [("/b", [message(rnd, key, extra=9) for key in range(1, 400)])])
+        ledger._db.set_trace_callback(None)
+        assert rollup(ledger) == expected_rollup(ledger)
+    assert statements and not [s for s in statements if "TRIGGER" in s]
+
+
+def test_another_connection_never_sees_the_triggers_of_a_ledger_that_holds_rows_missing(
+    tmp_path: Path,
+) -> None:
+    """While a large group is being stored (its transaction holds the triggers dropped), a
+    connection beside it still sees all of them and a rollup that agrees with the messages."""
+    rnd = random.Random(23)
+    path = tmp_path / "ledger.sqlite3"
+    seen: list[tuple[int, bool]] = []
+    with Ledger(path) as ledger, Ledger(path) as beside:
+        record(ledger, "/today", [message(rnd, key) for key in range(1, 501)])
+
+        def look(statement: str) -> None:
+            if statement.lstrip().startswith("INSERT INTO messages"):
+                present = len(trigger_names(beside) & set(TRIGGERS))
+                agrees = rollup(beside) == expected_rollup(beside)
+                seen.append((present, agrees))
+
+        ledger._db.set_trace_callback(look)
+        with ledger.batch():
+            store_earlier(ledger, [("/b", [message(rnd, key) for key in range(501, 3001)])])
+        ledger._db.set_trace_callback(None)
+        assert rollup(beside) == expected_rollup(beside)
+        assert beside.stats()["messages"] == 3000
+    assert seen and set(seen) == {(3, True)}
+
+
+def test_a_process_killed_while_it_stores_a_large_group_leaves_the_ledger_as_it_was(
+    tmp_path: Path,
+) -> None:
+    """A real SIGKILL in the middle of a group's messages (its triggers dropped in its
+    transaction): the ledger holds what was committed before, with all its triggers and a
+    rollup that agrees, and a later read goes on."""
+    path = tmp_path / "ledger.sqlite3"
+    script = f"""
+import os, random, signal, sys
+sys.path[:0] = {[str(Path(__file__).parent.parent), *sys.path]!r}
+from pathlib import Path
+from claude_tray.storage.ledger import Ledger
+from tests.test_ledger_speed_paths import message, record, store_earlier
+rnd = random.Random(24)
+ledger = Ledger(Path({str(path)!r}))
+record(ledger, "/today", [message(rnd, key) for key in range(1, 701)])
+def kill(statement):
+    if statement.lstrip().startswith("INSERT INTO messages"):
+        os.kill(os.getpid(), signal.SIGKILL)
+with ledger.batch():
+    store_earlier(ledger, [("/b", [message(rnd, key) for key in range(701, 3001)])])
+    ledger._db.set_trace_callback(kill)
+    store_earlier(ledger, [("/c", [message(rnd, key) for key in range(3001, 6001)])])
+"""
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    raw = sqlite3.connect(path)
+    try:  # as the kill left it, before any open mends anything
+        assert raw.execute("SELECT count(*) FROM messages").fetchone()[0] == 3000
+        names = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'slots_%'"
+        assert {name for (name,) in raw.execute(names)} == set(TRIGGERS)
+    finally:
+        raw.close()
+    with Ledger(path) as ledger:
+        assert rollup(ledger) == expected_rollup(ledger)
+        assert sorted(ledger.file_marks()) == ["/b", "/today"]
+        with ledger.batch():
+            store_earlier(
+                ledger, [("/c", [message(random.Random(5), k) for k in range(3001, 6001)])]
+            )
+        assert rollup(ledger) == expected_rollup(ledger)
+        check_queries(ledger)

@@ -35,9 +35,12 @@ from claude_tray.storage.ledger_faults import (
     classify,
 )
 from claude_tray.storage.ledger_rollup import (
+    TRIGGER_NAMES,
     add_triggers,
+    begin_group,
     delete_messages_before,
     drop_triggers,
+    end_group,
     rebuild_rollup,
     rollup_agrees,
     sum_after,
@@ -83,6 +86,12 @@ __all__ = [
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+GROUP_SUM_ROWS = 2_000
+"""A group of at least this many messages stored into a ledger that holds rows (`record_files`
+with `alone`) is summed into the rollup as a whole, its triggers set aside for the group's
+transaction (`ledger_rollup.begin_group`); a smaller one goes through the triggers (a change of
+schema makes every other connection prepare its statements again)."""
 
 _OPEN: Counter[str] = Counter()
 """Ledgers this process holds open, by resolved path (see `in_use`)."""
@@ -469,6 +478,14 @@ class Ledger:
             summed = self._summed
             if summed is not None:
                 changes = db.total_changes
+            group = (
+                begin_group(db)
+                if summed is None
+                and alone
+                and sum(len(one.messages) for one in files) >= GROUP_SUM_ROWS
+                and triggers_present(db) == len(TRIGGER_NAMES)
+                else None
+            )
             start = 0
             while start < len(files):  # runs of files with the same tie rule, in order
                 earlier = files[start].earlier
@@ -489,6 +506,8 @@ class Ledger:
                     summed = last
                 else:
                     summed = None
+            if group is not None:
+                end_group(db, group)
             db.executemany(
                 "INSERT OR IGNORE INTO unrecorded (key, session, kind, ts, pre_tokens, "
                 "post_tokens) VALUES (?, ?, ?, ?, ?, ?)",

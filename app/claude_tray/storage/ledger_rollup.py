@@ -5,7 +5,10 @@ session, folder, machine, model, speed and long-context flag. Triggers keep it e
 insert, update and delete of a message; a bulk first ingest drops them and sums each group of
 messages it stores (all of them once at its end instead when a message stored before changed),
 and opening a ledger whose triggers are missing (an older ledger, an interrupted bulk load)
-rebuilds it. A year of a heavy user (1 million messages) is about 70,000 rollup rows.
+rebuilds it. A large group stored into a ledger that holds rows (the rest of a history read after
+today's files) sets the insert and update triggers aside inside its own transaction and sums the
+group as a whole (`begin_group`, `end_group`): no other connection ever sees them missing.
+A year of a heavy user (1 million messages) is about 70,000 rollup rows.
 
 Derived data, like an index: made when missing, rebuilt from `messages` whenever its triggers
 are not all there. Clustered by its key, ordered for sums per slot and model (the slot sums read
@@ -145,6 +148,60 @@ def sum_after(db: sqlite3.Connection, last_id: int) -> None:
     to build. Exact only while no message summed before has changed since (the caller's to
     know); inside a transaction."""
     _sum_into_slots(db, "WHERE id > ?", (last_id,), merge=True)
+
+
+GROUP_TRIGGERS = ("slots_insert", "slots_update")
+"""The triggers a large write into a ledger that holds rows sets aside while it stores a group
+(`begin_group`): the rollup is summed for the group as a whole at its end (`end_group`)."""
+
+_REGROUP_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS regroup ({_ROLLUP_KEY})"
+"""A key may be noted more than once (a trigger's INSERT OR IGNORE would take the conflict
+policy of the upsert that fires it, not its own)."""
+
+
+def begin_group(db: sqlite3.Connection) -> int:
+    """Set the rollup's insert and update triggers aside for one large write into a ledger that
+    holds rows (a history read after today's files), inside the write's transaction: SQLite's
+    schema changes are transactional and one writer holds the ledger, so no other connection
+    ever sees the triggers missing (a crash undoes the whole write). A message replaced by the
+    write that was summed before (id up to the one returned) has its rollup keys, before and
+    after, noted in a table of this connection's own (TEMP, in memory); `end_group` sums them
+    afresh. Returns the id of the last message stored before the write."""
+    last: int = db.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
+    db.execute(_REGROUP_TABLE)
+    db.execute("DELETE FROM temp.regroup")
+    noted = "INSERT INTO regroup VALUES"
+    db.execute(
+        f"CREATE TEMP TRIGGER slots_regroup AFTER UPDATE ON main.messages WHEN OLD.id <= {last} "
+        f"BEGIN {noted} ({_key_values('OLD')}); {noted} ({_key_values('NEW')}); END"
+    )
+    for name in GROUP_TRIGGERS:
+        db.execute(f"DROP TRIGGER {name}")
+    return last
+
+
+def end_group(db: sqlite3.Connection, last: int) -> None:
+    """The rollup brought up to date after a write `begin_group` began (`last`: what it
+    returned), and its triggers back as they were. The messages inserted by the write are added
+    to the rollup rows of their keys (`sum_after`: exact, since no message summed before left
+    those rows); every key a replaced message left or joined is summed afresh from its
+    messages, found through messages_session (session, ts)."""
+    sum_after(db, last)
+    db.execute(f"DELETE FROM slots WHERE ({_ROLLUP_KEY}) IN (SELECT * FROM temp.regroup)")
+    start = f"g.slot * {SLOT_SECONDS}"
+    _sum_into_slots(
+        db,
+        "WHERE id IN (SELECT m.id FROM (SELECT DISTINCT * FROM temp.regroup) AS g "
+        "JOIN messages AS m "
+        f"ON m.session IS nullif(g.session, {NO_VALUE}) AND m.ts >= {start} "
+        f"AND m.ts < {start} + {SLOT_SECONDS} AND {slot_sql('m.ts')} = g.slot "
+        f"AND coalesce(m.project, {NO_VALUE}) = g.project AND m.model = g.model "
+        "AND m.fast = g.fast AND m.long = g.long AND m.machine = g.machine)",
+        (),
+    )
+    db.execute("DROP TRIGGER temp.slots_regroup")
+    db.execute("DELETE FROM temp.regroup")
+    add_triggers(db)
 
 
 def _sum_into_slots(
