@@ -410,3 +410,31 @@ def test_a_value_across_lines_beside_a_response_without_id_reads_as_line_by_line
     assert decode_lines(data) is not None and len(decode_lines(data) or []) == 2
     fast, slow = both_ways(data)
     assert fast == slow
+
+
+@pytest.mark.parametrize("blank", [b"", b"   ", b"\t", b"\r", b" \r"])
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_the_line_msgspec_refuses_is_found_past_blank_lines_of_any_whitespace(
+    tmp_path: Path, blank: bytes, newline: bytes
+) -> None:
+    """msgspec leaves lines of JSON whitespace out of its count (`$[n]`); so must the search for
+    the n-th line, in a file with either line ending, whose last line has no newline."""
+    usual = [dumps(assistant("s", T.format(n), f"m{n}", output=n)) for n in range(1, 5)]
+    odd = dumps({"type": "assistant", "message": "text", "usage": 1})
+    lines = [blank, usual[0], blank, blank, usual[1], odd, blank, usual[2], blank, usual[3]]
+    data = newline.join(lines)
+    reader = read._FileReader(tmp_path / "s.jsonl")
+    scanned: list[bytes] = []
+
+    def scan(buffer: bytes, stop: int, pos: int = 0) -> None:
+        scanned.append(buffer[pos:stop])
+        read._FileReader._scan(reader, buffer, stop, pos)
+
+    reader._scan = scan  # type: ignore[method-assign]  # a spy: the real scan runs
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(data)
+    with path.open("rb") as handle:
+        assert reader.read(handle, 0) == len(data)
+    assert [line.strip() for line in scanned] == [odd]
+    fast, slow = both_ways(data + newline)
+    assert fast == slow and state(reader) == fast and fast[:2] == (5, 4)
