@@ -612,7 +612,7 @@ def test_a_large_group_into_a_ledger_that_holds_rows_is_summed_as_a_whole(tmp_pa
             # before, and local copies that win over the other machine's.
             again = [message(rnd, key, extra=10**8) for key in range(3001, 3301)]
             local = [message(rnd, key, extra=10**7) for key in range(1501, 1601)]
-            more = [message(rnd, key) for key in range(5001, 7001)]
+            more = [message(rnd, key) for key in range(5001, 11001)]  # keys looked up in parts
             store_earlier(ledger, [("/e", more), ("/f", again), ("/g", local), ("/h", more[::2])])
             assert slots(ledger) == summed_within(ledger)
         ledger._db.set_trace_callback(None)

@@ -478,12 +478,12 @@ class Ledger:
             summed = self._summed
             if summed is not None:
                 changes = db.total_changes
+            keys: list[int] = []
+            if summed is None and alone:
+                keys = [row[0] for one in files for row in one.messages]
             group = (
-                begin_group(db)
-                if summed is None
-                and alone
-                and sum(len(one.messages) for one in files) >= GROUP_SUM_ROWS
-                and triggers_present(db) == len(TRIGGER_NAMES)
+                begin_group(db, keys)
+                if len(keys) >= GROUP_SUM_ROWS and triggers_present(db) == len(TRIGGER_NAMES)
                 else None
             )
             start = 0

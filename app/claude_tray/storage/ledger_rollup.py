@@ -20,6 +20,7 @@ the key's messages only when the message removed was the first or last one."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 SLOT_SECONDS = 900
 """The rollup's slice of time: every timezone offset in use is a multiple of 15 minutes."""
@@ -155,51 +156,69 @@ GROUP_TRIGGERS = ("slots_insert", "slots_update")
 (`begin_group`): the rollup is summed for the group as a whole at its end (`end_group`)."""
 
 _REGROUP_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS regroup ({_ROLLUP_KEY})"
-"""A key may be noted more than once (a trigger's INSERT OR IGNORE would take the conflict
-policy of the upsert that fires it, not its own)."""
+"""The rollup keys a large write must sum afresh (a key may be noted more than once)."""
+
+_AT_ONCE = 5_000
+"""Message keys or ids looked up by one statement (SQLite binds at most 32,766 values)."""
 
 
-def begin_group(db: sqlite3.Connection) -> int:
+def begin_group(db: sqlite3.Connection, keys: Sequence[int]) -> tuple[int, list[int]]:
     """Set the rollup's insert and update triggers aside for one large write into a ledger that
     holds rows (a history read after today's files), inside the write's transaction: SQLite's
     schema changes are transactional and one writer holds the ledger, so no other connection
-    ever sees the triggers missing (a crash undoes the whole write). A message replaced by the
-    write that was summed before (id up to the one returned) has its rollup keys, before and
-    after, noted in a table of this connection's own (TEMP, in memory); `end_group` sums them
-    afresh. Returns the id of the last message stored before the write."""
+    ever sees the triggers missing (a crash undoes the whole write). `keys`: the message keys
+    the write stores; the rollup keys of the messages stored before under those keys (those
+    the write may replace) are noted in a table of this connection's own (TEMP, in memory), and
+    `end_group` sums them afresh. Returns the id of the last message stored before the write
+    and the ids of those messages. (No trigger notes the replaced messages: any trigger on the
+    messages' updates makes every row of the write cost about half as much again.)"""
     last: int = db.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0]
     db.execute(_REGROUP_TABLE)
     db.execute("DELETE FROM temp.regroup")
-    noted = "INSERT INTO regroup VALUES"
-    db.execute(
-        f"CREATE TEMP TRIGGER slots_regroup AFTER UPDATE ON main.messages WHEN OLD.id <= {last} "
-        f"BEGIN {noted} ({_key_values('OLD')}); {noted} ({_key_values('NEW')}); END"
-    )
+    stored: list[int] = []
+    for start in range(0, len(keys), _AT_ONCE):
+        part = keys[start : start + _AT_ONCE]
+        marks = ",".join("?" * len(part))
+        rows = db.execute(
+            f"SELECT id, {_key_values('')} FROM messages WHERE key IN ({marks})", part
+        ).fetchall()
+        stored.extend(row[0] for row in rows)
+        db.executemany(
+            "INSERT INTO temp.regroup VALUES (?, ?, ?, ?, ?, ?, ?)", [row[1:] for row in rows]
+        )
     for name in GROUP_TRIGGERS:
         db.execute(f"DROP TRIGGER {name}")
-    return last
+    return last, stored
 
 
-def end_group(db: sqlite3.Connection, last: int) -> None:
-    """The rollup brought up to date after a write `begin_group` began (`last`: what it
+def end_group(db: sqlite3.Connection, begun: tuple[int, list[int]]) -> None:
+    """The rollup brought up to date after a write `begin_group` began (`begun`: what it
     returned), and its triggers back as they were. The messages inserted by the write are added
-    to the rollup rows of their keys (`sum_after`: exact, since no message summed before left
-    those rows); every key a replaced message left or joined is summed afresh from its
-    messages, found through messages_session (session, ts)."""
+    to the rollup rows of their keys (`sum_after`); every key that a message stored before
+    under one of the write's keys was in, or is in now, is summed afresh from its messages
+    (found through messages_session (session, ts)). Exact: the other rollup rows gained
+    messages and lost none, which is what `sum_after` adds."""
+    last, stored = begun
+    for start in range(0, len(stored), _AT_ONCE):
+        part = stored[start : start + _AT_ONCE]
+        db.execute(
+            f"INSERT INTO temp.regroup SELECT {_key_values('')} FROM messages "
+            f"WHERE id IN ({','.join('?' * len(part))})",
+            part,
+        )
     sum_after(db, last)
     db.execute(f"DELETE FROM slots WHERE ({_ROLLUP_KEY}) IN (SELECT * FROM temp.regroup)")
-    start = f"g.slot * {SLOT_SECONDS}"
+    begins = f"g.slot * {SLOT_SECONDS}"
     _sum_into_slots(
         db,
         "WHERE id IN (SELECT m.id FROM (SELECT DISTINCT * FROM temp.regroup) AS g "
         "JOIN messages AS m "
-        f"ON m.session IS nullif(g.session, {NO_VALUE}) AND m.ts >= {start} "
-        f"AND m.ts < {start} + {SLOT_SECONDS} AND {slot_sql('m.ts')} = g.slot "
+        f"ON m.session IS nullif(g.session, {NO_VALUE}) AND m.ts >= {begins} "
+        f"AND m.ts < {begins} + {SLOT_SECONDS} AND {slot_sql('m.ts')} = g.slot "
         f"AND coalesce(m.project, {NO_VALUE}) = g.project AND m.model = g.model "
         "AND m.fast = g.fast AND m.long = g.long AND m.machine = g.machine)",
         (),
     )
-    db.execute("DROP TRIGGER temp.slots_regroup")
     db.execute("DELETE FROM temp.regroup")
     add_triggers(db)
 
