@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger import GROUP_SUM_ROWS, Ledger
 from claude_tray.storage.ledger_rows import FileMark, FileRecord, MessageRow
 from claude_tray.storage.ledger_sync import SeenFile
 from tests.inputs.test_fuzz import FUZZ
@@ -29,7 +29,7 @@ from tests.test_ledger_speed_paths import (
     trigger_names,
 )
 
-COPY = st.sampled_from(["new", "equal", "better", "worse", "better twice"])
+COPY = st.sampled_from(["new", "equal", "better", "worse", "better twice", "tie elsewhere"])
 GROUP = st.tuples(st.just("group"), st.lists(st.tuples(COPY, st.integers(0, 40)), max_size=12))
 OTHER = st.sampled_from([("index", []), ("record", []), ("machine", []), ("prune", [])])
 STEPS = st.lists(st.one_of(GROUP, GROUP, GROUP, OTHER), min_size=1, max_size=8)
@@ -58,6 +58,8 @@ def test_a_bulk_loads_rollup_is_the_sum_of_its_messages(
         kept = stored[sorted(stored)[pick % len(stored)]]
         if kind == "equal":
             return [kept]
+        if kind == "tie elsewhere":  # same rank, another session and slot: wins only if earlier
+            return [kept._replace(ts=kept.ts + 7200, session="s8")]
         # A better copy (a streamed response's last one, maybe in another session's file and
         # another slot) moves the message between rollup rows; a worse one changes nothing.
         change = {"better": 1000, "worse": -1, "better twice": 1000}[kind]
@@ -95,3 +97,72 @@ def test_a_bulk_loads_rollup_is_the_sum_of_its_messages(
         assert slots(ledger) == summed_afresh(ledger)
         if not any(what in ("machine",) for what, _ in steps):
             assert rollup(ledger) == expected_rollup(ledger)
+
+
+# A copy of the message stored last (-1) or of any stored one.
+LARGE = st.lists(
+    st.tuples(
+        st.lists(st.tuples(COPY, st.one_of(st.just(-1), st.integers(0, 400))), max_size=12),
+        st.booleans(),  # from a transcript older than every one read before (ties replace)
+        st.booleans(),  # padded with new messages up to a large group
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@FUZZ
+@given(LARGE, st.integers(0, 2**32))
+def test_a_group_into_a_ledger_that_holds_rows_keeps_the_rollup_the_sum_of_its_messages(
+    groups: list[tuple[list[tuple[str, int]], bool, bool]], seed: int
+) -> None:
+    """Not a bulk load (a history read after today's files): a large group sums itself as a
+    whole (`ledger_rollup.begin_group`), a small one through the triggers."""
+    rnd = random.Random(seed)
+    stored: dict[int, MessageRow] = {}
+    next_key = 1
+
+    def new() -> MessageRow:
+        nonlocal next_key
+        row = message(rnd, next_key)
+        next_key += 1
+        stored[row.key] = row
+        return row
+
+    def copy(kind: str, pick: int, earlier: bool) -> list[MessageRow]:
+        if kind == "new":
+            return [new()]
+        kept = stored[next_key - 1 if pick < 0 else sorted(stored)[pick % len(stored)]]
+        if kind == "equal":
+            return [kept]
+        if kind == "tie elsewhere":
+            row = kept._replace(ts=kept.ts + 7200, session="s8")
+            if earlier:
+                stored[row.key] = row
+            return [row]
+        change = {"better": 1000, "worse": -1, "better twice": 1000}[kind]
+        row = kept._replace(output=kept.output + change, total=kept.total + change)
+        if change > 0:
+            row = row._replace(
+                ts=row.ts + rnd.choice((0, 1, 3600)), session=rnd.choice(("s1", "s9"))
+            )
+            stored[row.key] = row
+        if kind == "better twice":
+            again = row._replace(output=row.output + 1, total=row.total + 1)
+            stored[row.key] = again
+            return [row, again]
+        return [row]
+
+    with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.sqlite3") as ledger:
+        ledger.record("/today", mark("/today"), 1, [new() for _ in range(300)], [], {}, True)
+        with ledger.batch():
+            for number, (copies, earlier, large) in enumerate(groups):
+                name = f"/f{number}"
+                rows = [row for kind, pick in copies for row in copy(kind, pick, earlier)]
+                if large:
+                    rows += [new() for _ in range(GROUP_SUM_ROWS)]
+                files = [FileRecord(name, mark(name), 1, rows, [], {}, True, earlier)]
+                ledger.record_files(files, alone=True)
+        assert trigger_names(ledger) == set(TRIGGERS)
+        assert slots(ledger) == summed_afresh(ledger)
+        assert rollup(ledger) == expected_rollup(ledger)
