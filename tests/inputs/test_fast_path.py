@@ -438,3 +438,39 @@ def test_the_line_msgspec_refuses_is_found_past_blank_lines_of_any_whitespace(
     assert [line.strip() for line in scanned] == [odd]
     fast, slow = both_ways(data + newline)
     assert fast == slow and state(reader) == fast and fast[:2] == (5, 4)
+
+
+def test_a_line_nested_deeper_than_the_decoder_goes_is_skipped_not_raised(tmp_path: Path) -> None:
+    """msgspec raises RecursionError for JSON nested about a thousand levels deep, even in a
+    field it skips (a tool's structured result): such a line made every command fail, for good.
+    It is read line by line instead: skipped with its reason when it would be decoded (it holds
+    usage, or is not an object), else counted as a line, as any line that carries nothing."""
+    deep = b"[" * 5000 + b"]" * 5000
+    usual = [dumps(assistant("s", T.format(n), f"m{n}", output=n)) for n in (1, 2)]
+    lines = [
+        usual[0],
+        b'{"type":"user","toolUseResult":%s}' % deep,  # nothing to count: a line
+        b'{"type":"assistant","message":{"usage":{"input_tokens":1}},"x":%s}' % deep,
+        deep,
+        usual[1],
+    ]
+    data = b"\n".join(lines) + b"\n"
+    path = tmp_path / "s.jsonl"
+    path.write_bytes(data)
+    found = read.read_file(str(path), 0)  # raised RecursionError
+    assert found.problem is None and found.mark.offset == len(data) and found.lines == 5
+    assert sorted(row[0] for row in found.rows) == sorted(
+        row[0] for one in usual for row in read.read_file(_written(tmp_path, one), 0).rows
+    )
+    assert found.skipped == {SkipReason.TOO_DEEP.value: 2}
+    fast, slow = both_ways(data)
+    assert fast == slow
+    # A last line without its newline that cannot be read whole waits for its newline.
+    path.write_bytes(usual[0] + b"\n" + lines[1])
+    assert read.read_file(str(path), 0).mark.offset == len(usual[0]) + 1
+
+
+def _written(folder: Path, line: bytes) -> str:
+    path = folder / f"{len(list(folder.iterdir()))}.jsonl"
+    path.write_bytes(line + b"\n")
+    return str(path)

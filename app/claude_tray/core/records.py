@@ -72,6 +72,7 @@ class SkipReason(enum.StrEnum):
     TOO_LONG = "line longer than the limit"
     UNTYPED_USAGE = "usage on a line with no type that is not marked as an assistant response"
     PROGRESS_WITHOUT_ID = "subagent usage in a progress line without a message id (no dedupe)"
+    TOO_DEEP = "JSON nested too deeply to read"
 
 
 class Skipped(Exception):

@@ -101,14 +101,14 @@ def decode_buffer(data: bytes | memoryview) -> tuple[list[Line] | None, int | No
     """`(lines, None)`: every line of `data` decoded at once, blank lines left out. Else
     `(None, n)` when valid JSON of an unusual shape stopped it at its `n`-th non-blank line (the
     lines before it are of the usual shape), or `(None, None)` for anything else (a line that is
-    not JSON, not UTF-8): such lines are read one by one (`decode_line`), so that a bad line costs
-    only itself."""
+    not JSON, not UTF-8, nested too deeply): such lines are read one by one (`decode_line`), so
+    that a bad line costs only itself."""
     try:
         return _TYPED.decode_lines(data), None
     except msgspec.ValidationError as error:
         found = _REFUSED_AT.match(str(error))
         return None, int(found[1]) if found else None
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None, None
 
 
@@ -135,8 +135,12 @@ def line_items(line: bytes, latest: float) -> list[Item]:
             return interpret_items(_GENERIC.decode(line), latest)
         except (msgspec.DecodeError, UnicodeDecodeError) as error:
             return [decode_failure(line, error)]
+        except RecursionError:
+            return [SkipReason.TOO_DEEP]
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         return [decode_failure(line, error)]
+    except RecursionError:  # msgspec's depth is Python's recursion limit, even in skipped fields
+        return [SkipReason.TOO_DEEP]
     return interpret_lines([parsed], latest)
 
 
@@ -147,6 +151,8 @@ def not_an_object_reason(line: bytes) -> SkipReason:
         _GENERIC.decode(line)
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         return decode_failure(line, error)
+    except RecursionError:
+        return SkipReason.TOO_DEEP
     return SkipReason.NOT_AN_OBJECT
 
 
@@ -157,7 +163,7 @@ def is_json_object(data: bytes) -> bool:
         return False
     try:
         _GENERIC.decode(stripped)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # whole or not: unknown
         return False
     return True
 
