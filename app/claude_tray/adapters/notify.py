@@ -418,7 +418,10 @@ def jeepney_session() -> Iterator[DBusCall]:
 @contextlib.contextmanager
 def gio_session() -> Iterator[DBusCall]:
     """A connection to the session bus through GLib's GDBus (PyGObject), for the calls made
-    inside the block: its own, to the bus the environment names now, closed after."""
+    inside the block: its own, to the bus the environment names now, closed after. GLib drops
+    a closed connection's last references from the default main context: the process must run
+    that loop (the tray's gtk and appindicator backends do); without it each connection keeps
+    ~8 KB (measured: 100 notifications, +0.8 MB; with the loop, none)."""
     from gi.repository import Gio, GLib
 
     address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
