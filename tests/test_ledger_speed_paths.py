@@ -27,7 +27,7 @@ from claude_tray.core.tokens import Tokens
 from claude_tray.core.trends import Bucket, cache_savings
 from claude_tray.engine.usage import PricedSum, priced_buckets, priced_sums
 from claude_tray.storage.config import builtin_prices
-from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger import Ledger, RowsRejected
 from claude_tray.storage.ledger_rollup import rebuild_rollup
 from claude_tray.storage.ledger_rows import FileMark, FileRecord, MessageRow
 from claude_tray.storage.ledger_sync import SeenFile
@@ -391,7 +391,7 @@ def test_a_bulk_load_killed_after_some_groups_leaves_them_summed_at_the_next_ope
 import os, random, signal, sys
 sys.path[:0] = {[str(Path(__file__).parent.parent), *sys.path]!r}
 from pathlib import Path
-from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger import Ledger, RowsRejected
 from tests.test_ledger_speed_paths import message, store_group
 rnd = random.Random(12)
 ledger = Ledger(Path({str(path)!r}))
@@ -681,7 +681,7 @@ def test_a_process_killed_while_it_stores_a_large_group_leaves_the_ledger_as_it_
 import os, random, signal, sys
 sys.path[:0] = {[str(Path(__file__).parent.parent), *sys.path]!r}
 from pathlib import Path
-from claude_tray.storage.ledger import Ledger
+from claude_tray.storage.ledger import Ledger, RowsRejected
 from tests.test_ledger_speed_paths import message, record, store_earlier
 rnd = random.Random(24)
 ledger = Ledger(Path({str(path)!r}))
@@ -712,3 +712,27 @@ with ledger.batch():
             )
         assert rollup(ledger) == expected_rollup(ledger)
         check_queries(ledger)
+
+
+def test_a_large_group_the_ledger_rejects_leaves_its_triggers_and_rollup_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """A value SQLite cannot hold, in the middle of a large group: the group is undone whole,
+    its change of schema with it, and the batch goes on with the next group."""
+    rnd = random.Random(25)
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as ledger:
+        record(ledger, "/today", [message(rnd, key) for key in range(1, 501)])
+        before, summed = schema(path), rollup(ledger)
+        bad = message(rnd, 2500)._replace(output=2**70)
+        rows = [message(rnd, key) for key in range(1, 3001)]
+        with ledger.batch():
+            with pytest.raises(RowsRejected, match="not stored"):
+                store_earlier(ledger, [("/b", [*rows[:2000], bad, *rows[2000:]])])
+            # as this connection sees it, inside the batch's transaction
+            assert ledger.query("SELECT * FROM sqlite_master ORDER BY type, name") == before
+            assert rollup(ledger) == summed
+            store_earlier(ledger, [("/b", rows)])
+        assert schema(path) == before
+        assert ledger.stats()["messages"] == 3000
+        assert rollup(ledger) == expected_rollup(ledger)
