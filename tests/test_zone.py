@@ -337,3 +337,27 @@ def test_tz_naming_a_zone_is_tzlocal_s_answer_without_tzlocal(
     assert ours is tzlocal.unix._get_localzone(str(root))
     forget_local_zone()
     assert local_zone() is ours
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the system's files read here are Linux's")
+def test_a_dangling_etc_localtime_is_not_read_as_its_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/etc/localtime left linking to a zone file that is gone (the system's tzdata removed):
+    tzlocal (and the C library) use UTC; the zone is still known to zoneinfo through the tzdata
+    package, so the plain read named the link's zone."""
+    monkeypatch.delenv("TZ", raising=False)
+    zones = tmp_path / "zoneinfo"
+    (zones / "Europe").mkdir(parents=True)  # the system's zone folder, without Europe/Berlin
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "localtime").symlink_to(zones / "Europe" / "Berlin")  # dangling
+    zoneinfo.reset_tzpath(to=[str(zones)])
+    zoneinfo.ZoneInfo.clear_cache()
+    try:
+        with pytest.warns(UserWarning):  # "Can not find any timezone configuration"
+            theirs = tzlocal.unix._get_localzone(str(root))
+        assert _plain_zone(None, str(root)) in (None, theirs)
+    finally:
+        zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()

@@ -39,3 +39,15 @@ def test_a_long_file_is_read_from_its_tail_only(claude: ClaudeData) -> None:
 def test_nothing_to_read(tmp_path: Path) -> None:
     assert tail_context(str(tmp_path / "missing.jsonl"), NOW) is None
     assert tail_context(str(tmp_path), NOW) is None  # a folder, not a file
+
+
+def test_a_line_nested_too_deeply_is_skipped_not_the_whole_tail(claude: ClaudeData) -> None:
+    """A newer usage line nested past the JSON reader's recursion limit (a tool result of
+    thousands of nested arrays) is skipped: the response before it still gives the context."""
+    good = assistant("s", "2026-11-20T09:00:00Z", "m-1", input=7, cache_read=70)
+    deep = (
+        '{"type":"assistant","timestamp":"2026-11-20T09:01:00Z","message":{"usage":'
+        '{"input_tokens":1},"content":' + "[" * 100_000 + "]" * 100_000 + "}}"
+    )
+    path = claude.write("s", good, deep)
+    assert tail_context(str(path), NOW) == 77

@@ -69,7 +69,7 @@ def _tail_records(path: str, now: float) -> Iterator[Response | CompactBoundary]
             continue
         try:
             record = interpret(json.loads(raw), latest)
-        except (ValueError, Skipped):
+        except (ValueError, RecursionError, Skipped):  # RecursionError: nested too deeply
             continue
         if isinstance(record, Response | CompactBoundary):
             yield record

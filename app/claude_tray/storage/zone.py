@@ -127,8 +127,8 @@ def _linked_zone(root: str) -> tzinfo | None:
     if any(os.path.lexists(os.path.join(root, other)) for other in _TZLOCAL_ALSO_READS):
         return None
     link = os.path.join(root, "etc", "localtime")
-    if not os.path.islink(link):
-        return None
+    if not os.path.islink(link) or not os.path.exists(link):
+        return None  # a dangling link (its zone file gone): tzlocal and the C library say UTC
     name = _name_on_zone_path(os.path.realpath(link))
     if name is None:
         return None
