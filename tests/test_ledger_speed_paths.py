@@ -27,7 +27,7 @@ from claude_tray.core.tokens import Tokens
 from claude_tray.core.trends import Bucket, cache_savings
 from claude_tray.engine.usage import PricedSum, priced_buckets, priced_sums
 from claude_tray.storage.config import builtin_prices
-from claude_tray.storage.ledger import Ledger, RowsRejected
+from claude_tray.storage.ledger import GROUP_SUM_ROWS, Ledger, RowsRejected
 from claude_tray.storage.ledger_rollup import rebuild_rollup
 from claude_tray.storage.ledger_rows import FileMark, FileRecord, MessageRow
 from claude_tray.storage.ledger_sync import SeenFile
@@ -736,3 +736,22 @@ def test_a_large_group_the_ledger_rejects_leaves_its_triggers_and_rollup_as_they
         assert schema(path) == before
         assert ledger.stats()["messages"] == 3000
         assert rollup(ledger) == expected_rollup(ledger)
+
+
+def test_a_large_group_is_stored_under_sqlite_s_older_limit_of_999_variables(
+    tmp_path: Path,
+) -> None:
+    """SQLite before 3.32 (Ubuntu 20.04's 3.31, which a Python built there links) binds at most
+    999 values a statement: a large group into a ledger that holds rows looks its keys up in
+    statements that fit (found by the review: 5,000 at once made every large group fail)."""
+    rnd = random.Random(3)
+    with Ledger(tmp_path / "l.sqlite3") as ledger:
+        ledger._db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # as SQLite < 3.32
+        first = [message(rnd, key) for key in range(1, 301)]
+        ledger.record("/today", FileMark(1, 1, 1, 1, 1), 1, first, [], {}, restarted=True)
+        rows = [message(rnd, key) for key in range(1, GROUP_SUM_ROWS + 301)]
+        with ledger.batch():
+            ledger.record_files(
+                [FileRecord("/rest", FileMark(1, 2, 1, 1, 1), 1, rows, [], {}, True)], alone=True
+            )
+        assert ledger.stats()["messages"] == GROUP_SUM_ROWS + 300

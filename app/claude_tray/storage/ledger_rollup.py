@@ -159,7 +159,13 @@ _REGROUP_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS regroup ({_ROLLUP_KEY})"
 """The rollup keys a large write must sum afresh (a key may be noted more than once)."""
 
 _AT_ONCE = 5_000
-"""Message keys or ids looked up by one statement (SQLite binds at most 32,766 values)."""
+"""Message keys or ids looked up by one statement, at most: SQLite binds up to 32,766 values a
+statement since 3.32, 999 before (Ubuntu 20.04's 3.31): see `_at_once`."""
+
+
+def _at_once(db: sqlite3.Connection) -> int:
+    """How many values one lookup binds on this connection's SQLite."""
+    return min(_AT_ONCE, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
 
 
 def begin_group(db: sqlite3.Connection, keys: Sequence[int]) -> tuple[int, list[int]]:
@@ -176,8 +182,9 @@ def begin_group(db: sqlite3.Connection, keys: Sequence[int]) -> tuple[int, list[
     db.execute(_REGROUP_TABLE)
     db.execute("DELETE FROM temp.regroup")
     stored: list[int] = []
-    for start in range(0, len(keys), _AT_ONCE):
-        part = keys[start : start + _AT_ONCE]
+    step = _at_once(db)
+    for start in range(0, len(keys), step):
+        part = keys[start : start + step]
         marks = ",".join("?" * len(part))
         rows = db.execute(
             f"SELECT id, {_key_values('')} FROM messages WHERE key IN ({marks})", part
@@ -199,8 +206,9 @@ def end_group(db: sqlite3.Connection, begun: tuple[int, list[int]]) -> None:
     (found through messages_session (session, ts)). Exact: the other rollup rows gained
     messages and lost none, which is what `sum_after` adds."""
     last, stored = begun
-    for start in range(0, len(stored), _AT_ONCE):
-        part = stored[start : start + _AT_ONCE]
+    step = _at_once(db)
+    for start in range(0, len(stored), step):
+        part = stored[start : start + step]
         db.execute(
             f"INSERT INTO temp.regroup SELECT {_key_values('')} FROM messages "
             f"WHERE id IN ({','.join('?' * len(part))})",
