@@ -325,6 +325,10 @@ class _FileReader:
             # for a first read's 203k rows, measured by store).
             kept = rows.get(identity)
             if kept is not None:
+                # Another copy of a kept message (most usage lines: a streamed response is
+                # logged once per content block, and most copies lose): compared as it stands,
+                # under the kept row's key; only a copy that wins is rebuilt with shared strings
+                # and int flags, below.
                 row: MessageValues = (
                     kept[0],
                     moment,
