@@ -39,27 +39,36 @@ def mark(name: str) -> FileMark:
     return FileMark(1, hash(name), 1, 1, 1)
 
 
-@FUZZ
-@given(STEPS, st.integers(0, 2**32))
-def test_a_bulk_loads_rollup_is_the_sum_of_its_messages(
-    steps: list[tuple[str, list[tuple[str, int]]]], seed: int
-) -> None:
-    rnd = random.Random(seed)
-    stored: dict[int, MessageRow] = {}
-    next_key = 1
+class Copies:
+    """The messages a test stores and the copies it makes of them (`stored`: the copy the
+    ledger keeps of each message, by key, once the copies are stored in order)."""
 
-    def copy(kind: str, pick: int) -> list[MessageRow]:
-        nonlocal next_key
+    def __init__(self, seed: int) -> None:
+        self.rnd = random.Random(seed)
+        self.stored: dict[int, MessageRow] = {}
+        self.next_key = 1
+
+    def new(self) -> MessageRow:
+        row = message(self.rnd, self.next_key)
+        self.next_key += 1
+        self.stored[row.key] = row
+        return row
+
+    def copy(self, kind: str, pick: int, earlier: bool = False) -> list[MessageRow]:
+        """Copies of a stored message (`pick`: which; -1 the one stored last) of the `kind`
+        named (a new message when nothing is stored yet); `earlier`: they come from a
+        transcript older than every one read before, so a tie replaces too."""
+        stored, rnd = self.stored, self.rnd
         if kind == "new" or not stored:
-            row = message(rnd, next_key)
-            next_key += 1
-            stored[row.key] = row
-            return [row]
-        kept = stored[sorted(stored)[pick % len(stored)]]
+            return [self.new()]
+        kept = stored[self.next_key - 1 if pick < 0 else sorted(stored)[pick % len(stored)]]
         if kind == "equal":
             return [kept]
         if kind == "tie elsewhere":  # same rank, another session and slot: wins only if earlier
-            return [kept._replace(ts=kept.ts + 7200, session="s8")]
+            row = kept._replace(ts=kept.ts + 7200, session="s8")
+            if earlier:
+                stored[row.key] = row
+            return [row]
         # A better copy (a streamed response's last one, maybe in another session's file and
         # another slot) moves the message between rollup rows; a worse one changes nothing.
         change = {"better": 1000, "worse": -1, "better twice": 1000}[kind]
@@ -74,6 +83,15 @@ def test_a_bulk_loads_rollup_is_the_sum_of_its_messages(
             stored[row.key] = again
             return [row, again]
         return [row]
+
+
+@FUZZ
+@given(STEPS, st.integers(0, 2**32))
+def test_a_bulk_loads_rollup_is_the_sum_of_its_messages(
+    steps: list[tuple[str, list[tuple[str, int]]]], seed: int
+) -> None:
+    made = Copies(seed)
+    rnd, copy = made.rnd, made.copy
 
     with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.sqlite3") as ledger:
         with ledger.batch(bulk=True):
@@ -118,40 +136,8 @@ def test_a_group_into_a_ledger_that_holds_rows_keeps_the_rollup_the_sum_of_its_m
 ) -> None:
     """Not a bulk load (a history read after today's files): a large group sums itself as a
     whole (`ledger_rollup.begin_group`), a small one through the triggers."""
-    rnd = random.Random(seed)
-    stored: dict[int, MessageRow] = {}
-    next_key = 1
-
-    def new() -> MessageRow:
-        nonlocal next_key
-        row = message(rnd, next_key)
-        next_key += 1
-        stored[row.key] = row
-        return row
-
-    def copy(kind: str, pick: int, earlier: bool) -> list[MessageRow]:
-        if kind == "new":
-            return [new()]
-        kept = stored[next_key - 1 if pick < 0 else sorted(stored)[pick % len(stored)]]
-        if kind == "equal":
-            return [kept]
-        if kind == "tie elsewhere":
-            row = kept._replace(ts=kept.ts + 7200, session="s8")
-            if earlier:
-                stored[row.key] = row
-            return [row]
-        change = {"better": 1000, "worse": -1, "better twice": 1000}[kind]
-        row = kept._replace(output=kept.output + change, total=kept.total + change)
-        if change > 0:
-            row = row._replace(
-                ts=row.ts + rnd.choice((0, 1, 3600)), session=rnd.choice(("s1", "s9"))
-            )
-            stored[row.key] = row
-        if kind == "better twice":
-            again = row._replace(output=row.output + 1, total=row.total + 1)
-            stored[row.key] = again
-            return [row, again]
-        return [row]
+    made = Copies(seed)
+    new, copy = made.new, made.copy
 
     with tempfile.TemporaryDirectory() as folder, Ledger(Path(folder) / "l.sqlite3") as ledger:
         ledger.record("/today", mark("/today"), 1, [new() for _ in range(300)], [], {}, True)
