@@ -362,20 +362,27 @@ def test_the_rows_a_read_sends_hold_their_flags_as_plain_ints(tmp_path: Path) ->
     assert all(type(flag) is int for row in rows for flag in row[11:14])
 
 
-def test_a_line_of_another_shape_is_read_by_itself_and_the_rest_at_once(tmp_path: Path) -> None:
-    usual = [dumps(assistant("s", T.format(n), f"m{n}", output=n)) for n in range(1, 7)]
-    odd = dumps({"type": "assistant", "message": "text"})  # valid JSON the typed decoder refuses
-    data = b"\n".join([*usual[:3], b"", odd, *usual[3:]]) + b"\n"
-    assert decode.decode_buffer(data) == (None, 3)  # blank lines are not counted
-    assert decode.decode_buffer(b"{not json\n" + data) == (None, None)
-    reader = read._FileReader(tmp_path / "s.jsonl")
+def scan_spied(path: Path) -> tuple[read._FileReader, list[bytes]]:
+    """A reader of `path`, and the lines it reads one by one (`_scan`: a spy, the real scan
+    runs)."""
+    reader = read._FileReader(path)
     scanned: list[bytes] = []
 
     def scan(buffer: bytes, stop: int, pos: int = 0) -> None:
         scanned.append(buffer[pos:stop])
         read._FileReader._scan(reader, buffer, stop, pos)
 
-    reader._scan = scan  # type: ignore[method-assign]  # a spy: the real scan runs
+    reader._scan = scan  # type: ignore[method-assign]
+    return reader, scanned
+
+
+def test_a_line_of_another_shape_is_read_by_itself_and_the_rest_at_once(tmp_path: Path) -> None:
+    usual = [dumps(assistant("s", T.format(n), f"m{n}", output=n)) for n in range(1, 7)]
+    odd = dumps({"type": "assistant", "message": "text"})  # valid JSON the typed decoder refuses
+    data = b"\n".join([*usual[:3], b"", odd, *usual[3:]]) + b"\n"
+    assert decode.decode_buffer(data) == (None, 3)  # blank lines are not counted
+    assert decode.decode_buffer(b"{not json\n" + data) == (None, None)
+    reader, scanned = scan_spied(tmp_path / "s.jsonl")
     reader._lines(data, len(data))
     assert scanned == [odd]
     fast, slow = both_ways(data)
@@ -423,16 +430,9 @@ def test_the_line_msgspec_refuses_is_found_past_blank_lines_of_any_whitespace(
     odd = dumps({"type": "assistant", "message": "text", "usage": 1})
     lines = [blank, usual[0], blank, blank, usual[1], odd, blank, usual[2], blank, usual[3]]
     data = newline.join(lines)
-    reader = read._FileReader(tmp_path / "s.jsonl")
-    scanned: list[bytes] = []
-
-    def scan(buffer: bytes, stop: int, pos: int = 0) -> None:
-        scanned.append(buffer[pos:stop])
-        read._FileReader._scan(reader, buffer, stop, pos)
-
-    reader._scan = scan  # type: ignore[method-assign]  # a spy: the real scan runs
     path = tmp_path / "s.jsonl"
     path.write_bytes(data)
+    reader, scanned = scan_spied(path)
     with path.open("rb") as handle:
         assert reader.read(handle, 0) == len(data)
     assert [line.strip() for line in scanned] == [odd]
