@@ -544,6 +544,31 @@ def _read_noted(
     return read_file(path, start, head, chunk)
 
 
+def _write_resumed_sessions(claude: ClaudeData, count: int) -> None:
+    """`count` transcripts, each a session whose file also holds a copy of the previous file's
+    response (a resumed session: a dedupe tie), modified one second apart, oldest first."""
+    for n in range(count):
+        lines = [assistant(f"s{n}", T.format(n), f"m{n}", input=n, output=2 * n)]
+        if n:
+            lines.append(
+                assistant(f"s{n}", T.format(n - 1), f"m{n - 1}", input=n - 1, output=2 * n - 2)
+            )
+        path = claude.write(f"s{n}", *lines)
+        os.utime(path, (1_800_000_000 + n, 1_800_000_000 + n))  # read oldest first, in order
+
+
+def _ledger_after_a_first_read(
+    monkeypatch: pytest.MonkeyPatch, home: Path, tables: tuple[str, ...]
+) -> list[list[tuple[object, ...]]]:
+    """The rows of `tables`, then the files' read positions, after a first read into `home`."""
+    monkeypatch.setenv("CLAUDE_TRAY_HOME", str(home))
+    with Workspace.open() as ws:
+        ws.refresh()
+        return [ws.ledger.query(f"SELECT * FROM {table} ORDER BY 1, 2") for table in tables] + [
+            ws.ledger.query("SELECT path, offset, lines FROM files ORDER BY path")
+        ]
+
+
 def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(
     claude: ClaudeData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -552,23 +577,12 @@ def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(
     and dedupe ties (a copy in a later file never wins a tie) as a read in one process."""
     from claude_tray.engine import ingest, read
 
-    for n in range(24):
-        lines = [assistant(f"s{n}", T.format(n), f"m{n}", input=n, output=2 * n)]
-        if n:  # a resumed session's copy of the previous file's response: a tie
-            lines.append(
-                assistant(f"s{n}", T.format(n - 1), f"m{n - 1}", input=n - 1, output=2 * n - 2)
-            )
-        path = claude.write(f"s{n}", *lines)
-        os.utime(path, (1_800_000_000 + n, 1_800_000_000 + n))  # read oldest first, in order
+    _write_resumed_sessions(claude, 24)
 
     def ledger_after_a_first_read(home: str) -> list[list[tuple[object, ...]]]:
-        monkeypatch.setenv("CLAUDE_TRAY_HOME", str(tmp_path / home))
-        with Workspace.open() as ws:
-            ws.refresh()
-            return [
-                ws.ledger.query(f"SELECT * FROM {table} ORDER BY 1, 2")
-                for table in ("messages", "sessions", "slots")
-            ] + [ws.ledger.query("SELECT path, offset, lines FROM files ORDER BY path")]
+        return _ledger_after_a_first_read(
+            monkeypatch, tmp_path / home, ("messages", "sessions", "slots")
+        )
 
     one = ledger_after_a_first_read("one")
     monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 1)
@@ -610,23 +624,12 @@ def test_a_bulk_first_read_builds_the_indexes_before_its_last_files(
     bulk load does."""
     from claude_tray.engine import ingest
 
-    for n in range(20):
-        lines = [assistant(f"s{n}", T.format(n), f"m{n}", input=n, output=2 * n)]
-        if n:  # a resumed session's copy of the previous file's response: a tie
-            lines.append(
-                assistant(f"s{n}", T.format(n - 1), f"m{n - 1}", input=n - 1, output=2 * n - 2)
-            )
-        path = claude.write(f"s{n}", *lines)
-        os.utime(path, (1_800_000_000 + n, 1_800_000_000 + n))
+    _write_resumed_sessions(claude, 20)
 
     def ledger_after_a_first_read(home: str) -> list[list[tuple[object, ...]]]:
-        monkeypatch.setenv("CLAUDE_TRAY_HOME", str(tmp_path / home))
-        with Workspace.open() as ws:
-            ws.refresh()
-            return [
-                ws.ledger.query(f"SELECT * FROM {table} ORDER BY 1, 2")
-                for table in ("messages", "sessions", "slots", "unrecorded")
-            ] + [ws.ledger.query("SELECT path, offset, lines FROM files ORDER BY path")]
+        return _ledger_after_a_first_read(
+            monkeypatch, tmp_path / home, ("messages", "sessions", "slots", "unrecorded")
+        )
 
     plain = ledger_after_a_first_read("plain")
     indexed: list[bool] = []
