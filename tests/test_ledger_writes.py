@@ -12,6 +12,7 @@ import pytest
 
 from claude_tray.engine import read as read_module
 from claude_tray.engine.workspace import Workspace
+from claude_tray.storage import ledger_backup, ledger_schema
 from claude_tray.storage.ledger import Ledger, RowsRejected
 from claude_tray.storage.ledger_rows import FileMark, FileRecord, MessageRow
 from tests.tools import held_open_by_another_process
@@ -119,3 +120,32 @@ def test_a_write_ahead_log_in_use_by_another_process_is_known_as_live(tmp_path: 
     with Ledger(path):
         assert _in_use(path)  # this process's own connection
     assert not _in_use(path)
+
+
+def test_a_new_ledger_has_larger_pages_and_an_older_one_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first read writes each page of a new ledger several times: in pages of `PAGE_SIZE` it
+    makes a quarter of the writes. A ledger made before keeps its pages (SQLite cannot change
+    them in a write-ahead-logged file) and is written, backed up and read as before."""
+    new = tmp_path / "new.sqlite3"
+    with Ledger(new) as ledger:
+        ledger.record("/a", FileMark(1, 1, 10, 10, 1), 1, [row(1, 5)], [], {}, True)
+        assert ledger.query("PRAGMA page_size") == [(ledger_schema.PAGE_SIZE,)]
+        assert ledger.query("PRAGMA journal_mode") == [("wal",)]
+    assert ledger_schema.PAGE_SIZE > 4096
+    old = tmp_path / "old.sqlite3"
+    monkeypatch.setattr(ledger_schema, "PAGE_SIZE", 4096)  # as an older claude-tray made it
+    with Ledger(old) as ledger:
+        ledger.record("/a", FileMark(1, 1, 10, 10, 1), 1, [row(1, 5)], [], {}, True)
+    monkeypatch.undo()
+    with Ledger(old) as ledger:
+        assert ledger.query("PRAGMA page_size") == [(4096,)]
+        with ledger.batch():
+            ledger.record("/b", FileMark(1, 2, 10, 10, 1), 1, [row(2, 7)], [], {}, True)
+        assert ledger.query("PRAGMA page_size") == [(4096,)]
+        assert ledger.query("SELECT sum(messages), sum(output) FROM slots") == [(2, 12)]
+        copy = ledger.backup(1_763_632_800.0)
+    assert ledger_backup.problems(copy, "integrity_check") == []
+    with Ledger(copy) as restored:
+        assert restored.query("SELECT key, output FROM messages ORDER BY key") == [(1, 5), (2, 7)]

@@ -13,7 +13,6 @@ from tests.faults.scene import EXPECTED, GONE, Scene, history
 from tests.tools import held_open_by_another_process
 from tests.transcripts import ClaudeData, assistant
 
-PAGE = 4096
 NOW_OUTPUT = EXPECTED.gone_output + 3010 * 1000  # the deleted session and the kept one
 
 
@@ -40,10 +39,20 @@ def pages_of(ledger: Path, name: str, kind: str) -> list[int]:
         db.close()
 
 
-def scribble(ledger: Path, page: int, start: int = 0, length: int = PAGE) -> None:
+def page_size(ledger: Path) -> int:
+    db = sqlite3.connect(ledger)
+    try:
+        size: int = db.execute("PRAGMA page_size").fetchone()[0]
+        return size
+    finally:
+        db.close()
+
+
+def scribble(ledger: Path, page: int, start: int = 0, length: int | None = None) -> None:
+    size = page_size(ledger)
     with open(ledger, "r+b") as handle:
-        handle.seek((page - 1) * PAGE + start)
-        handle.write(os.urandom(length))
+        handle.seek((page - 1) * size + start)
+        handle.write(os.urandom(size if length is None else length))
 
 
 def damaged_copies(scene: Scene) -> list[str]:
@@ -85,7 +94,7 @@ def test_wrong_index_entries_are_found_by_check_and_rebuilt(scene: Scene) -> Non
     db = sqlite3.connect(scene.ledger)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file itself
     db.close()
-    base = (pages_of(scene.ledger, "messages_ts", "leaf")[1] - 1) * PAGE
+    base = (pages_of(scene.ledger, "messages_ts", "leaf")[1] - 1) * page_size(scene.ledger)
     with open(scene.ledger, "r+b") as handle:  # point three entries at the wrong rows
         handle.seek(base + 3)
         (cells,) = struct.unpack(">H", handle.read(2))
@@ -156,7 +165,7 @@ def test_a_write_ahead_log_from_another_ledger_is_set_aside(scene: Scene) -> Non
 
 def test_damage_inside_cells_is_salvaged_without_hanging(scene: Scene) -> None:
     grow(scene)
-    base = (pages_of(scene.ledger, "messages_ts", "leaf")[1] - 1) * PAGE
+    base = (pages_of(scene.ledger, "messages_ts", "leaf")[1] - 1) * page_size(scene.ledger)
     with open(scene.ledger, "r+b") as handle:  # garble bytes inside three cells
         handle.seek(base + 3)
         (cells,) = struct.unpack(">H", handle.read(2))
