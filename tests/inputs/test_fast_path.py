@@ -19,10 +19,16 @@ from hypothesis import strategies as st
 from claude_tray.core.bounds import MAX_TOKENS
 from claude_tray.core.records import Response, SkipReason, Speed
 from claude_tray.core.tokens import Tokens
-from claude_tray.core.transcript import Item, interpret_items, interpret_lines
+from claude_tray.core.transcript import (
+    USAGE_FIELDS,
+    Item,
+    UsageValues,
+    interpret_items,
+    interpret_lines,
+)
 from claude_tray.engine import decode, read
 from claude_tray.engine.decode import decode_lines
-from claude_tray.storage.ledger_rows import MessageValues, rank, replaces
+from claude_tray.storage.ledger_rows import MESSAGE_COLUMNS, MessageValues, rank, replaces
 from tests.inputs.test_fuzz import FUZZ, JSON_VALUES, LATEST, dumps, poisoned_line, shaped_line
 from tests.transcripts import assistant, compact, user
 
@@ -301,7 +307,16 @@ def test_a_response_comes_out_with_its_values_in_place() -> None:
         api_error=False,
     )
     [values] = interpret_lines([typed(dumps(line))], LATEST)
-    assert values[12:14] == (1 + 7 + 4, 1 + 7 + 4 + 2) and values[17] is False  # type: ignore[index]
+    named = dict(zip(USAGE_FIELDS, values, strict=True))  # type: ignore[arg-type]
+    assert (named["prompt"], named["total"]) == (1 + 7 + 4, 1 + 7 + 4 + 2)
+    assert named["long"] is False and named["line"] == 0
+
+
+def test_a_response_holds_a_ledger_row_s_values_at_the_row_s_places() -> None:
+    # The reader compares a copy of a message with the row kept as the copy stands (the
+    # dedupe rule reads the row's columns by place): the places must be the same.
+    assert USAGE_FIELDS[1:14] == MESSAGE_COLUMNS[1:]
+    assert len(USAGE_FIELDS) == len(UsageValues.__args__)  # type: ignore[attr-defined]
 
 
 RANKED = st.tuples(st.integers(0, 3), st.booleans())
@@ -360,6 +375,30 @@ def test_the_rows_a_read_sends_hold_their_flags_as_plain_ints(tmp_path: Path) ->
     rows = sorted(read.read_file(str(path), 0).rows, key=lambda row: row[1])
     assert [row[11:14] for row in rows] == [(1, 1, 1), (0, 0, 0)]
     assert all(type(flag) is int for row in rows for flag in row[11:14])
+
+
+def test_interleaved_sessions_each_get_the_marks_of_their_own_lines(tmp_path: Path) -> None:
+    """The reader keeps one session's facts at hand from line to line (most files hold one
+    session): a file that goes back and forth between sessions gives each the marks of its own
+    lines read alone."""
+    lines = {
+        session: [
+            assistant(session, T.format(10 * turn + n), f"{session}{turn}", cwd=f"/p/{session}",
+                      input=100 * turn + n, output=1)
+            for turn in range(3)
+        ]
+        for session, n in (("a", 1), ("b", 2))
+    }  # fmt: skip
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(b"".join(
+        dumps(line) + b"\n" for pair in zip(lines["a"], lines["b"], strict=True) for line in pair
+    ))  # fmt: skip
+    alone = []
+    for session, own in lines.items():
+        path = tmp_path / f"{session}.jsonl"
+        path.write_bytes(b"".join(dumps(line) + b"\n" for line in own))
+        alone += read.read_file(str(path), 0).sessions
+    assert sorted(read.read_file(str(mixed), 0).sessions) == sorted(alone)
 
 
 def scan_spied(path: Path) -> tuple[read._FileReader, list[bytes]]:

@@ -40,14 +40,23 @@ Record = Response | CompactBoundary | Title
 """What a line can stand for."""
 
 UsageValues = tuple[
-    int, str | None, str | None, str | None, str | None, str, float,
-    int, int, int, int, int, int, int, bool, bool, bool, bool,
+    int, float, str | None, str | None, str, int, int, int, int, int, int, bool, bool, bool,
+    str | None, str | None, int, bool,
 ]  # fmt: skip
 """A response as `interpret_lines` gives it, flat (one plain tuple per usage line, nothing
-nested): the line's index in the batch; message id, request id, session id, project, model,
-timestamp (`Response`'s first fields); the `Tokens` (input, output, cache_write_5m, cache_write_1h,
-cache_read); prompt, total (`Tokens.sizes`); sidechain, fast, api_error; long context.
-`response_of` makes it a `Response`."""
+nested), its fields named by `USAGE_FIELDS`: the line's index in the batch, then the values of a
+ledger row in its column order (`storage.ledger_rows.MessageRow` after its key: timestamp,
+session, project, model, the five token counts, total, sidechain, fast, long context), then
+message id, request id, prompt and api error. Laid out so, the engine compares a copy of a
+message with the row kept (the dedupe rule reads the row's columns) without building a row for
+it: most usage lines are such copies. `response_of` makes it a `Response`."""
+
+USAGE_FIELDS = (
+    "line", "ts", "session", "project", "model", "input", "output", "cache_write_5m",
+    "cache_write_1h", "cache_read", "total", "sidechain", "fast", "long", "message_id",
+    "request_id", "prompt", "api_error",
+)  # fmt: skip
+"""The names of `UsageValues`' fields, in order (those of a ledger row as its columns)."""
 
 Item = UsageValues | CompactBoundary | Title | SkipReason
 """What `interpret_lines` gives for a line that counts: a response, a compact boundary, a title,
@@ -142,23 +151,23 @@ def interpret_lines(lines: Sequence[Any], latest: float) -> list[Item]:
             append(
                 (
                     index,
-                    message_id if type(message_id) is str and message_id else None,
-                    request_id if type(request_id) is str and request_id else None,
+                    when(timestamp, latest),
                     session_id if type(session_id) is str and session_id else None,
                     cwd if type(cwd) is str and cwd else None,
                     model,
-                    when(timestamp, latest),
                     inp,
                     out,
                     write_5m,
                     write_1h,
                     read,
-                    prompt,
                     total,
                     sidechain,
                     usage.speed == "fast",
-                    model == SYNTHETIC_MODEL or api_error is True,
                     long_context,
+                    message_id if type(message_id) is str and message_id else None,
+                    request_id if type(request_id) is str and request_id else None,
+                    prompt,
+                    model == SYNTHETIC_MODEL or api_error is True,
                 )
             )
         except Skipped as skipped:
@@ -171,11 +180,14 @@ def response_of(values: UsageValues) -> Response:
     return _new(
         Response,
         (
-            *values[1:7],
-            _new(Tokens, values[7:12]),
             values[14],
-            Speed.FAST if values[15] else Speed.STANDARD,
-            values[16],
+            values[15],
+            *values[2:5],
+            values[1],
+            _new(Tokens, values[5:10]),
+            values[11],
+            Speed.FAST if values[12] else Speed.STANDARD,
+            values[17],
         ),
     )
 
