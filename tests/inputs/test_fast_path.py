@@ -270,6 +270,62 @@ def test_a_buffer_is_interpreted_as_its_lines_one_by_one(lines: list[bytes]) -> 
     assert interpret_lines(parsed, LATEST) == one_by_one
 
 
+# A line that repeats the values of the last response but its moment (a streamed response is
+# logged once per content block) is given that response's values; a value that differs, even
+# one equal by `==` but not to a rule (1 and True, 0 and False, 1 and 1.0), makes it a line
+# of its own.
+CHANGES: dict[tuple[str, ...], list[Any]] = {
+    ("message", "id"): ["m1", "m2", "a", None, 1, True, 1.0],
+    ("requestId",): ["r1", "r2", None, 1, True],
+    ("message", "model"): ["claude-opus-4-5", "<synthetic>", None, 1, True],
+    ("sessionId",): ["s", "t", None, 1, True],
+    ("cwd",): ["/home/u/app", "/srv", None, 0, False],
+    ("isSidechain",): [True, False, 1, 0, None],
+    ("isApiErrorMessage",): [True, False, 1, None],
+    ("message", "usage", "output_tokens"): [0, 1, 2, None],
+    ("message", "usage", "cache_creation_input_tokens"): [0, 3, None],
+    ("message", "usage", "speed"): ["fast", "standard", None],
+    ("message", "usage", "cache_creation"): [None, {"ephemeral_1h_input_tokens": 3}, {}],
+    ("timestamp",): [T.format(1), T.format(2), "2026-11-20T09:00:00", "garbage", None],
+    ("type",): ["assistant", "assistant", "progress", None],
+}
+
+
+@st.composite
+def copies(draw: st.DrawFn) -> list[bytes]:
+    line = assistant("s", T.format(1), "m1", request_id="r1", input=5, output=1, cache_write=3)
+    lines = []
+    for _ in range(draw(st.integers(1, 10))):
+        line = json.loads(json.dumps(line))
+        if draw(st.booleans()):
+            path = draw(st.sampled_from(sorted(CHANGES)))
+            place = line
+            for name in path[:-1]:
+                place = place[name]
+            place[path[-1]] = draw(st.sampled_from(CHANGES[path]))
+        line["timestamp" if draw(st.booleans()) else "uuid"] = draw(st.sampled_from(
+            [T.format(n) for n in range(5)]
+        ))  # fmt: skip
+        lines.append(dumps(line))
+        if draw(st.integers(0, 4)) == 0:
+            lines.append(dumps(user("s", T.format(3))))
+    return lines
+
+
+@FUZZ
+@given(copies())
+def test_copies_of_a_response_count_as_line_by_line(lines: list[bytes]) -> None:
+    parsed = [typed(line) for line in lines]
+    one_by_one = [
+        reindexed(item, index)
+        for index, line in enumerate(parsed)
+        for item in interpret_lines([line], LATEST)
+    ]
+    assert interpret_lines(parsed, LATEST) == one_by_one
+    fast, slow = both_ways(b"\n".join(lines) + b"\n")
+    assert fast == slow
+
+
 def test_an_unusable_count_skips_only_a_line_whose_usage_counts() -> None:
     bad = {"input_tokens": -1, "output_tokens": 2**40}
     counted = assistant("s", T.format(1), "a", output=3)

@@ -31,6 +31,9 @@ from claude_tray.core.tokens import Tokens, sizes
 
 SYNTHETIC_MODEL = "<synthetic>"
 
+_NOTHING = object()
+"""Equal to no value of a line."""
+
 _new = tuple.__new__
 """Builds a named tuple from its fields in order, without the Python-level `__new__` of the
 class (the records built once per line of a first ingest)."""
@@ -75,6 +78,13 @@ def interpret_lines(lines: Sequence[Any], latest: float) -> list[Item]:
     items: list[Item] = []
     append = items.append
     when, proportions, weigh = parse_timestamp, split_writes, sizes  # looked up once
+    # An assistant line whose every value a rule reads but the moment equals those of the last
+    # one that gave a response (a streamed response is logged once per content block: most
+    # usage lines) gives that response's values with its own index and moment.
+    seen_id: object = _NOTHING
+    seen_request = seen_model = seen_session = seen_cwd = seen_usage = seen_error = _NOTHING
+    seen_sidechain: object = _NOTHING
+    same: tuple[Any, ...] = ()
     for index, line in enumerate(lines):
         kind = line.type
         message = line.message
@@ -86,6 +96,20 @@ def interpret_lines(lines: Sequence[Any], latest: float) -> list[Item]:
                 sidechain = line.isSidechain is True
                 timestamp = line.timestamp
                 api_error = line.isApiErrorMessage
+                # What the rules read (ids, model, session and folder by type and value, the
+                # counts and speed by value, the flags as `is True`) and only that.
+                if (
+                    message.id == seen_id
+                    and request_id == seen_request
+                    and usage == seen_usage
+                    and message.model == seen_model
+                    and line.sessionId == seen_session
+                    and line.cwd == seen_cwd
+                    and sidechain is seen_sidechain
+                    and (api_error is True) is seen_error
+                ):
+                    append((index, when(timestamp, latest)) + same)  # noqa: RUF005 (one tuple built, not two)
+                    continue
             elif kind == "progress":
                 # A subagent's response as its parent's transcript holds it (`data.message`):
                 # a sidechain response of the parent's session, keyed by the subagent's own
@@ -148,28 +172,31 @@ def interpret_lines(lines: Sequence[Any], latest: float) -> list[Item]:
             message_id = message.id
             session_id = line.sessionId
             cwd = line.cwd
-            append(
-                (
-                    index,
-                    when(timestamp, latest),
-                    session_id if type(session_id) is str and session_id else None,
-                    cwd if type(cwd) is str and cwd else None,
-                    model,
-                    inp,
-                    out,
-                    write_5m,
-                    write_1h,
-                    read,
-                    total,
-                    sidechain,
-                    usage.speed == "fast",
-                    long_context,
-                    message_id if type(message_id) is str and message_id else None,
-                    request_id if type(request_id) is str and request_id else None,
-                    prompt,
-                    model == SYNTHETIC_MODEL or api_error is True,
-                )
+            response = (
+                index,
+                when(timestamp, latest),
+                session_id if type(session_id) is str and session_id else None,
+                cwd if type(cwd) is str and cwd else None,
+                model,
+                inp,
+                out,
+                write_5m,
+                write_1h,
+                read,
+                total,
+                sidechain,
+                usage.speed == "fast",
+                long_context,
+                message_id if type(message_id) is str and message_id else None,
+                request_id if type(request_id) is str and request_id else None,
+                prompt,
+                model == SYNTHETIC_MODEL or api_error is True,
             )
+            append(response)
+            if kind == "assistant":
+                seen_id, seen_request, seen_usage = message_id, request_id, usage
+                seen_model, seen_session, seen_cwd = message.model, session_id, cwd
+                seen_sidechain, seen_error, same = sidechain, api_error is True, response[2:]
         except Skipped as skipped:
             append(skipped.reason)
     return items
