@@ -71,12 +71,12 @@ def _key_values(row: str) -> str:
     )
 
 
-def _merge(count: str) -> str:
-    """How a sum of `count` messages joins the rollup row of its key, which may hold others: a
-    message's trigger adds one, a bulk load the sums of a group (`sum_after`)."""
+def _merge() -> str:
+    """How one message joins the rollup row of its key, which may hold others (a message's
+    trigger, and a bulk load's `sum_after`)."""
     sums = ", ".join(f"{c} = {c} + excluded.{c}" for c in TOKEN_COLUMNS)
     return f"""ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET
-        messages = messages + {count}, first_ts = min(first_ts, excluded.first_ts),
+        messages = messages + 1, first_ts = min(first_ts, excluded.first_ts),
         last_ts = max(last_ts, excluded.last_ts), {sums}"""
 
 
@@ -85,7 +85,7 @@ def _add(row: str) -> str:
     return f"""
     INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, {", ".join(TOKEN_COLUMNS)})
     VALUES ({_key_values(row)}, 1, {row}.ts, {row}.ts, {tokens})
-    {_merge("1")};"""
+    {_merge()};"""
 
 
 def _remove(row: str) -> str:
@@ -147,8 +147,19 @@ def sum_after(db: sqlite3.Connection, last_id: int) -> None:
     """Add the messages inserted after the one with id `last_id` to the rollup: a bulk load
     (without the triggers) sums each group it stores, so that its end has only the indexes left
     to build. Exact only while no message summed before has changed since (the caller's to
-    know); inside a transaction."""
-    _sum_into_slots(db, "WHERE id > ?", (last_id,), merge=True)
+    know); inside a transaction.
+
+    Each message is merged into the rollup row of its key in turn, not grouped first: a group's
+    messages come file by file, so most have the key of the message before (its rollup row in
+    hand), and the sort a GROUP BY makes cost more (165,597 messages of a 1.4 GB history summed
+    in 10 groups: 1.94 vs 2.12 billion instructions, 0.27 vs 0.32 s)."""
+    tokens = ", ".join(TOKEN_COLUMNS)
+    db.execute(
+        f"INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, {tokens}) "
+        f"SELECT {_key_values('')}, 1, ts, ts, {tokens} FROM messages WHERE id > ? "
+        f"{_merge()}",
+        (last_id,),
+    )
 
 
 GROUP_TRIGGERS = ("slots_insert", "slots_update")
@@ -231,18 +242,14 @@ def end_group(db: sqlite3.Connection, begun: tuple[int, list[int]]) -> None:
     add_triggers(db)
 
 
-def _sum_into_slots(
-    db: sqlite3.Connection, where: str, params: tuple[object, ...], merge: bool = False
-) -> None:
-    """Sum the messages `where` selects into the rollup (`merge`: into rows that may hold
-    other messages of the same key)."""
+def _sum_into_slots(db: sqlite3.Connection, where: str, params: tuple[object, ...]) -> None:
+    """Sum the messages `where` selects into rollup rows of keys it holds none of."""
     sums = ", ".join(f"sum({c})" for c in TOKEN_COLUMNS)
     db.execute(
         f"INSERT INTO slots ({_ROLLUP_KEY}, messages, first_ts, last_ts, "
         f"{', '.join(TOKEN_COLUMNS)}) "
         f"SELECT {_key_values('')}, count(*), min(ts), max(ts), {sums} "
-        f"FROM messages {where} GROUP BY 1, 2, 3, 4, 5, 6, 7 "
-        f"{_merge('excluded.messages') if merge else ''}",
+        f"FROM messages {where} GROUP BY 1, 2, 3, 4, 5, 6, 7",
         params,
     )
 
