@@ -133,7 +133,9 @@ def test_a_new_ledger_has_larger_pages_and_an_older_one_keeps_its_own(
         ledger.record("/a", FileMark(1, 1, 10, 10, 1), 1, [row(1, 5)], [], {}, True)
         assert ledger.query("PRAGMA page_size") == [(ledger_schema.PAGE_SIZE,)]
         assert ledger.query("PRAGMA journal_mode") == [("wal",)]
-    assert ledger_schema.PAGE_SIZE > 4096
+        # the log is copied into the ledger at the same size as in pages of 4 KiB
+        assert ledger.query("PRAGMA wal_autocheckpoint") == [(4_096_000 // 16_384,)]
+    assert ledger_schema.PAGE_SIZE == 16_384
     old = tmp_path / "old.sqlite3"
     monkeypatch.setattr(ledger_schema, "PAGE_SIZE", 4096)  # as an older claude-tray made it
     with Ledger(old) as ledger:
@@ -141,6 +143,7 @@ def test_a_new_ledger_has_larger_pages_and_an_older_one_keeps_its_own(
     monkeypatch.undo()
     with Ledger(old) as ledger:
         assert ledger.query("PRAGMA page_size") == [(4096,)]
+        assert ledger.query("PRAGMA wal_autocheckpoint") == [(1000,)]
         with ledger.batch():
             ledger.record("/b", FileMark(1, 2, 10, 10, 1), 1, [row(2, 7)], [], {}, True)
         assert ledger.query("PRAGMA page_size") == [(4096,)]
