@@ -280,16 +280,20 @@ def reindexed(item: Item, index: int) -> Item:
     return (index, *item[1:]) if type(item) is tuple else item  # type: ignore[return-value]
 
 
-@FUZZ
-@given(st.lists(st.one_of(typed_line(), GOOD), max_size=12))
-def test_a_buffer_is_interpreted_as_its_lines_one_by_one(lines: list[bytes]) -> None:
-    parsed = [typed(line) for line in lines]
-    one_by_one = [
+def one_by_one(parsed: list[Any]) -> list[Any]:
+    """What `interpret_lines` gives for each line read by itself, indexed as in the buffer."""
+    return [
         reindexed(item, index)
         for index, line in enumerate(parsed)
         for item in interpret_lines([line], LATEST)
     ]
-    assert interpret_lines(parsed, LATEST) == one_by_one
+
+
+@FUZZ
+@given(st.lists(st.one_of(typed_line(), GOOD), max_size=12))
+def test_a_buffer_is_interpreted_as_its_lines_one_by_one(lines: list[bytes]) -> None:
+    parsed = [typed(line) for line in lines]
+    assert interpret_lines(parsed, LATEST) == one_by_one(parsed)
 
 
 # A line that repeats the values of the last response but its moment (a streamed response is
@@ -338,12 +342,7 @@ def copies(draw: st.DrawFn) -> list[bytes]:
 @given(copies())
 def test_copies_of_a_response_count_as_line_by_line(lines: list[bytes]) -> None:
     parsed = [typed(line) for line in lines]
-    one_by_one = [
-        reindexed(item, index)
-        for index, line in enumerate(parsed)
-        for item in interpret_lines([line], LATEST)
-    ]
-    assert interpret_lines(parsed, LATEST) == one_by_one
+    assert interpret_lines(parsed, LATEST) == one_by_one(parsed)
     fast, slow = both_ways(b"\n".join(lines) + b"\n")
     assert fast == slow
 
