@@ -264,7 +264,8 @@ class _FileReader:
         from_bytes = int.from_bytes
         responses = 0
         name, acc = None, None  # the session of the previous response (most lines share one)
-        last: tuple[object, ...] = (None,) * 15  # the last response that reached the dedupe
+        at_id = _MESSAGE_ID
+        last: tuple[object, ...] = (None,) * (at_id + 1)  # the last response deduped
         for item in items:
             if type(item) is not tuple:
                 if type(item) is CompactBoundary:
@@ -318,16 +319,15 @@ class _FileReader:
                     acc.model = model
             if not total and api_error:
                 continue  # a client-side error costs nothing: no ledger row
+            identity: object
             if message_id is not None:
-                if message_id is last[14] and item[2:] == last[2:]:
+                if message_id is last[at_id] and item[2:] == last[2:]:
                     # A copy equal to an earlier response but for its line and moment (its ids
                     # the same objects: `interpret_lines` gives a repeated line the values it
                     # gave the first): the row kept for their message ranks at least as high
                     # (it is that response's or won over it), so the copy cannot replace it.
                     continue
                 last = item
-            identity: object
-            if message_id is not None:
                 identity = (message_id, request_id)
             else:  # cannot be deduped: counted once as it stands, whichever pass reads it
                 identity = b"line:" + (self._line_at(index) if line is None else line)
