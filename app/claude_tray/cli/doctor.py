@@ -11,9 +11,10 @@ from typing import Any
 from claude_tray import __version__
 from claude_tray.adapters.notify import route as notification_route
 from claude_tray.cli.agreement_view import agreement_json, agreement_lines
+from claude_tray.cli.clock import now
 from claude_tray.cli.ledger_commands import backup_list
 from claude_tray.cli.render import print_json
-from claude_tray.cli.workspace import now, open_workspace
+from claude_tray.cli.workspace import open_workspace
 from claude_tray.core.formats import count, counted
 from claude_tray.core.sanitize import clean
 from claude_tray.engine.agreement import compare

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from claude_tray.cli.clock import now
 from claude_tray.cli.errors import CommandError
 from claude_tray.cli.render import print_json
-from claude_tray.cli.workspace import now, open_workspace
+from claude_tray.cli.workspace import open_workspace
 from claude_tray.storage import ledger_backup
 from claude_tray.storage.ledger import in_use
 from claude_tray.storage.ledger_repair import check, repair

@@ -11,9 +11,10 @@ import threading
 import time
 from typing import Any
 
+from claude_tray.cli.clock import now
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.render import print_json
-from claude_tray.cli.workspace import now, open_workspace
+from claude_tray.cli.workspace import open_workspace
 from claude_tray.core.sanitize import clean
 from claude_tray.engine.sync import SyncStats
 from claude_tray.engine.workspace import Workspace

@@ -27,6 +27,7 @@ from claude_tray.cli.shapes import (
     totals_json,
     unpriced_models,
 )
+from claude_tray.cli.warm_answer import note_today
 from claude_tray.cli.workspace import (
     add_timezone_option,
     clock_for,
@@ -102,6 +103,7 @@ def run_today(args: argparse.Namespace) -> int:
         snapshot = workspace.snapshot(clock, with_sessions=False)
         unrecorded = snapshot.today.unrecorded_estimate  # the same day, estimated once
         record_budget_state(workspace.paths, snapshot.today, clock.now)
+        note_today(workspace, clock.tz, (period.start, period.end))  # for a warm answer
     budgets = {
         spend.name: spend_json(spend, snapshot.is_complete(spend))
         for spend in (snapshot.today, snapshot.week, snapshot.month)

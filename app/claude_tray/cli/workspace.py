@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 import zoneinfo
 from datetime import date, tzinfo
 
+from claude_tray.cli.clock import now
 from claude_tray.cli.errors import EXIT_USAGE, CommandError
 from claude_tray.cli.progress import ingest_progress
 from claude_tray.core.periods import day_start
@@ -138,9 +137,3 @@ def timezone_for(args: argparse.Namespace, workspace: Workspace) -> tzinfo:
         return resolve_timezone(name or "")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise CommandError(f"unknown timezone {name!r}", EXIT_USAGE) from None
-
-
-def now() -> float:
-    """The clock, overridable for reproducible runs and tests (`CLAUDE_TRAY_NOW`, epoch seconds)."""
-    fixed = os.environ.get("CLAUDE_TRAY_NOW")
-    return float(fixed) if fixed else time.time()

@@ -23,14 +23,18 @@ every pass; a folder that holds a symbolic link is always listed.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import stat as stat_kinds
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from claude_tray.storage.kept import SETTLED_S, KeptByStat, folder_identity, settled_before
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no `pathlib` at run time (~6 ms): a warm answer walks (`cli.warm_answer`)
+    from pathlib import Path
 
 PROJECTS = "projects"
 
@@ -95,6 +99,8 @@ class FolderListings:
 
 
 LISTINGS_VERSION = 1
+LISTINGS_FILE = "folders.json"
+"""In the state folder: the listings of the data roots' settled folders."""
 _SEP = "/"
 """Between the names of a listing: no file name holds it."""
 
@@ -116,13 +122,13 @@ def discover(
     seen_files: set[int | str] = set()
     settled_ns = settled_before()
     for root in roots:
-        projects = root / PROJECTS
-        if not projects.is_dir():
+        projects = os.path.join(root, PROJECTS)
+        if not is_dir(projects):
             found.missing_roots.append(root)
             continue
         found.roots.append(root)
         with no_cycle_collection():
-            _walk(str(projects), found, seen_files, listings, settled_ns, keep)
+            _walk(projects, found, seen_files, listings, settled_ns, keep)
     if listings is not None:
         listings.save()
     return found
@@ -295,10 +301,10 @@ def discover_named(roots: list[Path], paths: Iterable[Path | str]) -> Discovery:
     found = Discovery()
     tops: list[str] = []
     for root in roots:
-        projects = root / PROJECTS
-        if projects.is_dir():
+        projects = os.path.join(root, PROJECTS)
+        if is_dir(projects):
             found.roots.append(root)
-            tops.append(os.path.join(str(projects), ""))
+            tops.append(os.path.join(projects, ""))
         else:
             found.missing_roots.append(root)
     seen: set[str] = set()
@@ -316,6 +322,22 @@ def discover_named(roots: list[Path], paths: Iterable[Path | str]) -> Discovery:
             found.seen += 1
             found.seen_bytes += stat.st_size
     return found
+
+
+_NO_SUCH_FOLDER = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+
+def is_dir(path: str) -> bool:
+    """`pathlib.Path(path).is_dir()` without pathlib: False for what is not there, an error for
+    a folder that cannot be looked at."""
+    try:
+        return stat_kinds.S_ISDIR(os.stat(path).st_mode)
+    except OSError as error:
+        if error.errno in _NO_SUCH_FOLDER:
+            return False
+        raise
+    except ValueError:  # a name that cannot be a path (a NUL in it)
+        return False
 
 
 def stat_as_read(path: str) -> os.stat_result:

@@ -15,7 +15,7 @@ from pathlib import Path
 from claude_tray.core.periods import day_period
 from claude_tray.core.pricing import PriceTable
 from claude_tray.core.snapshot import LiveFacts, Snapshot
-from claude_tray.engine.discover import FolderListings
+from claude_tray.engine.discover import LISTINGS_FILE, FolderListings
 from claude_tray.engine.ingest import SKEW_MARGIN_S, PassStats, Progress, ingest
 from claude_tray.engine.snapshot import RECENT_S, Clock, build_snapshot
 from claude_tray.storage import ledger_backup
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
     from claude_tray.engine.sync import SyncSettings, SyncStats
 
 log = LazyLogger(__name__)  # `logging` only when used (see `storage.lazy_log`)
-
-
-LISTINGS_FILE = "folders.json"
-"""In the state folder: the listings of the data roots' settled folders."""
 
 
 def open_beside_the_tray(paths: AppPaths) -> Ledger:

@@ -21,11 +21,11 @@ or parsed keeps nothing; saving never fails a pass.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from contextlib import suppress
 
+from claude_tray.storage import json_c
 from claude_tray.storage.atomic import write_atomic
 from claude_tray.storage.regular import read_regular
 
@@ -67,7 +67,7 @@ class KeptByStat:
         self._seen: dict[str, list[object]] = {}
         if path is not None:
             try:
-                data = json.loads(read_regular(path, MAX_KEPT_BYTES))
+                data = json_c.loads(read_regular(path, MAX_KEPT_BYTES))
             except (OSError, ValueError):  # none yet, unreadable, cut short, not JSON
                 return
             if isinstance(data, dict) and data.get("version") == version:
@@ -96,4 +96,4 @@ class KeptByStat:
             return
         data = {"version": self._version, self._section: seen}
         with suppress(OSError):
-            write_atomic(self._path, json.dumps(data).encode(), durable=False)
+            write_atomic(self._path, json_c.dumps(data).encode(), durable=False)

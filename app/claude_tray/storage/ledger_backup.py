@@ -60,17 +60,27 @@ def due(ledger: Path, now: float, every: float = EVERY_SECONDS) -> bool:
     """Whether a backup is due: the newest is `every` old. The first is due `every` after the
     folder was made (made here, on the first call): a new ledger holds nothing the transcripts on
     disk do not, and a first run stays as fast as it was."""
-    newest = backups(ledger)
-    if newest:
-        return newest[0].made <= now - every
     where = folder(ledger)
     try:
         if not where.is_dir():
             where.mkdir(mode=0o700, parents=True, exist_ok=True)
             return False
-        return where.stat().st_mtime <= now - every
     except OSError:
         return False
+    moment = due_at(ledger, every)
+    return moment is not None and moment <= now
+
+
+def due_at(ledger: Path, every: float = EVERY_SECONDS) -> float | None:
+    """From when on a backup is due (see `due`); None while the folder is missing or cannot be
+    looked at (`due` makes it, and the first backup is due `every` later)."""
+    newest = backups(ledger)
+    if newest:
+        return newest[0].made + every
+    try:
+        return folder(ledger).stat().st_mtime + every
+    except OSError:
+        return None
 
 
 def make(db: sqlite3.Connection, ledger: Path, now: float) -> Path:
