@@ -144,6 +144,9 @@ class RunResult:
     stderr: str
     timed_out: bool = False
     extra: dict = field(default_factory=dict)
+    cpu_s: float = 0.0
+    """User and system CPU seconds of the process and the children it waited for (its worker
+    processes; a native program's threads are its own)."""
 
     @property
     def ok(self) -> bool:
@@ -209,6 +212,7 @@ def run_measured(
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             timed_out.is_set(),
+            cpu_s=usage.ru_utime + usage.ru_stime,
         )
 
 
