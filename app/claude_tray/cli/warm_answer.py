@@ -14,12 +14,12 @@ covered:
   encoding of stdout: in the key;
 - the environment the paths, the roots, the zone and the machine's name come from (`CLAUDE_*` but
   the clock, `XDG_*`, `HOME`, `TZ`...) and the host name: in the key;
-- the config file (budgets, prices, zone, week start...), the learned roots, the ledger and its
-  write-ahead log (stat, its header: its salts change when it restarts; the header of its index,
-  whose change counter moves with every transaction), the hooks' state
-  folder (which `learn_roots` scans: every file's stat), the budget state (its bytes: the full run
-  rewrites it only when they differ from its answer), the backups folder, the zone's files: the
-  same before and after the full run, and at the check;
+- the config file (budgets, prices, zone, week start...) and the learned roots (stat and bytes),
+  the ledger and its write-ahead log (stat, its header: its salts change when it restarts; the
+  header of its index, whose change counter moves with every transaction), the hooks' state
+  folder (which `learn_roots` scans: every file's stat), the budget state (its bytes: the full
+  run rewrites it only when they differ from its answer), the backups folder, the zone's files:
+  the same before and after the full run, and at the check;
 - the transcripts: every one's (path, device, inode, mtime, ctime, size) as the walk finds it,
   each of them read by the ledger up to exactly that state (`Ledger.file_states`), so that a full
   run would read nothing;
@@ -29,8 +29,9 @@ A run is kept only when it read nothing, left nothing unread, made no backup, le
 has no sync folder, exited 0 and wrote nothing to stderr. Only `--json` is kept: the table's
 widths and colours follow the terminal.
 
-The check imports none of the engine, the ledger, SQLite or the zone files: see
-`tests/cli/test_warm_answer.py`.
+The check imports none of the engine's passes, the ledger, SQLite or the zone's modules: see
+`tests/cli/test_warm_answer.py`. Like the ingest's own test of a transcript, a file rewritten
+at the same size within one tick of the file system's clock (its stat unchanged) is not seen.
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ ENV_PREFIXES = ("CLAUDE_", "XDG_")
 HEAD_BYTES = 48
 """Of the write-ahead log, its header (its salts change when it restarts); of its index (`-shm`),
 the index's header (its change counter and last frame move with every transaction)."""
-READ_BYTES = 64 << 10
-"""At most this much of a small file compared by its bytes (the budget state)."""
+READ_BYTES = 1 << 20
+"""Of a small file compared by its bytes (the config, the learned roots, the budget state: a
+change within one tick of the file system's clock at the same size shows there, not in a stat);
+a larger file is told by its stat and these first bytes."""
 
 
 def answer_key(argv: Sequence[str]) -> str | None:
@@ -384,7 +387,9 @@ def static_spec(dirs: AppDirs) -> list[str]:
     return [
         *(f"list {folder}" for folder in code),
         f"stat {dirs.config_file}",
+        f"read {dirs.config_file}",
         f"stat {os.path.join(dirs.state_dir, LEARNED_FILE)}",
+        f"read {os.path.join(dirs.state_dir, LEARNED_FILE)}",
         f"read {os.path.join(dirs.state_dir, BUDGET_FILE)}",
         f"list {dirs.sessions_dir}",
         f"stat {ledger}",
