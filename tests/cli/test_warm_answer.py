@@ -1,7 +1,7 @@
-"""A warm `today --json` (`cli.warm_answer`): the bytes a full run printed, only while every input
-of that answer is as it was; any change makes the command run in full, and its answer is then
-the one a run that keeps nothing prints. Every run here is the real CLI in its own process, on
-real transcripts, a real ledger and real state files."""
+"""A warm `today --json` or `status --json` (`cli.warm_answer`): the bytes a full run printed,
+only while every input of that answer is as it was; any change makes the command run in full,
+and its answer is then the one a run that keeps nothing prints. Every run here is the real CLI in
+its own process, on real transcripts, a real ledger and real state files."""
 
 from __future__ import annotations
 
@@ -89,22 +89,26 @@ def cli(program: str, env: dict[str, str], *argv: str) -> subprocess.CompletedPr
     )
 
 
-def kept(env: dict[str, str], **changes: str) -> Run:
-    return Run(cli(KEPT, {**env, **changes}, "today", "--json"))
+TODAY = ("today", "--json")
+STATUS = ("status", "--json")
 
 
-def full(env: dict[str, str], **changes: str) -> str:
-    done = cli(FULL, {**env, **changes}, "today", "--json")
+def kept(env: dict[str, str], argv: tuple[str, ...] = TODAY, **changes: str) -> Run:
+    return Run(cli(KEPT, {**env, **changes}, *argv))
+
+
+def full(env: dict[str, str], argv: tuple[str, ...] = TODAY, **changes: str) -> str:
+    done = cli(FULL, {**env, **changes}, *argv)
     assert (done.returncode, done.stderr) == (0, "")
     return done.stdout
 
 
-def warmed(env: dict[str, str], **changes: str) -> Run:
+def warmed(env: dict[str, str], argv: tuple[str, ...] = TODAY, **changes: str) -> Run:
     """Runs until the answer is a warm one, and returns that run: a first run reads the
     transcripts, a second keeps its answer, a third prints it (a zone the config names is
     seen the same before and after a run from the third on: a fourth prints it)."""
     for _ in range(4):
-        run = kept(env, **changes)
+        run = kept(env, argv, **changes)
         assert (run.code, run.stderr) == (0, "")
         if run.warm:
             return run
@@ -358,3 +362,31 @@ def test_only_the_process_s_own_json_command_line_is_kept(
         full(env)
         cli(KEPT, env, "today")
     assert not (tray_home / "state" / ANSWERS_FILE).exists()
+
+
+def test_status_without_live_sessions_is_kept_for_the_rest_of_its_day(
+    env: dict[str, str], history: ClaudeData
+) -> None:
+    """Nothing live (the last lines are hours old): the answer holds from its moment on, as
+    sessions and limits only fall away as the clock moves on; not before that moment."""
+    run = warmed(env, STATUS)
+    assert run.stdout == full(env, STATUS)
+    assert json.loads(run.stdout)["sessions"] == []
+    later = kept(env, STATUS, CLAUDE_TRAY_NOW=str(NOW + 3600))
+    assert later.warm and later.stdout == run.stdout
+    earlier = kept(env, STATUS, CLAUDE_TRAY_NOW=str(NOW - 3600))
+    assert not earlier.warm
+    assert earlier.stdout == full(env, STATUS, CLAUDE_TRAY_NOW=str(NOW - 3600))
+    today = warmed(env)  # each command keeps its own answer
+    assert json.loads(today.stdout)["date"] == "2026-11-20"
+    assert kept(env, STATUS, CLAUDE_TRAY_NOW=str(NOW + 3600)).warm
+
+
+def test_status_with_a_live_session_is_not_kept(env: dict[str, str], history: ClaudeData) -> None:
+    moment = datetime.fromtimestamp(NOW - 60, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    history.write("live", assistant("live", moment, "m8", input=8, output=8))
+    for _ in range(4):
+        run = kept(env, STATUS)
+        assert (run.code, run.stderr, run.warm) == (0, "", False)
+        assert len(json.loads(run.stdout)["sessions"]) == 1
+    assert warmed(env).stdout == full(env)  # `today` shows no session: kept

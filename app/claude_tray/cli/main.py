@@ -264,8 +264,8 @@ def _main(argv: list[str], entry: bool) -> int:
         if code is not None:
             return code
     _load_site()
-    # `today --json` as the process's own command line (a caller in the same process may have
-    # changed what the code does): the answer a run before printed, if it still holds
+    # `today --json` or `status --json` as the process's own command line (a caller in the same
+    # process may have changed what the code does): the answer a run printed, if it still holds
     key = _kept_answer(argv) if entry else None
     if key is not None:
         from claude_tray.cli.warm_answer import answered
@@ -276,7 +276,7 @@ def _main(argv: list[str], entry: bool) -> int:
 
 def _kept_answer(argv: Sequence[str]) -> str | None:
     """The key of a command line whose answer is kept (`cli.warm_answer`), else None."""
-    if _plain_command(argv) != "today" or "--json" not in argv:
+    if _plain_command(argv) is None or "--json" not in argv:
         return None
     from claude_tray.cli.warm_answer import answer_key
 

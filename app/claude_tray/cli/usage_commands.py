@@ -27,7 +27,7 @@ from claude_tray.cli.shapes import (
     totals_json,
     unpriced_models,
 )
-from claude_tray.cli.warm_answer import note_today
+from claude_tray.cli.warm_answer import note_answer
 from claude_tray.cli.workspace import (
     add_timezone_option,
     clock_for,
@@ -103,7 +103,7 @@ def run_today(args: argparse.Namespace) -> int:
         snapshot = workspace.snapshot(clock, with_sessions=False)
         unrecorded = snapshot.today.unrecorded_estimate  # the same day, estimated once
         record_budget_state(workspace.paths, snapshot.today, clock.now)
-        note_today(workspace, clock.tz, (period.start, period.end))  # for a warm answer
+        note_answer(workspace, clock.tz, (period.start, period.end))  # for a warm answer
     budgets = {
         spend.name: spend_json(spend, snapshot.is_complete(spend))
         for spend in (snapshot.today, snapshot.week, snapshot.month)
@@ -359,6 +359,8 @@ def run_status(args: argparse.Namespace) -> int:
         clock = clock_for(args, workspace)
         snapshot = workspace.snapshot(clock, session_facts(workspace))
         record_budget_state(workspace.paths, snapshot.today, clock.now)
+        if not snapshot.sessions and not snapshot.limits:  # for a warm answer (see there)
+            note_answer(workspace, clock.tz, (clock.now, snapshot.today.period.end))
     if args.json:
         print_json(
             {

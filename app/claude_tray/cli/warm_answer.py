@@ -1,4 +1,5 @@
-"""A warm answer: `today --json` printed again, when nothing it depends on has changed.
+"""A warm answer: `today --json` (or `status --json`) printed again, when nothing it depends on
+has changed.
 
 Scripts and status bars run `claude-tray today --json` over and over, mostly with nothing new.
 A full run then imports the engine and the ledger, walks every transcript, finds nothing to read
@@ -25,6 +26,10 @@ covered:
   run would read nothing;
 - the clock: the answer holds from the start to the end of its day (the week and the month hold
   longer), and until the ledger's next backup is due (that clock is the wall clock).
+`status --json` has the same inputs, and its live sessions and plan limits besides, which the
+clock ends (a session's idle window, a limit's reset): its answer is kept only when it shows
+neither, and holds from its moment (an earlier one may show sessions) to the end of its day: as
+the clock moves on, the sessions and limits that count only fall away.
 A run is kept only when it read nothing, left nothing unread, made no backup, learned no root,
 has no sync folder, exited 0 and wrote nothing to stderr. Only `--json` is kept: the table's
 widths and colours follow the terminal.
@@ -58,7 +63,7 @@ if TYPE_CHECKING:
 KEPT_HERE = sys.platform != "win32"
 """Not on Windows: a listing's stats have no file ids there, and the zone comes from the
 registry."""
-KEPT_COMMANDS = {"today": "today --json"}
+KEPT_COMMANDS = {"today": "today --json", "status": "status --json"}
 """The plain commands whose `--json` answer is kept, and the key it is kept under."""
 
 ENV_NAMES = ("HOME", "TZ", "PYTHONTZPATH", "ANDROID_DATA", "ANDROID_ROOT")
@@ -259,7 +264,7 @@ def walk_digest(
 
 
 class _Basis:
-    """What the full run noted of its inputs (`note_today`) while its workspace was open."""
+    """What the full run noted of its inputs (`note_answer`) while its workspace was open."""
 
     __slots__ = ("roots", "spec", "until", "valid_from", "valid_until", "walk", "wall_until")
 
@@ -275,16 +280,17 @@ class _Basis:
 _noted: _Basis | None = None
 
 
-def note_today(workspace: Workspace, clock_tz: tzinfo, day: tuple[float, float]) -> None:
-    """Called by `today` with its workspace still open, after its answer is worked out: note
-    what a kept answer needs, if this run's answer can be kept at all."""
+def note_answer(workspace: Workspace, tz: tzinfo, valid: tuple[float, float]) -> None:
+    """Called by `today` and `status` with the workspace still open, once the answer is worked
+    out: note what a kept answer needs, if this run's answer can be kept at all; `valid`, the
+    moments (`now()`) it holds for, whatever the inputs."""
     global _noted
     _noted = None
     if _recording is None:  # not a command line whose answer is kept
         return
-    basis = _basis_of(workspace, clock_tz)
+    basis = _basis_of(workspace, tz)
     if basis is not None:
-        basis.valid_from, basis.valid_until = day
+        basis.valid_from, basis.valid_until = valid
         _noted = basis
 
 
