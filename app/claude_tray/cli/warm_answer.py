@@ -440,23 +440,26 @@ def _run_and_keep(
     key: str, dirs: AppDirs, entry: dict[str, Any] | None, run: Callable[[], int]
 ) -> int:
     global _recording
-    try:
-        spec = static_spec(dirs)
-        kept_spec = entry.get("facts") if entry is not None else None
-        if isinstance(kept_spec, dict):  # the facts the last answer named (its zone, its roots)
-            spec += [item for item in kept_spec if item not in spec and _is_fact(item)]
-        before = gather(spec)
-        answer_key = _key()
-    except Exception:
-        return run()
     out, err = _Recorder(sys.stdout, keep=True), _Recorder(sys.stderr, keep=False)
-    sys.stdout, sys.stderr, _recording = out, err, (out, err)
+    sys.stdout, sys.stderr = out, err  # from here on: what the zone's lookup says counts too
+    spec: list[str] = []
+    before: dict[str, object] | None = None
     try:
+        try:  # the inputs as they are before the run
+            spec = static_spec(dirs)
+            kept_spec = entry.get("facts") if entry is not None else None
+            if isinstance(kept_spec, dict):  # the facts the last answer named (zone, roots)
+                spec += [item for item in kept_spec if item not in spec and _is_fact(item)]
+            before = gather(spec)
+            answer_key = _key()
+            _recording = (out, err)
+        except Exception:  # keeping an answer never fails the command
+            before = None
         code = run()
     finally:
         sys.stdout, sys.stderr, _recording = out._stream, err._stream, None
     basis = _take_noted()
-    if code != 0 or err.written or basis is None:
+    if before is None or code != 0 or err.written or basis is None:
         return code
     try:
         facts = gather(spec + [item for item in basis.spec if item not in spec])
@@ -474,7 +477,7 @@ def _run_and_keep(
         if not all(item in before for item in facts):
             kept["text"] = None  # named for the first time: kept for the next run to compare
         keep_answer(dirs.state_dir, key, kept)
-    except Exception:
+    except Exception:  # keeping an answer never fails the command
         pass
     return code
 
