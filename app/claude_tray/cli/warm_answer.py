@@ -37,6 +37,9 @@ widths and colours follow the terminal.
 The check imports none of the engine's passes, the ledger, SQLite or the zone's modules: see
 `tests/cli/test_warm_answer.py`. Like the ingest's own test of a transcript, a file rewritten
 at the same size within one tick of the file system's clock (its stat unchanged) is not seen.
+For the ledger that would take another process's whole write, from its open to its close,
+within the tick of the write before it and while no connection held the log open (with one open,
+as the tray's is, the log's size and its index's change counter move with every transaction).
 """
 
 from __future__ import annotations
@@ -243,9 +246,9 @@ def walk_digest(
         return False
 
     if known is not None:
-        from claude_tray.engine.ingest import _changed  # the pass's own test of "nothing new"
+        from claude_tray.engine.ingest import changed_since_read  # the pass's own test
 
-        is_new = _changed(known, 0, None)
+        is_new = changed_since_read(known, 0, None)
     found = discover(roots, listings, keep)
     if unread or found.problems:
         return None

@@ -165,7 +165,7 @@ def ingest(
     oldest: int | None = None
     unlisted: _Unlisted | None = None
     if lean and only is None and writable:
-        # Known before the walk: which files this pass reads (see `_changed`).
+        # Known before the walk: which files this pass reads (see `changed_since_read`).
         oldest = ledger.oldest_read_ns()
         unlisted = _Unlisted(ledger, oldest is not None)
     # The walk's stats and tuples are dropped before the cycle collector is on again: it would
@@ -180,7 +180,7 @@ def ingest(
             # of unchanged transcripts holds no stat for each (a lean pass also counts, and
             # does not keep, the changed ones it leaves unread).
             first_read = cutoff_ns if oldest is None else min(cutoff_ns, oldest)
-            keep = _changed(ledger.file_states(), first_read, unlisted)
+            keep = changed_since_read(ledger.file_states(), first_read, unlisted)
             found = discover(roots, listings, keep=keep)
         stats = PassStats(
             roots=found.roots, missing_roots=found.missing_roots, problems=list(found.problems)
@@ -402,7 +402,7 @@ def _nothing(path: str, info: os.stat_result) -> bool:
     return False
 
 
-def _changed(known: set[int], first_read: int, unlisted: _Unlisted | None) -> Keep:
+def changed_since_read(known: set[int], first_read: int, unlisted: _Unlisted | None) -> Keep:
     """Which files a pass over every transcript keeps: those whose state (path, identity,
     modification time, size) is not among the `known` states their last reads left (see
     `Ledger.file_states`): `_plan` would find nothing new in the others. With `unlisted`, a
