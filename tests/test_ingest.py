@@ -572,10 +572,9 @@ def _ledger_after_a_first_read(
 def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(
     claude: ClaudeData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Real worker processes (the threshold lowered so a small history takes that path), later
-    files read in this process while the next one is still read by a worker (here: while the
-    workers start): the same rows, sessions, rollup, marks and dedupe ties (a copy in a later
-    file never wins a tie) as a read in one process."""
+    """Real worker processes (the threshold lowered so a small history takes that path), the
+    first files read in this process while they start: the same rows, sessions, rollup, marks
+    and dedupe ties (a copy in a later file never wins a tie) as a read in one process."""
     from claude_tray.engine import ingest, read
 
     _write_resumed_sessions(claude, 24)
@@ -587,12 +586,11 @@ def test_a_read_in_worker_processes_leaves_the_ledger_as_one_process_does(
 
     one = ledger_after_a_first_read("one")
     monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(ingest, "MAP_CHUNK", 1)  # more chunks than the workers are handed
+    monkeypatch.setattr(ingest, "HEAD_SHARE", 0.25)
     _READ_HERE.clear()
     monkeypatch.setattr(read, "read_file", _read_noted)  # ingest imports it when it reads
     assert ledger_after_a_first_read("workers") == one
-    # The first file always goes to a worker; this process reads while the workers start.
-    assert 0 < len(_READ_HERE) < 24
+    assert 0 < len(_READ_HERE) < 24  # the first files here, the others in the workers
     assert len(one[0]) == 24 and len(one[3]) == 24
 
 

@@ -42,8 +42,9 @@ COMMIT_EVERY_S = 1.0
 PARALLEL_MIN_BYTES = 64 << 20
 """A pass with this much new data to read uses worker processes."""
 MAX_WORKERS = 4
-"""Worker processes of a parallel pass, at most, and one core fewer than the machine has: this
-process reads too (see `_read_all`)."""
+HEAD_SHARE = 0.04
+"""A parallel pass reads about this share of its bytes (its first files) in this process, while the
+worker processes start."""
 MAP_CHUNK = 16
 """Files handed to a worker process at once. Each hand-over and each answer is a message this
 process sends, waits for and unpickles: on a history of 5,278 transcripts its thread that takes
@@ -474,19 +475,14 @@ def _work(key: str, info: os.stat_result, mark: FileMark | None) -> _Work | None
 def _read_all(plan: list[_Work], parallel: bool = True, lean: bool = False) -> Iterator[FileRead]:
     """Read the planned files, in plan order (`lean`: in smaller chunks, see `LEAN_CHUNK`); big
     passes (a first run over years of history) are spread over worker processes, since decoding
-    is CPU-bound, and this process reads too: whenever the next file it must hand on is still
-    being read, it reads a later chunk that no worker has begun (on 2 cores, one worker and this
-    process: 8% less CPU in all, and no core left to a third process, than two workers beside
-    it; the workers' start, which used to be bridged by this process reading the first files,
-    is bridged the same way)."""
+    is CPU-bound."""
     # Imported here: a pass with nothing new (a warm `today`) never loads the reader or msgspec.
     from claude_tray.engine.read import CHUNK, LEAN_CHUNK, read_file
 
     chunk = LEAN_CHUNK if lean else CHUNK
     new_bytes = sum(w.size - w.start for w in plan)
-    # This process reads too, whenever the next file to store is not read yet: one core each.
-    workers = min(MAX_WORKERS, (os.cpu_count() or 1) - 1, len(plan))
-    if new_bytes < PARALLEL_MIN_BYTES or workers < 1 or not parallel:
+    workers = min(MAX_WORKERS, os.cpu_count() or 1, len(plan))
+    if new_bytes < PARALLEL_MIN_BYTES or workers < 2 or not parallel:
         yield from (read_file(w.path, w.start, w.head, chunk) for w in plan)
         return
     # "spawn": a forked child would inherit the parent's open SQLite connection and threads.
@@ -495,40 +491,28 @@ def _read_all(plan: list[_Work], parallel: bool = True, lean: bool = False) -> I
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    from claude_tray.engine.read import read_files
-
     done = 0
     try:
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         try:
-            chunks = [plan[at : at + MAP_CHUNK] for at in range(0, len(plan), MAP_CHUNK)]
-            futures = [
-                pool.submit(read_files, [(w.path, w.start, w.head) for w in part])
-                for part in chunks
-            ]
-            # Results are handed on in plan order. While the next chunk is still being read
-            # by a worker (or the workers are starting), this process reads a later one that
-            # no worker has begun (its future cancelled) and keeps what it read until its turn.
-            taken: dict[int, list[FileRead]] = {}
-            steal = 1
-            for index, future in enumerate(futures):
-                results = taken.pop(index, None)
-                if results is None:
-                    while not future.done():
-                        steal = max(steal, index + 1)
-                        while steal < len(futures) and not futures[steal].cancel():
-                            steal += 1
-                        if steal >= len(futures):
-                            break
-                        taken[steal] = [
-                            read_file(w.path, w.start, w.head, chunk) for w in chunks[steal]
-                        ]
-                        steal += 1
-                    results = future.result()
-                for result in results:
-                    done += 1
-                    yield result
+            # While the workers start (an interpreter and the reader's imports each), this
+            # process reads the first files itself (at most `HEAD_SHARE` of the bytes: a
+            # big first file goes to a worker).
+            first, budget = 0, new_bytes * HEAD_SHARE
+            while first < len(plan) and plan[first].size - plan[first].start <= budget:
+                budget -= plan[first].size - plan[first].start
+                first += 1
+            rest = plan[first:]
+            paths, starts = [w.path for w in rest], [w.start for w in rest]
+            heads = [w.head for w in rest]
+            results = pool.map(read_file, paths, starts, heads, chunksize=MAP_CHUNK)
+            for work in plan[:first]:
+                done += 1
+                yield read_file(work.path, work.start, work.head, chunk)
+            for result in results:
+                done += 1
+                yield result
         finally:
             # Not waited for: the workers end while this process stores the last results
             # (joined at exit), and a pass given up midway reads nothing more.

@@ -466,11 +466,6 @@ class _SessionAccumulator:
         )
 
 
-def read_files(work: list[tuple[str, int, tuple[int, int]]]) -> list[FileRead]:
-    """`read_file` for each (path, start, head) in turn: what a worker process is handed at once."""
-    return [read_file(path, start, head) for path, start, head in work]
-
-
 def _keyed_by_line(items: list[Item]) -> bool:
     """Whether a response without a message id is among `items` (its key is its line's bytes)."""
     for item in items:  # noqa: SIM110 (a plain loop: twice as fast as `any` over a generator)
