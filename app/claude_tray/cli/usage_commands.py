@@ -27,7 +27,6 @@ from claude_tray.cli.shapes import (
     totals_json,
     unpriced_models,
 )
-from claude_tray.cli.warm_answer import note_answer
 from claude_tray.cli.workspace import (
     add_timezone_option,
     clock_for,
@@ -103,6 +102,8 @@ def run_today(args: argparse.Namespace) -> int:
         snapshot = workspace.snapshot(clock, with_sessions=False)
         unrecorded = snapshot.today.unrecorded_estimate  # the same day, estimated once
         record_budget_state(workspace.paths, snapshot.today, clock.now)
+        from claude_tray.cli.warm_answer import note_answer  # loaded already when it is kept
+
         note_answer(workspace, clock.tz, (period.start, period.end))  # for a warm answer
     budgets = {
         spend.name: spend_json(spend, snapshot.is_complete(spend))
@@ -360,6 +361,8 @@ def run_status(args: argparse.Namespace) -> int:
         snapshot = workspace.snapshot(clock, session_facts(workspace))
         record_budget_state(workspace.paths, snapshot.today, clock.now)
         if not snapshot.sessions and not snapshot.limits:  # for a warm answer (see there)
+            from claude_tray.cli.warm_answer import note_answer
+
             note_answer(workspace, clock.tz, (clock.now, snapshot.today.period.end))
     if args.json:
         print_json(

@@ -269,7 +269,7 @@ def walk_digest(
 class _Basis:
     """What the full run noted of its inputs (`note_answer`) while its workspace was open."""
 
-    __slots__ = ("roots", "spec", "until", "valid_from", "valid_until", "walk", "wall_until")
+    __slots__ = ("roots", "spec", "valid_from", "valid_until", "walk", "wall_until")
 
     def __init__(self) -> None:
         self.spec: list[str] = []
